@@ -1,0 +1,105 @@
+/**
+ * The typed mirror of every export of the wasm core (assembly/index.ts is the list).
+ * Pointers are byte addresses into `memory`; sizes are element counts, never bytes;
+ * flags are the enums below. Argument order: outputs, inputs, workspace, sizes, flags.
+ * Kernels allocate nothing and keep no state; the caller owns every buffer.
+ */
+
+/** `padding` flag of the conv2d kernels: Keras' 'valid' (no padding) or 'same' (output = input size). */
+export const enum Padding {
+  Valid = 0,
+  Same = 1,
+}
+
+/** `reduction` flag of softmax_xent_f32_fused. */
+export const enum Reduction {
+  /** loss and gradient averaged over the rows (Keras). */
+  Mean = 0,
+  /** loss and gradient summed over the rows (the paper's from-scratch network, Figure 13). */
+  Sum = 1,
+}
+
+export interface CoreExports {
+  readonly memory: WebAssembly.Memory;
+  /** First free byte after the module's static data. */
+  heap_base(): number;
+
+  // gemm.ts: C[m,n] (= or += when accumulate) op(A)·op(B), row-major.
+  /** A [m,k], B [k,n]. */
+  gemm_f32_nn(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number): void;
+  /** A stored [k,m] (so Aᵀ·B), B [k,n]. */
+  gemm_f32_tn(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number): void;
+  /** A [m,k], B stored [n,k] (so A·Bᵀ). */
+  gemm_f32_nt(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number): void;
+  /** Bytes of 16-byte-aligned workspace every gemm call needs (a constant: the kernels block). */
+  gemm_f32_workspace_bytes(): number;
+  /** Peak probe: `iterations` rounds of 12 independent f32x4 mul+add chains (96 FLOP per round). */
+  peak_f32x4_probe(iterations: number): number;
+
+  // elementwise.ts (y may alias x; dx may alias dy)
+  /** y[r,c] = x[r,c] + bias[c]. */
+  bias_add_f32_forward(y: number, x: number, bias: number, rows: number, cols: number): void;
+  /** dbias[c] (= or +=) Σ_r dy[r,c]. */
+  bias_add_f32_backward(dbias: number, dy: number, rows: number, cols: number, accumulate: number): void;
+  sigmoid_f32_forward(y: number, x: number, count: number): void;
+  /** dx = dy · y · (1 − y), from the forward output y. */
+  sigmoid_f32_backward(dx: number, dy: number, y: number, count: number): void;
+  relu_f32_forward(y: number, x: number, count: number): void;
+  /** dx = dy where y > 0, else 0, from the forward output y. */
+  relu_f32_backward(dx: number, dy: number, y: number, count: number): void;
+
+  // softmax-xent.ts
+  /** Row-wise softmax, max-subtracted. y may alias x. */
+  softmax_f32_forward(y: number, x: number, rows: number, cols: number): void;
+  /**
+   * Softmax + categorical cross-entropy from logits [rows, cols] and targets [rows, cols]
+   * (one-hot or any distribution). Writes dlogits = p − y (divided by rows for Mean) and
+   * returns the loss (mean or sum over rows). dlogits may alias logits.
+   */
+  softmax_xent_f32_fused(dlogits: number, logits: number, targets: number, rows: number, cols: number, reduction: Reduction): number;
+
+  // conv2d.ts: NHWC input [batch,height,width,inChannels], HWIO filters
+  // [kernelHeight,kernelWidth,inChannels,outChannels], stride 1, output [batch,outH,outW,outChannels].
+  /** output = conv(input, filters) + bias (bias 0 = none). Overwrites output. */
+  conv2d_f32_nhwc_forward(output: number, input: number, filters: number, bias: number, workspace: number,
+    batch: number, height: number, width: number, inChannels: number,
+    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding): void;
+  /** dinput from doutput and filters. Overwrites dinput. */
+  conv2d_f32_nhwc_backward_data(dinput: number, doutput: number, filters: number, workspace: number,
+    batch: number, height: number, width: number, inChannels: number,
+    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding): void;
+  /** dfilters (and dbias unless 0) from input and doutput; = or += when accumulate. */
+  conv2d_f32_nhwc_backward_filter(dfilters: number, dbias: number, input: number, doutput: number, workspace: number,
+    batch: number, height: number, width: number, inChannels: number,
+    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, accumulate: number): void;
+  /** Workspace bytes the three conv2d kernels need for this shape (max over the three). */
+  conv2d_f32_workspace_bytes(batch: number, height: number, width: number, inChannels: number,
+    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding): number;
+
+  // maxpool2d.ts: NHWC, 'valid' windows: out = floor((in − size) / stride) + 1.
+  /** output [batch,outH,outW,channels]; argmax (i32, same shape) = flat index into input. */
+  maxpool2d_f32_nhwc_forward(output: number, argmax: number, input: number,
+    batch: number, height: number, width: number, channels: number, size: number, stride: number): void;
+  /** dinput = 0, then dinput[argmax[i]] += doutput[i]. */
+  maxpool2d_f32_nhwc_backward(dinput: number, doutput: number, argmax: number,
+    batch: number, height: number, width: number, channels: number, size: number, stride: number): void;
+
+  // optimizers.ts (Keras' update rules)
+  /** params −= learningRate · grads. */
+  sgd_f32_step(params: number, grads: number, count: number, learningRate: number): void;
+  /** velocity = momentum · velocity − learningRate · grads; params += velocity. */
+  momentum_f32_step(params: number, velocity: number, grads: number, count: number, learningRate: number, momentum: number): void;
+  /** Keras Adam, step t ≥ 1: α = lr·√(1−β2ᵗ)/(1−β1ᵗ); m,v updated; params −= α·m/(√v + ε). */
+  adam_f32_step(params: number, m: number, v: number, grads: number, count: number,
+    learningRate: number, beta1: number, beta2: number, epsilon: number, step: number): void;
+
+  // data.ts
+  /**
+   * inputs[b, p] = images[indices[b]·pixels + p] / 255 (f32), targets[b, :] = one-hot(labels[indices[b]])
+   * (targets 0 = skip). images/labels are u8, indices i32.
+   */
+  gather_batch_u8_f32(inputs: number, targets: number, images: number, labels: number, indices: number,
+    batchSize: number, pixels: number, classes: number): void;
+  /** out[r] = index of the first maximum of x[r, :] (i32). */
+  argmax_f32_rows(out: number, x: number, rows: number, cols: number): void;
+}
