@@ -1,5 +1,19 @@
 // The ABI: every export of the wasm core. src/core/abi.ts mirrors this list with types and docs.
 export { gemm_f32_nn, gemm_f32_tn, gemm_f32_nt, gemm_f32_workspace_bytes } from './gemm';
+export { peak_f32x4_probe } from './probe';
+export {
+  bias_add_f32_forward, bias_add_f32_backward,
+  sigmoid_f32_forward, sigmoid_f32_backward,
+  relu_f32_forward, relu_f32_backward,
+} from './elementwise';
+export { softmax_f32_forward, softmax_xent_f32_fused } from './softmax-xent';
+export {
+  conv2d_f32_nhwc_forward, conv2d_f32_nhwc_backward_data, conv2d_f32_nhwc_backward_filter,
+  conv2d_f32_workspace_bytes,
+} from './conv2d';
+export { maxpool2d_f32_nhwc_forward, maxpool2d_f32_nhwc_backward } from './maxpool2d';
+export { sgd_f32_step, momentum_f32_step, adam_f32_step } from './optimizers';
+export { gather_batch_u8_f32, argmax_f32_rows } from './data';
 
 /** First byte past the module's static data: the arena starts here (16-byte aligned by the caller). */
 export function heap_base(): usize {

@@ -1,0 +1,5 @@
+// NOT YET IMPLEMENTED (conv helper).
+export function conv2d_f32_nhwc_forward(output: usize, input: usize, filters: usize, bias: usize, workspace: usize, batch: i32, height: i32, width: i32, in_channels: i32, kernel_height: i32, kernel_width: i32, out_channels: i32, padding: i32): void { unreachable(); }
+export function conv2d_f32_nhwc_backward_data(dinput: usize, doutput: usize, filters: usize, workspace: usize, batch: i32, height: i32, width: i32, in_channels: i32, kernel_height: i32, kernel_width: i32, out_channels: i32, padding: i32): void { unreachable(); }
+export function conv2d_f32_nhwc_backward_filter(dfilters: usize, dbias: usize, input: usize, doutput: usize, workspace: usize, batch: i32, height: i32, width: i32, in_channels: i32, kernel_height: i32, kernel_width: i32, out_channels: i32, padding: i32, accumulate: i32): void { unreachable(); }
+export function conv2d_f32_workspace_bytes(batch: i32, height: i32, width: i32, in_channels: i32, kernel_height: i32, kernel_width: i32, out_channels: i32, padding: i32): i32 { unreachable(); return 0; }
