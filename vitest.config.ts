@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // The JSON report is what .ci/run sums with the other runners.
+    reporters: ['default', ['json', { outputFile: 'test-output/vitest.json' }]],
   },
 });

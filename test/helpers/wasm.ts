@@ -2,7 +2,7 @@
 // guard words after every buffer and prefills outputs with NaN, so a kernel that writes past
 // its output or forgets an element is caught.
 import { readFileSync } from 'node:fs';
-import loader from '@assemblyscript/loader';
+import { instantiate } from '@assemblyscript/loader';
 import type { CoreExports } from '../../src/core/abi.js';
 
 const GUARD = 0x7fc0dead; // a NaN payload no kernel produces
@@ -26,7 +26,7 @@ export class TestWasm {
 
   static async create(build: 'debug' | 'release' = 'debug'): Promise<TestWasm> {
     const bytes = readFileSync(new URL(`../../build/${build}.wasm`, import.meta.url));
-    const { exports } = await loader.instantiate<CoreExports>(bytes, {});
+    const { exports } = await instantiate<Record<string, unknown>>(bytes, {});
     return new TestWasm(exports as unknown as CoreExports);
   }
 

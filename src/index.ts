@@ -1,0 +1,2 @@
+/** fmnist-wasm: the public API. */
+export * from './core/index.js';
