@@ -1,0 +1,37 @@
+/** Fashion-MNIST constants: image geometry and the ten classes in label order (the paper's Figure 1). */
+
+/** Image height in pixels. */
+export const IMAGE_ROWS = 28;
+/** Image width in pixels. */
+export const IMAGE_COLS = 28;
+/** Pixels per image (28 x 28). */
+export const IMAGE_PIXELS = IMAGE_ROWS * IMAGE_COLS;
+/** Number of classes; labels are 0..9. */
+export const NUM_CLASSES = 10;
+
+/** Class names indexed by label 0..9. */
+export const CLASS_NAMES: readonly string[] = Object.freeze([
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+]);
+
+/**
+ * One split of the dataset, as every reader returns it.
+ * `images` is `count` images of `rows x cols` u8 pixels, row-major, image after image
+ * (`[count, 28, 28]`, 0 = background); `labels[i]` in 0..9 is the class of image i.
+ */
+export interface DataSplit {
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+  rows: typeof IMAGE_ROWS;
+  cols: typeof IMAGE_COLS;
+}
