@@ -47,7 +47,7 @@ export {
   type LocateResult,
 } from './locate.js';
 
-export interface LoadOptions extends LocateOptions {
+export interface DataLoadOptions extends LocateOptions {
   /** Keep only the first `limit` training images (a positive integer; more than there are keeps all). */
   limit?: number;
   /** Keep only the first `testLimit` test images; by default the test set stays whole. */
@@ -122,7 +122,7 @@ export async function readDataLocation(location: DataLocation): Promise<{ train:
  * @throws DownloadError when the download fails (nothing partial is left in the cache)
  * @throws DataFormatError when a file is malformed (names the file, and the line for CSV)
  */
-export async function loadFashionMnist(options: LoadOptions = {}): Promise<FashionMnist> {
+export async function loadFashionMnist(options: DataLoadOptions = {}): Promise<FashionMnist> {
   checkLimit('limit', options.limit);
   checkLimit('testLimit', options.testLimit);
   const { location: found, searched } = locateFashionMnist(options);
