@@ -10,8 +10,8 @@
  * website serves plain HTTP only). Override it with the `mirror` option or FASHION_MNIST_MIRROR:
  * a base URL under which the four `*.gz` names are served.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/write-atomic.js';
 import { join } from 'node:path';
 import { DataFormatError, DownloadError } from '../errors.js';
 import { gunzip, isGzip, parseIdxImages, parseIdxLabels } from './idx.js';
@@ -128,14 +128,10 @@ async function verify(bytes: Uint8Array, url: string, expected: (typeof OFFICIAL
   }
 }
 
-/** Writes `bytes` to `path` through a temporary file in the same directory and a rename. */
 async function writeAtomically(path: string, bytes: Uint8Array, url: string): Promise<void> {
-  const temporary = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(temporary, bytes, { flag: 'wx' });
-    await rename(temporary, path);
+    await writeFileAtomic(path, bytes);
   } catch (error) {
-    await unlink(temporary).catch(() => undefined);
     throw new DownloadError(url, `cannot write ${path}: ${describe(error)}`, { cause: error });
   }
 }

@@ -145,3 +145,4 @@ export async function loadFashionMnist(options: DataLoadOptions = {}): Promise<F
     source: { dir: location.dir, origin: location.origin, files: location.files, downloaded },
   };
 }
+export { toModelInput, type RgbaImage, type ToModelInputOptions } from './image.js';

@@ -1,0 +1,31 @@
+/**
+ * `fmnist bench`: runs the benchmark suite of a source checkout (bench/main.ts, the same as
+ * `npm run bench`). The peers it measures (TensorFlow.js) are development dependencies, so an
+ * installed package without them says so instead of failing half-way.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { ArgumentError } from '../errors.js';
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('microbenchmarks and end-to-end training speed against TensorFlow.js (from a source checkout)')
+    .option('--quick', 'a short run (under 2 minutes)', false)
+    .option('--json', 'print one JSON object on stdout', false)
+    .argument('[families...]', 'only these benchmark families (e.g. gemm conv2d train)')
+    .action(async (families: string[], flags: { quick: boolean; json: boolean }) => {
+      const root = new URL('../../', import.meta.url);
+      const entry = fileURLToPath(new URL('bench/main.ts', root));
+      const tsx = fileURLToPath(new URL('node_modules/tsx/dist/cli.mjs', root));
+      if (!existsSync(entry) || !existsSync(tsx)) {
+        throw new ArgumentError('bench', 'the benchmarks run from a source checkout with its dev dependencies (git clone, npm ci, then `npx fmnist bench` or `npm run bench`)');
+      }
+      const args = [tsx, entry, ...families, ...(flags.quick ? ['--quick'] : []), ...(flags.json ? ['--json'] : [])];
+      const code = await new Promise<number>((resolve) => {
+        spawn(process.execPath, args, { stdio: 'inherit', cwd: fileURLToPath(root) }).on('exit', (status) => resolve(status ?? 1));
+      });
+      if (code !== 0) process.exitCode = code;
+    });
+}

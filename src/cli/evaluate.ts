@@ -1,0 +1,35 @@
+/** `fmnist evaluate`: a saved model on the test set. */
+import { Command } from 'commander';
+import { loadModel } from '../models/save.js';
+import { evaluate, loadData } from './session.js';
+
+export function evaluateCommand(): Command {
+  return new Command('evaluate')
+    .description('evaluate a saved model on the Fashion-MNIST test set')
+    .requiredOption('--load <file>', 'model file written by `fmnist train --save`')
+    .option('--data <dir>', 'directory with the four IDX files or the two CSV files')
+    .option('--json', 'print one JSON object on stdout', false)
+    .action(async (flags: { load: string; data?: string; json: boolean }) => {
+      const model = await loadModel(flags.load);
+      const data = await loadData(flags.data, flags.json);
+      const started = performance.now();
+      const evaluation = evaluate(model, data.test);
+      const seconds = (performance.now() - started) / 1000;
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({
+          command: 'evaluate',
+          model: flags.load,
+          architecture: model.architecture,
+          testAccuracy: evaluation.testAccuracy,
+          testLoss: evaluation.testLoss,
+          perClass: evaluation.perClass,
+          confusionMatrix: evaluation.confusionMatrix,
+          images: data.test.count,
+          imagesPerSecond: data.test.count / seconds,
+        })}\n`);
+        return;
+      }
+      process.stdout.write(`${flags.load}: test accuracy ${(evaluation.testAccuracy * 100).toFixed(2)}%, test loss ${evaluation.testLoss.toFixed(4)} ` +
+        `(${data.test.count} images, ${Math.round(data.test.count / seconds)} images/s)\n\n${evaluation.reportText}\n`);
+    });
+}

@@ -1,0 +1,92 @@
+/** `fmnist train`: one architecture with good modern defaults (the paper's settings are in `reproduce`). */
+import { Command, Option } from 'commander';
+import { ARCHITECTURES, MODERN_DEFAULTS, type ArchitectureName } from '../models/architectures.js';
+import { saveModel } from '../models/save.js';
+import { OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
+import { integerList, nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from './options.js';
+import { loadData, trainAndEvaluate } from './session.js';
+
+interface TrainFlags {
+  model: ArchitectureName;
+  hidden?: number[];
+  activation?: 'relu' | 'sigmoid';
+  filters?: number;
+  kernelSize?: number;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  optimizer?: OptimizerName;
+  seed: number;
+  data?: string;
+  limit?: number;
+  save?: string;
+  json: boolean;
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description('train one architecture on Fashion-MNIST, evaluate it on the test set')
+    .addOption(new Option('--model <name>', 'architecture').choices(ARCHITECTURES).makeOptionMandatory())
+    .option('--hidden <sizes>', 'hidden Dense sizes, e.g. 300,200,75', integerList)
+    .addOption(new Option('--activation <name>', 'hidden activation (mlp, cnn)').choices(['relu', 'sigmoid']))
+    .option('--filters <n>', 'cnn: convolution filters (default 32)', positiveInteger)
+    .option('--kernel-size <n>', 'cnn: convolution kernel size (default 3)', positiveInteger)
+    .option('--epochs <n>', 'epochs (default: the model\'s modern default)', positiveInteger)
+    .option('--batch-size <n>', 'mini-batch size', positiveInteger)
+    .option('--lr <rate>', 'learning rate', positiveNumber)
+    .option('--optimizer <name>', `optimizer: ${OPTIMIZERS.join(', ')}`, oneOf(OPTIMIZERS))
+    .option('--seed <n>', 'seed of the initialisation and the shuffle', nonNegativeInteger, 0)
+    .option('--data <dir>', 'directory with the four IDX files or the two CSV files')
+    .option('--limit <n>', 'train on the first N training images', positiveInteger)
+    .option('--save <file>', 'save the trained model (written atomically)')
+    .option('--json', 'print one JSON object on stdout', false)
+    .action(async (flags: TrainFlags) => {
+      const defaults = MODERN_DEFAULTS[flags.model];
+      const optimizerType = flags.optimizer ?? defaults.optimizer.type;
+      const run = {
+        architecture: flags.model,
+        architectureOptions: { hidden: flags.hidden, activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize },
+        optimizer: {
+          ...(optimizerType === defaults.optimizer.type ? defaults.optimizer : { type: optimizerType }),
+          ...(flags.lr === undefined ? {} : { learningRate: flags.lr }),
+        },
+        reduction: defaults.reduction,
+        epochs: flags.epochs ?? defaults.epochs,
+        batchSize: flags.batchSize ?? defaults.batchSize,
+        seed: flags.seed,
+        limit: flags.limit,
+      };
+      const data = await loadData(flags.data, flags.json);
+      const result = await trainAndEvaluate(run, data, { label: flags.model, json: flags.json });
+      if (flags.save !== undefined) await saveModel(result.model, flags.save);
+      const { evaluation } = result;
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({
+          command: 'train',
+          model: flags.model,
+          architecture: result.model.architecture,
+          optimizer: run.optimizer,
+          reduction: run.reduction,
+          batchSize: run.batchSize,
+          seed: run.seed,
+          trainImages: Math.min(run.limit ?? data.train.count, data.train.count),
+          epochs: run.epochs,
+          secondsPerEpoch: result.secondsPerEpoch,
+          imagesPerSecond: result.imagesPerSecond,
+          testAccuracy: evaluation.testAccuracy,
+          testLoss: evaluation.testLoss,
+          perClass: evaluation.perClass,
+          confusionMatrix: evaluation.confusionMatrix,
+          history: result.history.history,
+          savedTo: flags.save ?? null,
+        })}\n`);
+        return;
+      }
+      process.stdout.write(`${result.model.summary()}\n\n`);
+      process.stdout.write(`test accuracy ${(evaluation.testAccuracy * 100).toFixed(2)}%, test loss ${evaluation.testLoss.toFixed(4)}, ` +
+        `${result.secondsPerEpoch.toFixed(2)} s/epoch, ${Math.round(result.imagesPerSecond)} images/s\n\n`);
+      process.stdout.write(`${evaluation.reportText}\n\nconfusion matrix (rows: true class, columns: predicted)\n`);
+      process.stdout.write(`${evaluation.confusionMatrix.map((row) => row.map((v) => String(v).padStart(5)).join('')).join('\n')}\n`);
+      if (flags.save !== undefined) process.stdout.write(`\nsaved to ${flags.save}\n`);
+    });
+}

@@ -1,0 +1,75 @@
+/** The reproduce report: plain data for JSON, and its Markdown rendering. */
+import type { ClassMetrics } from '../metrics/report.js';
+import { READINGS, type TrainingPreset } from './presets.js';
+
+export interface RowResult {
+  row: number;
+  label: string;
+  /** The settings actually used (the paper's, with any override or epoch cap). */
+  settings: TrainingPreset;
+  paperEpochs: number;
+  epochsRun: number;
+  paperAccuracy: number;
+  accuracy: number;
+  /** (ours − paper) in percentage points. */
+  differencePoints: number;
+  testLoss: number;
+  secondsPerEpoch: number;
+  testAccuracyPerEpoch: number[];
+  perClass: ClassMetrics[];
+  reportText: string;
+  /** Why the paper's figure is likely lower, shown when ours is above it. */
+  noteWhenAbove?: string;
+}
+
+export interface ReproduceReport {
+  started: string;
+  command: string;
+  /** --epochs, when the run was capped. */
+  epochCap: number | null;
+  trainImages: number;
+  testImages: number;
+  seed: number;
+  rows: RowResult[];
+  totalSeconds: number;
+}
+
+const percent = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
+
+function describeSettings(s: TrainingPreset): string {
+  const layers = s.architecture === 'cnn'
+    ? `conv ${s.filters}x${s.kernelSize}x${s.kernelSize} → pool 2 → ${s.hidden.join('-')}`
+    : `784-${s.hidden.join('-')}-10`;
+  return `${s.architecture} ${layers}, ${s.activation}, ${s.optimizer} lr ${s.learningRate}, batch ${s.batchSize}, ${s.reduction} loss`;
+}
+
+export function formatReproduceMarkdown(report: ReproduceReport): string {
+  const lines: string[] = [];
+  lines.push('# The paper\'s accuracy table, reproduced', '');
+  lines.push(`Command: \`${report.command}\`, seed ${report.seed}, ${report.trainImages} training and ${report.testImages} test images, ` +
+    `${(report.totalSeconds / 60).toFixed(1)} minutes in all.`, '');
+  if (report.epochCap !== null) {
+    lines.push(`**Quick run: every row capped at ${report.epochCap} epochs** (the paper ran 100-500); the accuracies are not the paper's setting.`, '');
+  }
+  if (report.trainImages < 60000) lines.push(`**Trained on the first ${report.trainImages} training images only.**`, '');
+  lines.push('| Row | Configuration (ours) | Paper | Ours | Δ (points) | Epochs (ours / paper) | s/epoch |');
+  lines.push('|---:|---|---:|---:|---:|---:|---:|');
+  for (const r of report.rows) {
+    const sign = r.differencePoints >= 0 ? '+' : '−';
+    lines.push(`| ${r.row} | ${describeSettings(r.settings)} | ${percent(r.paperAccuracy)} | ${percent(r.accuracy, 2)} | ` +
+      `${sign}${Math.abs(r.differencePoints).toFixed(2)} | ${r.epochsRun} / ${r.paperEpochs} | ${r.secondsPerEpoch.toFixed(2)} |`);
+  }
+  lines.push('', '![test accuracy per epoch](accuracy.svg)', '');
+  const above = report.rows.filter((r) => r.differencePoints > 1.5 && r.noteWhenAbove !== undefined);
+  if (above.length > 0) {
+    lines.push('## Where ours is above the paper', '');
+    for (const r of above) lines.push(`- Row ${r.row}: ${r.noteWhenAbove}`);
+    lines.push('');
+  }
+  lines.push('## How the paper was read', '', ...READINGS.map((reading) => `- ${reading}`), '');
+  lines.push('## Classification reports (test set)', '');
+  for (const r of report.rows) {
+    lines.push(`### Row ${r.row}: ${r.label}`, '', '```', r.reportText, '```', '');
+  }
+  return lines.join('\n');
+}
