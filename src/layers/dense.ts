@@ -1,0 +1,94 @@
+/**
+ * Dense (fully connected) layer, Keras layout: y[rows, units] = act(x[rows, in] · kernel[in, units] + bias[units]).
+ *
+ * Initialisation: kernel Glorot uniform, U(±√(6/(in + units))), and bias zeros, as Keras' defaults;
+ * `kernelInitializer` overrides the kernel (the paper's from-scratch net uses `lecunNormal`, see
+ * src/models/architectures.ts for why).
+ *
+ * Backward (x [rows, in], dy [rows, units], y the activated output):
+ *   dz      = dy · act'(y)               in place on dy
+ *   dbias   = Σ_rows dz                  bias_add_f32_backward
+ *   dkernel = xᵀ · dz  [in, units]       gemm_f32_tn (x stored [rows, in] = [k, m])
+ *   dx      = dz · kernelᵀ [rows, in]    gemm_f32_nt (kernel stored [in, units] = [n, k]), skipped for the first layer
+ */
+import type { CoreExports } from '../core/abi.js';
+import { activationBackward, activationForward } from './activation.js';
+import {
+  ACTIVATIONS, INITIALIZERS, Layer, oneOf, positiveInteger, shapeText,
+  type ActivationName, type BuildPlan, type InitializerName, type LayerConfig, type ParameterSlot, type Shape,
+} from './layer.js';
+
+export interface DenseOptions {
+  /** Default 'linear'. 'softmax' only as the model's output layer. */
+  activation?: ActivationName;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform' (Keras). */
+  kernelInitializer?: InitializerName;
+  name?: string;
+}
+
+export class Dense extends Layer {
+  readonly className = 'Dense' as const;
+  readonly namePrefix = 'dense';
+  readonly units: number;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  private readonly fn: ActivationName;
+  private kernel!: ParameterSlot;
+  private bias: ParameterSlot | undefined;
+
+  /** @throws ArgumentError on a non-positive `units` or an unknown activation/initialiser. */
+  constructor(units: number, options: DenseOptions = {}) {
+    super(options.name);
+    this.units = positiveInteger('Dense units', units);
+    this.fn = oneOf('Dense activation', options.activation ?? 'linear', ACTIVATIONS);
+    this.useBias = options.useBias ?? true;
+    this.kernelInitializer = oneOf('Dense kernelInitializer', options.kernelInitializer ?? 'glorotUniform', INITIALIZERS);
+  }
+
+  override get activation(): ActivationName {
+    return this.fn;
+  }
+
+  /** @throws RangeError when the input is not 1-D (add a Flatten first). */
+  computeOutputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 1) {
+      throw new RangeError(`${this.name || 'Dense'}: expected a 1-D input shape [features] (add a Flatten layer first), got ${shapeText(inputShape)}`);
+    }
+    return [this.units];
+  }
+
+  protected override register(inputShape: Shape, plan: BuildPlan): void {
+    const inputs = inputShape[0]!;
+    this.kernel = plan.parameter('kernel', [inputs, this.units], this.kernelInitializer, inputs, this.units);
+    this.bias = this.useBias ? plan.parameter('bias', [this.units], 'zeros', inputs, this.units) : undefined;
+    this.parameters.push(this.kernel, ...(this.bias ? [this.bias] : []));
+  }
+
+  override workspaceBytes(k: CoreExports): number {
+    return k.gemm_f32_workspace_bytes();
+  }
+
+  forward(k: CoreExports, y: number, x: number, rows: number, workspace: number, logits: boolean): void {
+    const inputs = this.inputShape![0]!;
+    k.gemm_f32_nn(y, x, this.kernel.byteOffset, workspace, rows, inputs, this.units, 0);
+    if (this.bias) k.bias_add_f32_forward(y, y, this.bias.byteOffset, rows, this.units);
+    activationForward(k, this.fn, y, y, rows, this.units, logits);
+  }
+
+  backward(k: CoreExports, dx: number, dy: number, x: number, y: number, rows: number, workspace: number): void {
+    const inputs = this.inputShape![0]!;
+    activationBackward(k, this.fn, dy, dy, y, rows * this.units);
+    if (this.bias) k.bias_add_f32_backward(this.bias.gradByteOffset, dy, rows, this.units, 0);
+    k.gemm_f32_tn(this.kernel.gradByteOffset, x, dy, workspace, inputs, rows, this.units, 0);
+    if (dx !== 0) k.gemm_f32_nt(dx, dy, this.kernel.byteOffset, workspace, rows, this.units, inputs, 0);
+  }
+
+  getConfig(): LayerConfig {
+    return {
+      className: 'Dense', name: this.name, units: this.units, activation: this.fn,
+      useBias: this.useBias, kernelInitializer: this.kernelInitializer,
+    };
+  }
+}

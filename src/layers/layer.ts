@@ -1,0 +1,203 @@
+/**
+ * The layer contract. A layer knows its parameter shapes, its output shape and two short, fixed
+ * lists of kernel calls: `forward` and `backward`, on byte addresses planned in the model's arena.
+ * It owns no memory: `build(inputShape, plan)` registers what it needs (parameters, per-batch
+ * buffers such as max-pooling's argmax, workspace bytes) and the model lays every request out in
+ * the arena in STYLE.md's region order, then writes the addresses back into the slots.
+ *
+ * Shapes are per sample, without the batch axis (Keras' `inputShape`): `[784]`, `[28, 28, 1]`.
+ * Every buffer handed to `forward`/`backward` has `rows` samples in front of that shape.
+ *
+ * Gradient contract (llm.c's): parameter gradients are OVERWRITTEN by `backward` (one batch, one
+ * step: nothing to zero between steps), and `dx` is overwritten too. `backward` may clobber `dy`
+ * (activations are differentiated in place there).
+ */
+import type { CoreExports } from '../core/abi.js';
+import type { DType } from '../core/arena.js';
+import { ArgumentError } from '../errors.js';
+
+/** A per-sample shape (no batch axis). */
+export type Shape = readonly number[];
+
+/** The activations the kernels provide. `softmax` is only supported as the model's output activation. */
+export type ActivationName = 'linear' | 'sigmoid' | 'relu' | 'softmax';
+export const ACTIVATIONS: readonly ActivationName[] = ['linear', 'sigmoid', 'relu', 'softmax'];
+
+/**
+ * Weight initialisers.
+ * - `glorotUniform`: U(−l, l), l = √(6 / (fanIn + fanOut)) (Glorot & Bengio 2010; Keras' default kernel).
+ * - `lecunNormal`: N(0, 1/fanIn), i.e. N(0,1)/√fanIn (LeCun et al., "Efficient BackProp", 1998):
+ *   keeps every pre-activation at unit variance for unit-variance inputs, which is what a sigmoid
+ *   needs to start in its non-saturated range.
+ * - `heNormal`: N(0, 2/fanIn) (He et al. 2015), for ReLU stacks.
+ * - `zeros`: Keras' default bias.
+ * Normal draws are not truncated (Keras' `lecun_normal` truncates at 2σ; ours is the plain form).
+ */
+export type InitializerName = 'glorotUniform' | 'lecunNormal' | 'heNormal' | 'zeros';
+export const INITIALIZERS: readonly InitializerName[] = ['glorotUniform', 'lecunNormal', 'heNormal', 'zeros'];
+
+/** The random source of the initialisers (src/train/rng.ts's Rng fits). */
+export interface RandomSource {
+  /** Uniform in [lo, hi). */
+  uniform(lo: number, hi: number): number;
+  /** Standard normal. */
+  normal(): number;
+}
+
+/** Fills `values` following `initializer`, drawing in index order (so a seed fixes every value). */
+export function initialize(values: Float32Array, initializer: InitializerName, fanIn: number, fanOut: number, random: RandomSource): void {
+  switch (initializer) {
+    case 'zeros':
+      values.fill(0);
+      return;
+    case 'glorotUniform': {
+      const limit = Math.sqrt(6 / (fanIn + fanOut));
+      for (let i = 0; i < values.length; i++) values[i] = random.uniform(-limit, limit);
+      return;
+    }
+    case 'lecunNormal':
+    case 'heNormal': {
+      const std = Math.sqrt((initializer === 'heNormal' ? 2 : 1) / fanIn);
+      for (let i = 0; i < values.length; i++) values[i] = std * random.normal();
+      return;
+    }
+  }
+}
+
+/** A trainable parameter: where its values and its gradient live once the model is planned. */
+export interface ParameterSlot {
+  /** `layer/weight`, e.g. `dense_1/kernel`. */
+  readonly name: string;
+  readonly shape: Shape;
+  /** Element count. */
+  readonly length: number;
+  readonly initializer: InitializerName;
+  readonly fanIn: number;
+  readonly fanOut: number;
+  /** Set by the model's plan. */
+  byteOffset: number;
+  /** Set by the model's plan: the gradient, in the same layout as the parameters. */
+  gradByteOffset: number;
+}
+
+/** A per-batch buffer a layer needs besides its output (e.g. max-pooling's argmax). */
+export interface BatchSlot {
+  /** `layer/what`, e.g. `max_pooling2d_1/argmax`. */
+  readonly name: string;
+  /** Per sample; the plan puts the batch capacity in front. */
+  readonly shape: Shape;
+  readonly dtype: DType;
+  /** Set by the model's plan (changes when the batch capacity changes). */
+  byteOffset: number;
+}
+
+/** What `build` registers its buffers with. */
+export interface BuildPlan {
+  parameter(localName: string, shape: Shape, initializer: InitializerName, fanIn: number, fanOut: number): ParameterSlot;
+  batchBuffer(localName: string, shape: Shape, dtype: DType): BatchSlot;
+}
+
+/** The serialisable description of a layer (saved in model files; `layerFromConfig` rebuilds it). */
+export type LayerConfig =
+  | { className: 'Dense'; name: string; units: number; activation: ActivationName; useBias: boolean; kernelInitializer: InitializerName }
+  | { className: 'Conv2D'; name: string; filters: number; kernelSize: [number, number]; padding: 'valid' | 'same'; activation: ActivationName; useBias: boolean; kernelInitializer: InitializerName }
+  | { className: 'MaxPooling2D'; name: string; poolSize: number; strides: number }
+  | { className: 'Flatten'; name: string }
+  | { className: 'Activation'; name: string; activation: ActivationName };
+
+export type LayerClassName = LayerConfig['className'];
+
+export abstract class Layer {
+  abstract readonly className: LayerClassName;
+  /** Keras' prefix for automatic names (`dense` → `dense_1`). */
+  abstract readonly namePrefix: string;
+  /** Set by the constructor option or, when absent, by the model (`dense_1`, `dense_2`, …). */
+  name: string;
+  /** True when the output is the input's buffer reinterpreted (Flatten): no kernel runs. */
+  readonly inPlace: boolean = false;
+
+  inputShape: Shape | undefined;
+  outputShape: Shape | undefined;
+  readonly parameters: ParameterSlot[] = [];
+  readonly batchBuffers: BatchSlot[] = [];
+
+  constructor(name: string | undefined) {
+    this.name = name ?? '';
+  }
+
+  /** The activation applied to this layer's output (`linear` when none). */
+  get activation(): ActivationName {
+    return 'linear';
+  }
+
+  get built(): boolean {
+    return this.outputShape !== undefined;
+  }
+
+  /**
+   * The per-sample output shape for a per-sample input shape.
+   * @throws RangeError naming the layer when the input shape does not fit it.
+   */
+  abstract computeOutputShape(inputShape: Shape): Shape;
+
+  /** Registers this layer's parameters and per-batch buffers. Called once, by the model. */
+  build(inputShape: Shape, plan: BuildPlan): void {
+    if (this.built) throw new Error(`${this.name}: already built (a layer belongs to one model)`);
+    const outputShape = this.computeOutputShape(inputShape);
+    this.inputShape = [...inputShape];
+    this.register(inputShape, plan);
+    this.outputShape = outputShape;
+  }
+
+  /** Subclasses register their buffers here. */
+  protected register(_inputShape: Shape, _plan: BuildPlan): void {}
+
+  /** Workspace bytes `forward`/`backward` need for `rows` samples (the model shares one workspace). */
+  workspaceBytes(_exports: CoreExports, _rows: number): number {
+    return 0;
+  }
+
+  /**
+   * y = layer(x) for `rows` samples. With `logits`, a softmax output activation is skipped (the loss
+   * fuses it). x: [rows, ...inputShape], y: [rows, ...outputShape] (y == x for in-place layers).
+   */
+  abstract forward(k: CoreExports, y: number, x: number, rows: number, workspace: number, logits: boolean): void;
+
+  /**
+   * Gradients from dy (w.r.t. this layer's output, or w.r.t. the logits for a fused softmax): overwrites
+   * the parameter gradients and, unless `dx` is 0, dx (w.r.t. the input). May clobber dy.
+   */
+  abstract backward(k: CoreExports, dx: number, dy: number, x: number, y: number, rows: number, workspace: number): void;
+
+  abstract getConfig(): LayerConfig;
+
+  /** Elements per sample of the output. */
+  get outputSize(): number {
+    return size(this.outputShape ?? []);
+  }
+}
+
+/** Product of the dimensions. */
+export function size(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function positiveInteger(argument: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new ArgumentError(argument, `expected a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function oneOf<T extends string>(argument: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ArgumentError(argument, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+export function shapeText(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}

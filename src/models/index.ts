@@ -1,0 +1,14 @@
+/** Models: Sequential (Keras vocabulary), the paper's named architectures, model files. */
+export {
+  Sequential,
+  type ArchitectureInfo, type CompileOptions, type EvaluateOptions, type EvaluateResult, type LossName,
+  type PredictResult, type ReductionName, type ResolvedCompileOptions, type SequentialOptions, type WeightTensor,
+} from './sequential.js';
+export {
+  ARCHITECTURES, MODERN_DEFAULTS, architectureLayers, architectureOptionsRecord, buildArchitecture, createModel,
+  type ArchitectureName, type ArchitectureOptions, type CreateModelOptions, type TrainingDefaults,
+} from './architectures.js';
+export {
+  MODEL_FILE_MAGIC, MODEL_FILE_VERSION, crc32, deserializeModel, loadModel, saveModel, serializeModel,
+  type DeserializeOptions,
+} from './save.js';

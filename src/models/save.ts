@@ -1,0 +1,304 @@
+/**
+ * Model files: a versioned binary format, written and read without any dependency.
+ *
+ * ## fmnist-wasm model file, version 1
+ * All integers are unsigned 32-bit little-endian; offsets are in bytes.
+ *
+ * | offset      | size | field                                                                    |
+ * |-------------|------|--------------------------------------------------------------------------|
+ * | 0           | 8    | magic `89 46 4D 4E 57 0D 0A 1A` ("\x89FMNW\r\n\x1a"; as in PNG's signature, the high byte and CR LF expose 7-bit and newline-translating transfers) |
+ * | 8           | 4    | format version = 1                                                       |
+ * | 12          | 4    | H = header length                                                        |
+ * | 16          | H    | header: UTF-8 JSON, described below                                      |
+ * | 16 + H      | P    | P = 0..3 zero bytes, so that the weights start at a multiple of 4        |
+ * | A = 16+H+P  | 4    | W = weights length (4 × the total parameter count)                       |
+ * | A + 4       | W    | weights: f32 little-endian, the parameters back to back in header order  |
+ * | A + 4 + W   | 4    | CRC-32 of bytes [0, A + 4 + W): IEEE 802.3 / zlib / PNG (reflected polynomial 0xEDB88320, initial value and final XOR 0xFFFFFFFF) |
+ *
+ * The file is exactly A + 8 + W bytes. The header is one JSON object with, in this order:
+ * - `format`: `"fmnist-wasm-model"`;
+ * - `name`: the model's name (`"mlp"`, `"sequential"`, …);
+ * - `architecture`: `{ "name": "scratch-mlp" | "mlp" | "cnn", "options": {...} }` for models made by
+ *   the named factories, else `null` (informational: the layers below are what is rebuilt);
+ * - `inputShape`: per-sample input shape, e.g. `[784]` or `[28, 28, 1]`;
+ * - `seed`: the initialisation seed;
+ * - `layers`: each layer's config, in order (`{ "className": "Dense", "name": "dense_1", "units": 300,
+ *   "activation": "sigmoid", "useBias": false, "kernelInitializer": "lecunNormal" }`, Conv2D with
+ *   `filters`, `kernelSize`, `padding`; MaxPooling2D with `poolSize`, `strides`; Flatten; Activation);
+ * - `compile`: `{ "optimizer": { "type", "learningRate", "momentum", "beta1", "beta2", "epsilon" },
+ *   "loss": "categoricalCrossentropy", "reduction": "mean" | "sum" }` or `null` (optimizer STATE,
+ *   such as Adam's moments, is not saved: a loaded model resumes with fresh state);
+ * - `parameters`: `[{ "name": "dense_1/kernel", "shape": [784, 300], "offset": 0, "length": 235200 }, ...]`,
+ *   offset and length in f32 elements from the start of the weights; layouts are Keras' (Dense kernel
+ *   [in, out], Conv2D kernel HWIO [kh, kw, in, out]).
+ *
+ * Reading checks, in order: magic, version, lengths (truncated or trailing bytes), CRC-32, header JSON,
+ * then that the layers rebuild and their parameters match the header's names, shapes and offsets and
+ * W. Each failure is a `ModelFileError` naming the file and the problem. Serialising is deterministic
+ * (no timestamps): the same weights give the same bytes.
+ */
+import { loadCore, type Core } from '../core/index.js';
+import { ArgumentError, ModelFileError } from '../errors.js';
+import { layerFromConfig } from '../layers/index.js';
+import type { LayerConfig } from '../layers/layer.js';
+import { Sequential, type ArchitectureInfo, type ResolvedCompileOptions } from './sequential.js';
+
+export const MODEL_FILE_MAGIC: readonly number[] = [0x89, 0x46, 0x4d, 0x4e, 0x57, 0x0d, 0x0a, 0x1a];
+export const MODEL_FILE_VERSION = 1;
+const PREAMBLE_BYTES = 16;
+
+interface ParameterEntry {
+  name: string;
+  shape: number[];
+  offset: number;
+  length: number;
+}
+
+interface ModelHeader {
+  format: 'fmnist-wasm-model';
+  name: string;
+  architecture: ArchitectureInfo | null;
+  inputShape: number[];
+  seed: number;
+  layers: LayerConfig[];
+  compile: ResolvedCompileOptions | null;
+  parameters: ParameterEntry[];
+}
+
+// ---- CRC-32 ---------------------------------------------------------------------------------------
+
+/** The 256-entry table of the reflected CRC-32 (poly 0xEDB88320), as in zlib's crc32.c. */
+const CRC_TABLE: Uint32Array = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let bit = 0; bit < 8; bit++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 (IEEE 802.3, zlib, PNG) of `bytes`: crc32("123456789") = 0xCBF43926. */
+export function crc32(bytes: Uint8Array, crc = 0): number {
+  let c = ~crc >>> 0;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+// ---- serialise ------------------------------------------------------------------------------------
+
+const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The model as a version-1 model file (see the format above). Pure: works in browsers. */
+export function serializeModel(model: Sequential): Uint8Array {
+  const slots = model.parameterSlots;
+  const parameters: ParameterEntry[] = [];
+  let offset = 0;
+  for (const slot of slots) {
+    parameters.push({ name: slot.name, shape: [...slot.shape], offset, length: slot.length });
+    offset += slot.length;
+  }
+  const header: ModelHeader = {
+    format: 'fmnist-wasm-model',
+    name: model.name,
+    architecture: model.architecture ?? null,
+    inputShape: [...model.inputShape],
+    seed: model.seed,
+    layers: model.layers.map((layer) => layer.getConfig()),
+    compile: model.compileOptions ?? null,
+    parameters,
+  };
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const weightsAt = align4(PREAMBLE_BYTES + headerBytes.length);
+  const weightBytes = offset * 4;
+  const total = weightsAt + 4 + weightBytes + 4;
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  out.set(MODEL_FILE_MAGIC, 0);
+  view.setUint32(8, MODEL_FILE_VERSION, true);
+  view.setUint32(12, headerBytes.length, true);
+  out.set(headerBytes, PREAMBLE_BYTES);
+  view.setUint32(weightsAt, weightBytes, true);
+  const memory = model.core.arena.memory.buffer;
+  let at = weightsAt + 4;
+  for (const slot of slots) {
+    const values = new Float32Array(memory, slot.byteOffset, slot.length);
+    if (littleEndianHost) {
+      out.set(new Uint8Array(memory, slot.byteOffset, slot.length * 4), at);
+    } else {
+      for (let i = 0; i < values.length; i++) view.setFloat32(at + 4 * i, values[i]!, true);
+    }
+    at += slot.length * 4;
+  }
+  view.setUint32(at, crc32(out.subarray(0, at)), true);
+  return out;
+}
+
+// ---- deserialise ----------------------------------------------------------------------------------
+
+export interface DeserializeOptions {
+  /** A core of the model's own; loaded when absent. */
+  core?: Core;
+  /** How errors name the data (a path, a URL); default `model file`. */
+  source?: string;
+}
+
+/**
+ * Rebuilds a model (layers, weights, compile options) from model-file bytes. Pure: works in browsers.
+ * @throws ModelFileError naming `options.source` on bad magic, an unknown version, truncated or
+ *   trailing bytes, a checksum mismatch, an unreadable header, or weights that do not match it.
+ */
+export async function deserializeModel(bytes: Uint8Array, options: DeserializeOptions = {}): Promise<Sequential> {
+  const source = options.source ?? 'model file';
+  const parsed = parseModelFile(bytes, source);
+  const core = options.core ?? await loadCore();
+  return instantiate(parsed, core, source);
+}
+
+function fail(source: string, problem: string, cause?: unknown): never {
+  throw new ModelFileError(source, problem, cause === undefined ? undefined : { cause });
+}
+
+/** Checks framing and checksum, decodes the header. */
+function parseModelFile(bytes: Uint8Array, source: string): { header: ModelHeader; weights: Float32Array } {
+  if (!(bytes instanceof Uint8Array)) fail(source, 'expected the file bytes as a Uint8Array');
+  const magicBytes = Math.min(bytes.length, MODEL_FILE_MAGIC.length);
+  for (let i = 0; i < magicBytes; i++) {
+    if (bytes[i] !== MODEL_FILE_MAGIC[i]) fail(source, 'not an fmnist-wasm model file (bad magic bytes)');
+  }
+  if (bytes.length < PREAMBLE_BYTES) fail(source, `truncated: ${bytes.length} bytes, shorter than the ${PREAMBLE_BYTES}-byte preamble`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(8, true);
+  if (version !== MODEL_FILE_VERSION) {
+    fail(source, `unsupported format version ${version} (this build reads version ${MODEL_FILE_VERSION})`);
+  }
+  const headerLength = view.getUint32(12, true);
+  const weightsAt = align4(PREAMBLE_BYTES + headerLength);
+  if (bytes.length < weightsAt + 4) {
+    fail(source, `truncated: the header says ${headerLength} header bytes, but the file has ${bytes.length} bytes in all`);
+  }
+  const weightBytes = view.getUint32(weightsAt, true);
+  const expected = weightsAt + 4 + weightBytes + 4;
+  if (bytes.length < expected) fail(source, `truncated: expected ${expected} bytes, got ${bytes.length}`);
+  if (bytes.length > expected) fail(source, `trailing bytes: expected ${expected} bytes, got ${bytes.length}`);
+  if (weightBytes % 4 !== 0) fail(source, `corrupt: the weights length ${weightBytes} is not a multiple of 4`);
+  const stored = view.getUint32(expected - 4, true);
+  const computed = crc32(bytes.subarray(0, expected - 4));
+  if (stored !== computed) {
+    fail(source, `checksum mismatch: stored CRC-32 ${hex(stored)}, computed ${hex(computed)} (the file is corrupt)`);
+  }
+  let header: ModelHeader;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLength))) as ModelHeader;
+  } catch (error) {
+    fail(source, `the header is not valid UTF-8 JSON (${(error as Error).message})`, error);
+  }
+  checkHeader(header, source);
+  // Copy out (aligned, and independent of the caller's buffer), converting on a big-endian host.
+  const count = weightBytes / 4;
+  const weights = new Float32Array(count);
+  if (littleEndianHost) {
+    new Uint8Array(weights.buffer).set(bytes.subarray(weightsAt + 4, weightsAt + 4 + weightBytes));
+  } else {
+    for (let i = 0; i < count; i++) weights[i] = view.getFloat32(weightsAt + 4 + 4 * i, true);
+  }
+  return { header, weights };
+}
+
+function checkHeader(header: ModelHeader, source: string): void {
+  const bad = (problem: string) => fail(source, `bad header: ${problem}`);
+  if (header === null || typeof header !== 'object') bad('expected a JSON object');
+  if (header.format !== 'fmnist-wasm-model') bad(`format is ${JSON.stringify(header.format)}, expected "fmnist-wasm-model"`);
+  if (!Array.isArray(header.inputShape)) bad('inputShape is missing');
+  if (!Array.isArray(header.layers) || header.layers.length === 0) bad('layers is missing or empty');
+  if (!Array.isArray(header.parameters)) bad('parameters is missing');
+  if (typeof header.seed !== 'number') bad('seed is missing');
+  if (typeof header.name !== 'string') bad('name is missing');
+}
+
+function instantiate({ header, weights }: { header: ModelHeader; weights: Float32Array }, core: Core, source: string): Sequential {
+  let model: Sequential;
+  try {
+    model = new Sequential(core, {
+      inputShape: header.inputShape, seed: header.seed, name: header.name,
+      layers: header.layers.map((config) => layerFromConfig(config)),
+    });
+    model.build();
+  } catch (error) {
+    if (error instanceof ArgumentError && error.argument === 'core') throw error;
+    fail(source, `the header describes an invalid model: ${(error as Error).message}`, error);
+  }
+  model.architecture = header.architecture ?? undefined;
+  const slots = model.parameterSlots;
+  const entries = header.parameters;
+  const mismatch = (problem: string) => fail(source, `weights do not match the header: ${problem}`);
+  if (entries.length !== slots.length) {
+    mismatch(`the layers have ${slots.length} parameters (${slots.map((s) => s.name).join(', ')}), the header lists ${entries.length}`);
+  }
+  let offset = 0;
+  slots.forEach((slot, i) => {
+    const entry = entries[i]!;
+    if (entry.name !== slot.name) mismatch(`parameter ${i} is ${JSON.stringify(entry.name)}, the layers make ${JSON.stringify(slot.name)}`);
+    if (!Array.isArray(entry.shape) || entry.shape.length !== slot.shape.length || entry.shape.some((d, j) => d !== slot.shape[j])) {
+      mismatch(`${slot.name} has shape ${JSON.stringify(entry.shape)} in the header, the layers need [${slot.shape.join(', ')}]`);
+    }
+    if (entry.length !== slot.length || entry.offset !== offset) {
+      mismatch(`${slot.name} is at offset ${entry.offset} with length ${entry.length}, expected offset ${offset} and length ${slot.length}`);
+    }
+    offset += slot.length;
+  });
+  if (offset !== weights.length) mismatch(`the parameters hold ${offset} values but the file has ${weights.length} weights`);
+  model.setWeights(slots.map((slot, i) => weights.subarray(entries[i]!.offset, entries[i]!.offset + slot.length)));
+  if (header.compile) {
+    try {
+      model.compile(header.compile);
+    } catch (error) {
+      fail(source, `bad header: compile options: ${(error as Error).message}`, error);
+    }
+  }
+  return model;
+}
+
+// ---- Node files -----------------------------------------------------------------------------------
+
+/**
+ * Writes the model to `path` atomically: a temporary file beside it, then a rename (a crash leaves
+ * either the old file or the new one, never half of one). Node only.
+ * @throws ModelFileError naming `path` when it cannot be written.
+ */
+export async function saveModel(model: Sequential, path: string): Promise<void> {
+  const bytes = serializeModel(model);
+  const { writeFile, rename, unlink } = await import('node:fs/promises');
+  const temporary = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
+  try {
+    await writeFile(temporary, bytes);
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    fail(path, `cannot write the model file: ${(error as Error).message}`, error);
+  }
+}
+
+/**
+ * Reads a model file written by `saveModel`/`serializeModel`. Node only.
+ * @throws ModelFileError naming `path` when it cannot be read or is not a valid model file.
+ */
+export async function loadModel(path: string, options: { core?: Core } = {}): Promise<Sequential> {
+  const { readFile } = await import('node:fs/promises');
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    fail(path, code === 'ENOENT' ? 'no such file' : `cannot read the model file: ${(error as Error).message}`, error);
+  }
+  return deserializeModel(bytes, { core: options.core, source: path });
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}

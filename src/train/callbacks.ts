@@ -1,0 +1,67 @@
+/**
+ * Training callbacks, with TF.js' names (tfjs-layers base_callbacks.ts). Each may return a promise,
+ * which `fit` awaits before going on (so a browser can repaint between batches); epochs and batches
+ * are 0-based, as in Keras.
+ */
+
+/** Logs after every batch. `loss` and `accuracy` are running means over the epoch so far. */
+export interface BatchLogs {
+  /** Samples in this batch (the last batch of an epoch may be partial). */
+  size: number;
+  /** This batch's loss, mean over its samples. */
+  batchLoss: number;
+  /** Running mean loss per sample over the epoch so far. */
+  loss: number;
+  /** Running accuracy (0..1) over the epoch so far, of the predictions made during the forward passes. */
+  accuracy: number;
+  /** Training throughput of the epoch so far. */
+  imagesPerSecond: number;
+}
+
+/** Logs after every epoch. */
+export interface EpochLogs {
+  /** Mean loss per training sample over the epoch (of the weights as they were at each batch, like Keras). */
+  loss: number;
+  /** Training accuracy over the epoch (0..1), same convention. */
+  accuracy: number;
+  /** Loss on `validationData` after the epoch, when given. */
+  valLoss?: number;
+  /** Accuracy on `validationData` after the epoch, when given. */
+  valAccuracy?: number;
+  /** Wall-clock seconds of the epoch's training steps (validation excluded). */
+  seconds: number;
+  /** Training images per second over the epoch. */
+  imagesPerSecond: number;
+}
+
+export interface TrainLogs {
+  /** Epochs completed. */
+  epochs: number;
+}
+
+export interface Callbacks {
+  onTrainBegin?(): void | Promise<void>;
+  onEpochBegin?(epoch: number): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: BatchLogs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: EpochLogs): void | Promise<void>;
+  onTrainEnd?(logs: TrainLogs): void | Promise<void>;
+}
+
+/** The record `fit` returns (TF.js' History): one entry per epoch in each list. */
+export interface History {
+  /** 0-based epoch numbers. */
+  epoch: number[];
+  history: {
+    loss: number[];
+    accuracy: number[];
+    valLoss?: number[];
+    valAccuracy?: number[];
+    seconds: number[];
+    imagesPerSecond: number[];
+  };
+}
+
+/** Awaits only when the callback returned a promise (an await per batch costs a microtask turn). */
+export function settle(result: void | Promise<void>): Promise<void> | undefined {
+  return result instanceof Promise ? result : undefined;
+}

@@ -1,0 +1,113 @@
+/**
+ * Optimizers, Keras' update rules, each ONE kernel call over the whole parameter range: the model
+ * lays parameters, gradients and optimizer state out in the same layout, so `params`, `grads` and
+ * each state buffer are three (or four) base addresses and one element count.
+ *
+ *   sgd       w −= lr · g                                    (Keras SGD; the paper's Figure 13 rule)
+ *   momentum  v = μ·v − lr·g;  w += v                        (Keras SGD(momentum=μ))
+ *   adam      m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;
+ *             w −= lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε)        (Keras Adam, ε outside the root)
+ */
+import type { CoreExports } from '../core/abi.js';
+import { ArgumentError } from '../errors.js';
+
+export type OptimizerName = 'sgd' | 'momentum' | 'adam';
+export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
+
+export interface OptimizerConfig {
+  type: OptimizerName;
+  /** Default: sgd 0.01, momentum 0.01, adam 0.001 (Keras). */
+  learningRate?: number;
+  /** momentum only, default 0.9. */
+  momentum?: number;
+  /** adam only, default 0.9. */
+  beta1?: number;
+  /** adam only, default 0.999. */
+  beta2?: number;
+  /** adam only, default 1e-7 (Keras). */
+  epsilon?: number;
+}
+
+/** Every field filled in. */
+export type ResolvedOptimizerConfig = Required<OptimizerConfig>;
+
+const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = { sgd: 0.01, momentum: 0.01, adam: 0.001 };
+
+/**
+ * Fills in Keras' defaults and validates.
+ * @throws ArgumentError naming the field (`optimizer.learningRate`, …) on an invalid value.
+ */
+export function resolveOptimizer(spec: OptimizerName | OptimizerConfig): ResolvedOptimizerConfig {
+  const config: OptimizerConfig = typeof spec === 'string' ? { type: spec } : spec;
+  if (config === null || typeof config !== 'object') {
+    throw new ArgumentError('optimizer', `expected 'sgd', 'momentum', 'adam' or { type, learningRate, ... }, got ${JSON.stringify(spec)}`);
+  }
+  if (!OPTIMIZERS.includes(config.type)) {
+    throw new ArgumentError('optimizer', `expected one of 'sgd', 'momentum', 'adam', got ${JSON.stringify(config.type)}`);
+  }
+  const resolved: ResolvedOptimizerConfig = {
+    type: config.type,
+    learningRate: config.learningRate ?? DEFAULT_LEARNING_RATE[config.type],
+    momentum: config.momentum ?? 0.9,
+    beta1: config.beta1 ?? 0.9,
+    beta2: config.beta2 ?? 0.999,
+    epsilon: config.epsilon ?? 1e-7,
+  };
+  const positive = (name: keyof OptimizerConfig) => {
+    const value = resolved[name] as number;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new ArgumentError(`optimizer.${name}`, `expected a positive finite number, got ${JSON.stringify(value)}`);
+    }
+  };
+  const unit = (name: keyof OptimizerConfig) => {
+    const value = resolved[name] as number;
+    if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+      throw new ArgumentError(`optimizer.${name}`, `expected a number in [0, 1), got ${JSON.stringify(value)}`);
+    }
+  };
+  positive('learningRate');
+  unit('momentum');
+  unit('beta1');
+  unit('beta2');
+  positive('epsilon');
+  return resolved;
+}
+
+/** How many parameter-shaped state buffers the optimizer keeps (velocity; m and v). */
+export function stateBuffers(type: OptimizerName): number {
+  return type === 'sgd' ? 0 : type === 'momentum' ? 1 : 2;
+}
+
+/** An optimizer bound to planned addresses: `step()` is one kernel call. */
+export class Optimizer {
+  /** Steps taken (Adam's t is iterations + 1 during a step). Kept across fit calls, as Keras does. */
+  iterations = 0;
+
+  constructor(
+    readonly config: ResolvedOptimizerConfig,
+    private readonly k: CoreExports,
+    /** Base address of the parameters, their gradients and the state buffers (same layout). */
+    private readonly params: number,
+    private readonly grads: number,
+    private readonly state: readonly number[],
+    /** Elements in the parameter range (padding between parameters included: its gradients are 0). */
+    private readonly count: number,
+  ) {}
+
+  step(): void {
+    const { k, params, grads, state, count, config } = this;
+    this.iterations++;
+    switch (config.type) {
+      case 'sgd':
+        k.sgd_f32_step(params, grads, count, config.learningRate);
+        return;
+      case 'momentum':
+        k.momentum_f32_step(params, state[0]!, grads, count, config.learningRate, config.momentum);
+        return;
+      case 'adam':
+        k.adam_f32_step(params, state[0]!, state[1]!, grads, count, config.learningRate,
+          config.beta1, config.beta2, config.epsilon, this.iterations);
+        return;
+    }
+  }
+}
