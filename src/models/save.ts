@@ -268,13 +268,10 @@ function instantiate({ header, weights }: { header: ModelHeader; weights: Float3
  */
 export async function saveModel(model: Sequential, path: string): Promise<void> {
   const bytes = serializeModel(model);
-  const { writeFile, rename, unlink } = await import('node:fs/promises');
-  const temporary = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
+  const { writeFileAtomic } = await import('../util/write-atomic.js');
   try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
+    await writeFileAtomic(path, bytes);
   } catch (error) {
-    await unlink(temporary).catch(() => undefined);
     fail(path, `cannot write the model file: ${(error as Error).message}`, error);
   }
 }
