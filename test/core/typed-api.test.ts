@@ -69,8 +69,7 @@ describe('conv2d', () => {
       const filters = randomF32(3 * 2 * 3 * 5, 6);
       const bias = randomF32(5, 7);
       const got = core.conv2d(input, filters, { ...shape, padding }, bias);
-      const expected = conv2d_f32_nhwc_forward(input, filters, bias, shape.batch, shape.height, shape.width,
-        shape.inChannels, shape.kernelHeight, shape.kernelWidth, shape.outChannels, padding === 'same' ? 1 : 0);
+      const expected = conv2d_f32_nhwc_forward(input, filters, bias, { ...shape, padding: padding === 'same' ? 1 : 0 });
       // 18 products of values in [-1, 1] plus a bias: 19·ε.
       expectClose(got, expected, 19 * 2 ** -23);
     });
@@ -93,7 +92,7 @@ describe('maxPool2d', () => {
   it('pools NHWC 2x2 stride 2 by default, flooring odd sizes', () => {
     const input = randomF32(3 * 7 * 9 * 4, 8);
     const got = core.maxPool2d(input, { batch: 3, height: 7, width: 9, channels: 4 });
-    const expected = maxpool2d_f32_nhwc_forward(input, 3, 7, 9, 4, 2, 2).output;
+    const expected = maxpool2d_f32_nhwc_forward(input, { batch: 3, height: 7, width: 9, channels: 4, size: 2, stride: 2 }).output;
     expect(got.length).toBe(3 * 3 * 4 * 4);
     expectClose(got, expected, 0);
   });
