@@ -1,17 +1,20 @@
 /** `fmnist train`: one architecture with good modern defaults (the paper's settings are in `reproduce`). */
 import { Command, Option } from 'commander';
-import { ARCHITECTURES, MODERN_DEFAULTS, type ArchitectureName } from '../models/architectures.js';
+import { ARCHITECTURES, MODERN_DEFAULTS, TRAINING_PRESETS, type ArchitectureName } from '../models/architectures.js';
+import { ArgumentError } from '../errors.js';
 import { saveModel } from '../models/save.js';
 import { OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
 import { integerList, nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from './options.js';
 import { loadData, trainAndEvaluate } from './session.js';
 
 interface TrainFlags {
-  model: ArchitectureName;
+  model?: ArchitectureName;
+  preset?: keyof typeof TRAINING_PRESETS;
   hidden?: number[];
   activation?: 'relu' | 'sigmoid';
-  filters?: number;
+  filters?: number[];
   kernelSize?: number;
+  padding?: 'valid' | 'same';
   epochs?: number;
   batchSize?: number;
   lr?: number;
@@ -26,11 +29,14 @@ interface TrainFlags {
 export function trainCommand(): Command {
   return new Command('train')
     .description('train one architecture on Fashion-MNIST, evaluate it on the test set')
-    .addOption(new Option('--model <name>', 'architecture').choices(ARCHITECTURES).makeOptionMandatory())
+    .addOption(new Option('--model <name>', 'architecture').choices(ARCHITECTURES))
+    .addOption(new Option('--preset <name>', 'a tuned configuration (best: a two-block CNN, ≥ 92 % in under 15 minutes); options given too override it')
+      .choices(Object.keys(TRAINING_PRESETS)))
     .option('--hidden <sizes>', 'hidden Dense sizes, e.g. 300,200,75', integerList)
     .addOption(new Option('--activation <name>', 'hidden activation (mlp, cnn)').choices(['relu', 'sigmoid']))
-    .option('--filters <n>', 'cnn: convolution filters (default 32)', positiveInteger)
+    .option('--filters <list>', 'cnn: convolution filters, one conv + pool block each (default 32; e.g. 32,64)', integerList)
     .option('--kernel-size <n>', 'cnn: convolution kernel size (default 3)', positiveInteger)
+    .addOption(new Option('--padding <mode>', 'cnn: convolution padding (default valid)').choices(['valid', 'same']))
     .option('--epochs <n>', 'epochs (default: the model\'s modern default)', positiveInteger)
     .option('--batch-size <n>', 'mini-batch size', positiveInteger)
     .option('--lr <rate>', 'learning rate', positiveNumber)
@@ -41,11 +47,20 @@ export function trainCommand(): Command {
     .option('--save <file>', 'save the trained model (written atomically)')
     .option('--json', 'print one JSON object on stdout', false)
     .action(async (flags: TrainFlags) => {
-      const defaults = MODERN_DEFAULTS[flags.model];
+      const preset = flags.preset === undefined ? undefined : TRAINING_PRESETS[flags.preset];
+      const model = flags.model ?? preset?.architecture;
+      if (model === undefined) throw new ArgumentError('--model', 'required: one of scratch-mlp, mlp, cnn (or --preset best)');
+      if (preset !== undefined && model !== preset.architecture) {
+        throw new ArgumentError('--model', `--preset ${flags.preset} trains ${preset.architecture}, got --model ${model}`);
+      }
+      const defaults = preset ?? MODERN_DEFAULTS[model];
       const optimizerType = flags.optimizer ?? defaults.optimizer.type;
       const run = {
-        architecture: flags.model,
-        architectureOptions: { hidden: flags.hidden, activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize },
+        architecture: model,
+        architectureOptions: {
+          ...preset?.architectureOptions,
+          ...definedOnly({ hidden: flags.hidden, activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize, padding: flags.padding }),
+        },
         optimizer: {
           ...(optimizerType === defaults.optimizer.type ? defaults.optimizer : { type: optimizerType }),
           ...(flags.lr === undefined ? {} : { learningRate: flags.lr }),
@@ -57,13 +72,14 @@ export function trainCommand(): Command {
         limit: flags.limit,
       };
       const data = await loadData(flags.data, flags.json);
-      const result = await trainAndEvaluate(run, data, { label: flags.model, json: flags.json });
+      const result = await trainAndEvaluate(run, data, { label: flags.preset ?? model, json: flags.json });
       if (flags.save !== undefined) await saveModel(result.model, flags.save);
       const { evaluation } = result;
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({
           command: 'train',
-          model: flags.model,
+          model,
+          preset: flags.preset ?? null,
           architecture: result.model.architecture,
           optimizer: run.optimizer,
           reduction: run.reduction,
@@ -89,4 +105,9 @@ export function trainCommand(): Command {
       process.stdout.write(`${evaluation.confusionMatrix.map((row) => row.map((v) => String(v).padStart(5)).join('')).join('\n')}\n`);
       if (flags.save !== undefined) process.stdout.write(`\nsaved to ${flags.save}\n`);
     });
+}
+
+/** The entries whose value is not undefined, so they can override a preset's. */
+function definedOnly<T extends object>(record: T): Partial<T> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -48,7 +48,10 @@ describe('fmnist: bad arguments and bad input exit 2 with one line naming the pr
     expectUsageError(await fmnist('train', '--model', 'mlp', '--lr', '-1'), /--lr.*expected a positive number/);
     expectUsageError(await fmnist('train', '--model', 'mlp', '--hidden', '300,x'), /--hidden.*comma-separated positive integers/);
     expectUsageError(await fmnist('train', '--model', 'mlp', '--optimizer', 'rmsprop'), /--optimizer.*sgd, momentum, adam/);
-    expectUsageError(await fmnist('train'), /--model/);
+    expectUsageError(await fmnist('train'), /--model: required/);
+    expectUsageError(await fmnist('train', '--preset', 'best', '--model', 'mlp'), /--preset best trains cnn, got --model mlp/);
+    expectUsageError(await fmnist('train', '--preset', 'fastest'), /--preset.*fastest/);
+    expectUsageError(await fmnist('train', '--model', 'cnn', '--filters', '32,0'), /--filters/);
     expectUsageError(await fmnist('reproduce', '--rows', '7'), /--rows: the paper's table has rows 1 to 6, got 7/);
     expectUsageError(await fmnist('frobnicate'), /unknown command 'frobnicate'/);
   });

@@ -25,6 +25,11 @@ describe('architectures', () => {
     const small = buildArchitecture(await loadCore(), 'cnn', { filters: 8, kernelSize: 5, hidden: [20] });
     expect(small.outputShape).toEqual([10]);
     expect(small.layers[0]!.outputShape).toEqual([24, 24, 8]);
+    // Two conv + pool blocks with 'same' padding: 28 → 14 → 7.
+    const deep = buildArchitecture(await loadCore(), 'cnn', { filters: [32, 64], padding: 'same', hidden: [128], compile: false });
+    deep.build();
+    expect(deep.layers.map((l) => l.outputShape)).toEqual([[28, 28, 32], [14, 14, 32], [14, 14, 64], [7, 7, 64], [3136], [128], [10]]);
+    expect(deep.countParams()).toBe(320 + (288 + 1) * 64 + 3137 * 128 + 129 * 10);
   });
 
   it('initialises deterministically from the seed', async () => {
@@ -41,5 +46,7 @@ describe('architectures', () => {
     await expect(createModel('mlp', { hidden: [300, 0] })).rejects.toThrow(/hidden: expected positive integer layer sizes/);
     await expect(createModel('scratch-mlp', { hidden: [300, 100] })).rejects.toThrow(/exactly one hidden layer/);
     await expect(createModel('cnn', { activation: 'tanh' as never })).rejects.toThrow(/activation/);
+    await expect(createModel('cnn', { filters: [32, 0] })).rejects.toThrow(/filters: expected a positive integer or a list/);
+    await expect(createModel('cnn', { padding: 'full' as never })).rejects.toThrow(/padding: expected 'valid' or 'same'/);
   });
 });

@@ -56,7 +56,7 @@ describe('model files', () => {
     const b = copy.predict(set.images, set.count);
     expect(b.labels).toEqual(a.labels);
     expect(b.probabilities).toEqual(a.probabilities);
-    expect(copy.architecture).toEqual({ name: 'cnn', options: { hidden: [16], activation: 'relu', filters: 4, kernelSize: 3 } });
+    expect(copy.architecture).toEqual({ name: 'cnn', options: { hidden: [16], activation: 'relu', filters: [4], kernelSize: 3, padding: 'valid' } });
     expect(copy.compileOptions).toEqual(model.compileOptions);
     expect(copy.summary()).toBe(model.summary());
     // A loaded model trains on.
