@@ -1,41 +1,346 @@
-// PLACEHOLDER (scalar, unblocked) until the packed SIMD kernel lands; same ABI.
-// C[m,n] (= or +=) op(A)·op(B), row-major f32.
-//   nn: A [m,k], B [k,n]     tn: A [k,m] (Aᵀ·B)     nt: A [m,k], B [n,k] (A·Bᵀ)
-// workspace: gemm_f32_workspace_bytes() bytes, 16-byte aligned, contents clobbered.
+// GEMM: C[m,n] (= or += when accumulate ≠ 0) op(A)·op(B), row-major f32, any m, k, n ≥ 1.
+//   gemm_f32_nn: A [m,k],          B [k,n]           C = A·B
+//   gemm_f32_tn: A stored [k,m],   B [k,n]           C = Aᵀ·B   (dW = Xᵀ·dY of a dense layer)
+//   gemm_f32_nt: A [m,k],          B stored [n,k]    C = A·Bᵀ   (dX = dY·Wᵀ)
+// workspace: gemm_f32_workspace_bytes() bytes, 16-byte aligned, contents clobbered; it holds the
+//   packed operands and one edge tile, so the kernels allocate nothing and keep no state.
+// Aliasing: C must not overlap A, B or the workspace; A and B may overlap each other (read only).
+// Alignment: none required of A, B, C (wasm loads and stores are unaligned-safe); every read stays
+//   inside A and B and every write inside C: full-width SIMD loads are used only where the whole
+//   vector lies inside the row, partial panels and tails are scalar.
+//
+// Structure (Goto/BLIS, as in XNNPACK's f32-gemm with packing done here instead of ahead of time):
+//   for each NC-wide column block of C, each KC-deep slice of k:
+//     pack op(B)[slice, block] into NR-wide panels   Bp[panel][p][0..NR)  (zero-padded past n)
+//     for each MC-high row block:
+//       pack op(A)[block, slice] into MR-high panels  Ap[panel][p][0..MR)  (zero-padded past m)
+//       for each B panel (stays in L1), each A panel (streams from L2): one MR×NR micro-kernel.
+//   The transposed variants differ only in how they pack, so one micro-kernel serves all three.
+//   Small m (≤ 40, 8 row panels; batch 15 is 3): B stored [k,n] (nn, tn) is not packed; the
+//   micro-kernel reads full panels in place with B's row stride, so the k×n copy is not paid for
+//   a product too short to amortize it (15x784x300: 79% → 107% of the probe; 5x784x300: 50% →
+//   101%). Packing still wins when many row panels re-read a B whose row stride aliases in L1
+//   (n = 512, rows 2 KiB apart: 512³ read in place 95% of the probe, packed 108%).
+//   The first k slice applies `accumulate`; later slices add onto C.
+// Micro-kernel: 5×8 tile, XNNPACK's f32-gemm wasmsimd "loadsplat" scheme: per k, two f32x4 loads
+//   of B, five v128.load32_splat broadcasts of A, 10 f32x4.mul + 10 f32x4.add into 10 accumulators.
+//   Registers: V8 on x86-64 gives wasm SIMD 15 XMM registers (one of 16 is its scratch), and each
+//   row needs a temporary for its first product besides the broadcast, so MR×NR/4 accumulators +
+//   NR/4 B vectors + 2 must fit in 15: 5×8 needs 14; XNNPACK's 6×8 needs 16 and V8 then keeps one
+//   accumulator in memory (a store and a reload on its loop-carried chain every k).
+//   No k unrolling: Binaryen -O3 regroups unrolled steps by accumulator (each acc's k, k+1, ...
+//   updates fused into one expression), which keeps every step's B vectors and broadcasts live at
+//   once and spills. With one k per iteration the loop V8 emits has no spill; it is issue-bound
+//   (37 x86 instructions per 20 FP ops: the counter, two pointer bumps, V8's interrupt check, index
+//   zero-extensions and an lea per broadcast offset, since V8 does not fold offsets into splat loads).
+//   Measured (Node 20, this 2-core AMD EPYC, GFLOP/s at 128x784x300 / 512³, probe ≈ 38 in the same runs):
+//   5×8 40 / 41, 3×12 40 / 40, 4×8 36 / 36, 6×8 27 / 28 (spills), 5×8 unrolled ×2 28 / 28 (spills),
+//   5×8 looping on an end pointer instead of a counter 23 / 23 (V8's code for it is worse), 5×8
+//   unrolled ×2 with a counter exit between the steps (which stops the regrouping) 34 / 34.
+// Blocking: KC·NR·4 = 8 KiB of B panel plus KC·MR·4 = 5 KiB of A panel in L1 (32 KiB), the MC×KC
+//   A block (130 KiB) in L2, the KC×NC B block (1 MiB) in L2/L3. Each dimension is split into
+//   equal blocks (784 = 4 × 196, not 3 × 256 + 16) so no slice is a thin remainder. KC = 128..512
+//   measured within noise of 256 at the paper's shapes; 512 loses 15% at 512³ (L1 overflow).
 
+const MR = 5;
+const NR = 8;
+const KC = 256;
+const MC = 128 / MR * MR + MR; // a multiple of MR, ≥ 128 (a batch of 128 in one block)
+const NC = 1024 / NR * NR; // a multiple of NR
+const DIRECT_B_MAX_M = 8 * MR; // nn/tn read B in place up to this m (see the header)
+const TILE_BYTES: i32 = MR * NR * 4;
+const APACK_BYTES: i32 = MC * KC * 4;
+const BPACK_BYTES: i32 = KC * NC * 4;
+
+/** Workspace layout: [edge tile | packed A block | packed B block], all 16-byte aligned. */
 export function gemm_f32_workspace_bytes(): i32 {
-  return 0;
+  return TILE_BYTES + APACK_BYTES + BPACK_BYTES;
 }
 
 export function gemm_f32_nn(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum: f32 = 0;
-      for (let p = 0; p < k; p++) sum += load<f32>(a + ((<usize>(i * k + p)) << 2)) * load<f32>(b + ((<usize>(p * n + j)) << 2));
-      const cp = c + ((<usize>(i * n + j)) << 2);
-      store<f32>(cp, accumulate ? load<f32>(cp) + sum : sum);
-    }
-  }
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, false);
 }
 
 export function gemm_f32_tn(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum: f32 = 0;
-      for (let p = 0; p < k; p++) sum += load<f32>(a + ((<usize>(p * m + i)) << 2)) * load<f32>(b + ((<usize>(p * n + j)) << 2));
-      const cp = c + ((<usize>(i * n + j)) << 2);
-      store<f32>(cp, accumulate ? load<f32>(cp) + sum : sum);
+  gemm(c, a, b, workspace, m, k, n, accumulate, true, false);
+}
+
+export function gemm_f32_nt(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, true);
+}
+
+/** Splits `total` into the fewest blocks of at most `max`, of equal size rounded up to `unit`. */
+@inline function blockSize(total: i32, max: i32, unit: i32): i32 {
+  const blocks = (total + max - 1) / max;
+  const even = (total + blocks - 1) / blocks;
+  return (even + unit - 1) / unit * unit;
+}
+
+@inline function gemm(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
+  transA: bool, transB: bool): void {
+  // Debug builds check the contract; release builds (--noAssert) trust the caller.
+  assert(m >= 1 && k >= 1 && n >= 1, 'gemm: m, k and n must be at least 1');
+  assert((workspace & 15) == 0, 'gemm: workspace must be 16-byte aligned');
+  const tile = workspace;
+  const apack = workspace + <usize>TILE_BYTES;
+  const bpack = apack + <usize>APACK_BYTES;
+  const ldc = (<usize>n) << 2;
+  const kcb = blockSize(k, KC, 1);
+  const mcb = blockSize(m, MC, MR);
+  const ncb = blockSize(n, NC, NR);
+  const directB = !transB && m <= DIRECT_B_MAX_M;
+  for (let jc = 0; jc < n; jc += ncb) {
+    const nc = min(ncb, n - jc);
+    for (let pc = 0; pc < k; pc += kcb) {
+      const kc = min(kcb, k - pc);
+      const acc = pc > 0 ? 1 : accumulate;
+      if (transB) pack_b_t_block(bpack, b, k, jc, nc, pc, kc);
+      else if (!directB) pack_b_n_block(bpack, b, n, jc, nc, pc, kc);
+      for (let ic = 0; ic < m; ic += mcb) {
+        const mc = min(mcb, m - ic);
+        if (transA) pack_a_t_block(apack, a, m, ic, mc, pc, kc);
+        else pack_a_n_block(apack, a, k, ic, mc, pc, kc);
+        const apanelBytes = <usize>(kc * MR * 4);
+        const bpanelBytes = <usize>(kc * NR * 4);
+        let bp = bpack;
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          let bpanel = bp;
+          let ldb: usize = NR * 4;
+          if (directB) {
+            // Full panels are read in place, B's rows 4·n bytes apart; a partial one is packed
+            // (zero-padded) into the workspace, since reading 8 lanes would run past B's row.
+            bpanel = b + ((<usize>pc * <usize>n + <usize>(jc + jr)) << 2);
+            ldb = <usize>n << 2;
+            if (nr < NR) {
+              pack_b_n_block(bpack, b, n, jc + jr, nr, pc, kc);
+              bpanel = bpack;
+              ldb = NR * 4;
+            }
+          }
+          let ap = apack;
+          let cp = c + ((<usize>ic * <usize>n + <usize>(jc + jr)) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            if (mr == MR && nr == NR) {
+              ukernel_5x8(kc, ap, bpanel, ldb, cp, ldc, acc);
+            } else {
+              ukernel_5x8(kc, ap, bpanel, ldb, tile, NR * 4, 0);
+              store_partial_tile(cp, ldc, tile, mr, nr, acc);
+            }
+            ap += apanelBytes;
+            cp += ldc * MR;
+          }
+          bp += bpanelBytes;
+        }
+      }
     }
   }
 }
 
-export function gemm_f32_nt(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum: f32 = 0;
-      for (let p = 0; p < k; p++) sum += load<f32>(a + ((<usize>(i * k + p)) << 2)) * load<f32>(b + ((<usize>(j * k + p)) << 2));
-      const cp = c + ((<usize>(i * n + j)) << 2);
-      store<f32>(cp, accumulate ? load<f32>(cp) + sum : sum);
+/** C[0..mr, 0..nr) (= or +=) tile[MR][NR]: the edge tiles, computed full-size into the workspace. */
+export function store_partial_tile(c: usize, ldc: usize, tile: usize, mr: i32, nr: i32, accumulate: i32): void {
+  for (let i = 0; i < mr; i++) {
+    const crow = c + <usize>i * ldc;
+    const trow = tile + <usize>(i * NR * 4);
+    for (let j = 0; j < nr; j++) {
+      const o = <usize>j << 2;
+      let v = load<f32>(trow + o);
+      if (accumulate) v += load<f32>(crow + o);
+      store<f32>(crow + o, v);
     }
+  }
+}
+
+// ---- Packing. A panel: Ap[p][0..MR) for p in [0,kc); B panel: Bp[p][0..NR). Rows/columns past
+// the matrix are zero, so the micro-kernel always computes a full tile. Each operand is packed by
+// one of two routines: a strided copy (the panel is contiguous in memory at each k: nn's B, tn's A)
+// or a transposing copy (the panel's lanes are rows of the source: nn's A, nt's B).
+
+/** A [m,lda=k] row-major: rows ic..ic+mc, columns pc..pc+kc, transposed into MR-high panels. */
+export function pack_a_n_block(ap: usize, a: usize, lda: i32, ic: i32, mc: i32, pc: i32, kc: i32): void {
+  const panelBytes = <usize>(kc * MR * 4);
+  for (let ir = 0; ir < mc; ir += MR) {
+    pack_transpose(ap, MR, a + (<usize>(ic + ir) * <usize>lda + <usize>pc) * 4, lda, min(MR, mc - ir), kc);
+    ap += panelBytes;
+  }
+}
+
+/** A stored [k, lda=m]: Aᵀ's rows ic..ic+mc, k-range pc..pc+kc, into MR-high panels. */
+export function pack_a_t_block(ap: usize, a: usize, lda: i32, ic: i32, mc: i32, pc: i32, kc: i32): void {
+  const panelBytes = <usize>(kc * MR * 4);
+  for (let ir = 0; ir < mc; ir += MR) {
+    pack_copy(ap, MR, a + (<usize>pc * <usize>lda + <usize>(ic + ir)) * 4, lda, min(MR, mc - ir), kc);
+    ap += panelBytes;
+  }
+}
+
+/** B [k, ldb=n] row-major: rows pc..pc+kc, columns jc..jc+nc, into NR-wide panels. */
+export function pack_b_n_block(bp: usize, b: usize, ldb: i32, jc: i32, nc: i32, pc: i32, kc: i32): void {
+  const panelBytes = <usize>(kc * NR * 4);
+  for (let jr = 0; jr < nc; jr += NR) {
+    pack_copy(bp, NR, b + (<usize>pc * <usize>ldb + <usize>(jc + jr)) * 4, ldb, min(NR, nc - jr), kc);
+    bp += panelBytes;
+  }
+}
+
+/** B stored [n, ldb=k]: Bᵀ's rows pc..pc+kc, columns jc..jc+nc, transposed into NR-wide panels. */
+export function pack_b_t_block(bp: usize, b: usize, ldb: i32, jc: i32, nc: i32, pc: i32, kc: i32): void {
+  const panelBytes = <usize>(kc * NR * 4);
+  for (let jr = 0; jr < nc; jr += NR) {
+    pack_transpose(bp, NR, b + (<usize>(jc + jr) * <usize>ldb + <usize>pc) * 4, ldb, min(NR, nc - jr), kc);
+    bp += panelBytes;
+  }
+}
+
+/**
+ * dst[p][0..width) = src[p·ld + 0..count), zero past count, for p in [0,kc): a panel whose lanes are
+ * contiguous in the source. Full groups of 4 lanes move as one vector; the rest one float at a time,
+ * so nothing past src's row `count` is read.
+ */
+export function pack_copy(dst: usize, width: i32, src: usize, ld: i32, count: i32, kc: i32): void {
+  const ldBytes = (<usize>ld) << 2;
+  const widthBytes = <usize>width << 2;
+  const vectorBytes = <usize>(count & ~3) << 2;
+  const countBytes = <usize>count << 2;
+  for (let p = 0; p < kc; p++) {
+    let o: usize = 0;
+    for (; o < vectorBytes; o += 16) v128.store(dst + o, v128.load(src + o));
+    for (; o < countBytes; o += 4) store<f32>(dst + o, load<f32>(src + o));
+    for (; o < widthBytes; o += 4) store<f32>(dst + o, 0);
+    src += ldBytes;
+    dst += widthBytes;
+  }
+}
+
+/**
+ * dst[p][r] = src[r·ld + p] for r < count (zero for count ≤ r < width), p in [0,kc): a panel whose
+ * lanes are rows of the source. Groups of 4 rows × 4 k-steps go through a 4×4 register transpose;
+ * the k tail and the last rows (count not a multiple of 4) are copied one float at a time.
+ */
+export function pack_transpose(dst: usize, width: i32, src: usize, ld: i32, count: i32, kc: i32): void {
+  const ldBytes = (<usize>ld) << 2;
+  const widthBytes = <usize>width << 2;
+  const kc4 = kc & ~3;
+  let r = 0;
+  for (; r + 4 <= count; r += 4) {
+    const s0 = src + <usize>r * ldBytes;
+    const s1 = s0 + ldBytes;
+    const s2 = s1 + ldBytes;
+    const s3 = s2 + ldBytes;
+    let d = dst + (<usize>r << 2);
+    let p = 0;
+    for (; p < kc4; p += 4) {
+      const o = <usize>p << 2;
+      transpose4x4_store(d, widthBytes, v128.load(s0 + o), v128.load(s1 + o), v128.load(s2 + o), v128.load(s3 + o));
+      d += widthBytes << 2;
+    }
+    for (; p < kc; p++) {
+      const o = <usize>p << 2;
+      v128.store(d, f32x4(load<f32>(s0 + o), load<f32>(s1 + o), load<f32>(s2 + o), load<f32>(s3 + o)));
+      d += widthBytes;
+    }
+  }
+  for (; r < width; r++) {
+    const s = src + <usize>r * ldBytes;
+    let d = dst + (<usize>r << 2);
+    if (r < count) {
+      for (let p = 0; p < kc; p++) {
+        store<f32>(d, load<f32>(s + (<usize>p << 2)));
+        d += widthBytes;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        store<f32>(d, 0);
+        d += widthBytes;
+      }
+    }
+  }
+}
+
+/** Writes the columns of the 4×4 block with rows vr0..vr3 to dst, dst + stride, ... (4 floats each). */
+@inline function transpose4x4_store(dst: usize, stride: usize, vr0: v128, vr1: v128, vr2: v128, vr3: v128): void {
+  const vt0 = i32x4.shuffle(vr0, vr1, 0, 4, 1, 5);
+  const vt1 = i32x4.shuffle(vr0, vr1, 2, 6, 3, 7);
+  const vt2 = i32x4.shuffle(vr2, vr3, 0, 4, 1, 5);
+  const vt3 = i32x4.shuffle(vr2, vr3, 2, 6, 3, 7);
+  v128.store(dst, i64x2.shuffle(vt0, vt2, 0, 2));
+  v128.store(dst + stride, i64x2.shuffle(vt0, vt2, 1, 3));
+  v128.store(dst + 2 * stride, i64x2.shuffle(vt1, vt3, 0, 2));
+  v128.store(dst + 3 * stride, i64x2.shuffle(vt1, vt3, 1, 3));
+}
+
+// ---- Micro-kernel. C[0..MR, 0..NR) (= or +=) Ap·Bp over kc steps.
+/**
+ * ap: packed MR-high A panel [kc][MR]; bp: NR-wide B panel, kc rows `ldb` bytes apart (NR·4 when
+ * packed, B's row stride when read in place); c: a full MR×NR tile, rows `ldc` bytes apart.
+ */
+export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize, ldc: usize, accumulate: i32): void {
+  let vacc0x0 = f32x4.splat(0);
+  let vacc0x1 = f32x4.splat(0);
+  let vacc1x0 = f32x4.splat(0);
+  let vacc1x1 = f32x4.splat(0);
+  let vacc2x0 = f32x4.splat(0);
+  let vacc2x1 = f32x4.splat(0);
+  let vacc3x0 = f32x4.splat(0);
+  let vacc3x1 = f32x4.splat(0);
+  let vacc4x0 = f32x4.splat(0);
+  let vacc4x1 = f32x4.splat(0);
+  let va: v128;
+  let vb0: v128;
+  let vb1: v128;
+  let p = kc;
+  while (p > 0) {
+    vb0 = v128.load(bp, 0);
+    vb1 = v128.load(bp, 16);
+    va = v128.load32_splat(ap, 0);
+    vacc0x0 = f32x4.add(vacc0x0, f32x4.mul(va, vb0));
+    vacc0x1 = f32x4.add(vacc0x1, f32x4.mul(va, vb1));
+    va = v128.load32_splat(ap, 4);
+    vacc1x0 = f32x4.add(vacc1x0, f32x4.mul(va, vb0));
+    vacc1x1 = f32x4.add(vacc1x1, f32x4.mul(va, vb1));
+    va = v128.load32_splat(ap, 8);
+    vacc2x0 = f32x4.add(vacc2x0, f32x4.mul(va, vb0));
+    vacc2x1 = f32x4.add(vacc2x1, f32x4.mul(va, vb1));
+    va = v128.load32_splat(ap, 12);
+    vacc3x0 = f32x4.add(vacc3x0, f32x4.mul(va, vb0));
+    vacc3x1 = f32x4.add(vacc3x1, f32x4.mul(va, vb1));
+    va = v128.load32_splat(ap, 16);
+    vacc4x0 = f32x4.add(vacc4x0, f32x4.mul(va, vb0));
+    vacc4x1 = f32x4.add(vacc4x1, f32x4.mul(va, vb1));
+    ap += 20;
+    bp += ldb;
+    p--;
+  }
+  if (accumulate) {
+    v128.store(c, f32x4.add(v128.load(c, 0), vacc0x0), 0);
+    v128.store(c, f32x4.add(v128.load(c, 16), vacc0x1), 16);
+    c += ldc;
+    v128.store(c, f32x4.add(v128.load(c, 0), vacc1x0), 0);
+    v128.store(c, f32x4.add(v128.load(c, 16), vacc1x1), 16);
+    c += ldc;
+    v128.store(c, f32x4.add(v128.load(c, 0), vacc2x0), 0);
+    v128.store(c, f32x4.add(v128.load(c, 16), vacc2x1), 16);
+    c += ldc;
+    v128.store(c, f32x4.add(v128.load(c, 0), vacc3x0), 0);
+    v128.store(c, f32x4.add(v128.load(c, 16), vacc3x1), 16);
+    c += ldc;
+    v128.store(c, f32x4.add(v128.load(c, 0), vacc4x0), 0);
+    v128.store(c, f32x4.add(v128.load(c, 16), vacc4x1), 16);
+  } else {
+    v128.store(c, vacc0x0, 0);
+    v128.store(c, vacc0x1, 16);
+    c += ldc;
+    v128.store(c, vacc1x0, 0);
+    v128.store(c, vacc1x1, 16);
+    c += ldc;
+    v128.store(c, vacc2x0, 0);
+    v128.store(c, vacc2x1, 16);
+    c += ldc;
+    v128.store(c, vacc3x0, 0);
+    v128.store(c, vacc3x1, 16);
+    c += ldc;
+    v128.store(c, vacc4x0, 0);
+    v128.store(c, vacc4x1, 16);
   }
 }
