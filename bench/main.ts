@@ -1,0 +1,78 @@
+// `npm run bench [-- <family>...] [--quick] [--json]`: runs each bench/<family>.bench.ts (all by
+// default, or the families named) against build/release.wasm and prints one Markdown table per
+// family (--json: one JSON object on stdout instead; progress goes to stderr). Either way the
+// results, with the machine and package versions, are written to bench/results/<timestamp>.json.
+// A family module exports `run(options)` returning rows; columns are the union of the rows' keys,
+// so a family adds columns (a peer's time, a ratio) without touching this file.
+import { fileURLToPath } from 'node:url';
+import { measurements } from './harness.js';
+import { machine, writeResults, type Results } from './results.js';
+
+export interface BenchOptions {
+  /** Fewer shapes and a shorter time budget per task (smoke runs, CI). */
+  quick: boolean;
+}
+
+/** One table row: column name → value (numbers are formatted to 3 significant digits). */
+export type BenchRow = Record<string, string | number>;
+
+export type BenchFamily = (options: BenchOptions) => Promise<BenchRow[]>;
+
+/** A family module: `run` gives the rows; `legend`, if exported, is printed under the table. */
+export interface BenchModule {
+  run: BenchFamily;
+  legend?: string;
+}
+
+const FAMILIES: Record<string, () => Promise<BenchModule>> = {
+  gemm: () => import('./gemm.bench.js'),
+  conv2d: () => import('./conv2d.bench.js'),
+  maxpool2d: () => import('./maxpool2d.bench.js'),
+  'softmax-xent': () => import('./softmax-xent.bench.js'),
+  elementwise: () => import('./elementwise.bench.js'),
+  train: () => import('./train.bench.js'),
+};
+
+export function formatTable(rows: BenchRow[]): string {
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  const cell = (v: string | number | undefined) =>
+    v === undefined ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(3)) : v;
+  const lines = [`| ${columns.join(' | ')} |`, `|${columns.map(() => ' --- ').join('|')}|`];
+  for (const row of rows) lines.push(`| ${columns.map((c) => cell(row[c])).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const quick = argv.includes('--quick');
+  const json = argv.includes('--json');
+  const unknownFlag = argv.find((a) => a.startsWith('-') && a !== '--quick' && a !== '--json');
+  if (unknownFlag) throw new RangeError(`unknown option ${unknownFlag} (expected --quick, --json)`);
+  const names = argv.filter((a) => !a.startsWith('-'));
+  for (const name of names) {
+    if (!(name in FAMILIES)) throw new RangeError(`unknown benchmark family "${name}" (expected one of ${Object.keys(FAMILIES).join(', ')})`);
+  }
+  const results: Results = {
+    startedAt: new Date().toISOString(), command: `npm run bench -- ${argv.join(' ')}`.trim(), quick, machine: machine(),
+    families: [], measurements,
+  };
+  const m = results.machine;
+  if (!json) console.log(`# fmnist-wasm benchmarks${quick ? ' (--quick)' : ''}\n\n${m.cpu}, ${m.cores} cores; Node ${m.node}, V8 ${m.v8}; tfjs ${m.packages['@tensorflow/tfjs']}`);
+  for (const name of names.length > 0 ? names : Object.keys(FAMILIES)) {
+    const start = performance.now();
+    process.stderr.write(`bench: ${name}…\n`);
+    const { run, legend } = await FAMILIES[name]();
+    const rows = await run({ quick });
+    results.families.push({ family: name, rows, legend, seconds: (performance.now() - start) / 1000 });
+    if (!json) console.log(`\n## ${name}${quick ? ' (quick)' : ''}\n\n${formatTable(rows)}${legend ? `\n\n${legend}` : ''}`);
+  }
+  const file = writeResults(results);
+  if (json) console.log(JSON.stringify(results, null, 2));
+  else console.log(`\nResults: ${file}`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(2);
+  });
+}

@@ -1,0 +1,144 @@
+// End-to-end training benchmark: seconds per epoch (60,000 images) and images/s of each paper
+// architecture at batch sizes 15, 64 and 256 (--quick: 64 only), ours against tfjs-layers models
+// of the same architecture, optimizer and batch size on the tfjs wasm and cpu backends. Every
+// configuration runs in a child process of its own (bench/train-worker.ts, which documents the
+// procedure) so its peak RSS is its own.
+//
+// Architectures (the paper's readings, src/reproduce/presets.ts): every hidden layer sigmoid, a
+// softmax output, categorical cross-entropy, plain SGD.
+//   scratch-mlp  784 → 300 → 10, no biases, loss summed over the batch, lr 1e-3
+//   mlp          784 → 300 → 200 → 75 → 10, lr 0.1
+//   cnn          Conv2D 32 3x3 valid → MaxPool 2 → Flatten → 200 → 100 → 50 → 10, lr 0.1
+//
+// FLOPs per training image, counted from the layer shapes (GEMM/convolution only): forward
+// 2·in·out per dense layer and 2·oh·ow·kh·kw·cin·cout per convolution; backward is twice the
+// forward (dW and dX) minus the first layer's dX, which nobody computes. Effective GFLOP/s =
+// FLOPs per epoch / seconds per epoch; "% of peak" relates it to the single-thread f32x4
+// probe (peak_f32x4_probe) measured in this process before the runs.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadRelease } from './harness.js';
+import type { BenchOptions, BenchRow } from './main.js';
+import type { TrainArch, TrainConfig, TrainImpl, TrainResult } from './train-worker.js';
+
+export const ARCHS: readonly TrainArch[] = ['scratch-mlp', 'mlp', 'cnn'];
+export const IMPLS: readonly TrainImpl[] = ['ours', 'tfjs-wasm', 'tfjs-cpu'];
+
+export function batchSizes(quick: boolean): number[] {
+  return quick ? [64] : [15, 64, 256];
+}
+
+type LayerShape =
+  | { kind: 'dense'; inputs: number; units: number }
+  | { kind: 'conv'; outHeight: number; outWidth: number; kernelHeight: number; kernelWidth: number; inChannels: number; outChannels: number };
+
+export const LAYERS: Record<TrainArch, LayerShape[]> = {
+  'scratch-mlp': [{ kind: 'dense', inputs: 784, units: 300 }, { kind: 'dense', inputs: 300, units: 10 }],
+  mlp: [
+    { kind: 'dense', inputs: 784, units: 300 }, { kind: 'dense', inputs: 300, units: 200 },
+    { kind: 'dense', inputs: 200, units: 75 }, { kind: 'dense', inputs: 75, units: 10 },
+  ],
+  cnn: [
+    { kind: 'conv', outHeight: 26, outWidth: 26, kernelHeight: 3, kernelWidth: 3, inChannels: 1, outChannels: 32 },
+    { kind: 'dense', inputs: 13 * 13 * 32, units: 200 }, { kind: 'dense', inputs: 200, units: 100 },
+    { kind: 'dense', inputs: 100, units: 50 }, { kind: 'dense', inputs: 50, units: 10 },
+  ],
+};
+
+function forwardFlop(layer: LayerShape): number {
+  return layer.kind === 'dense'
+    ? 2 * layer.inputs * layer.units
+    : 2 * layer.outHeight * layer.outWidth * layer.kernelHeight * layer.kernelWidth * layer.inChannels * layer.outChannels;
+}
+
+/** Training FLOPs per image: 3 × forward − the first layer's dX. */
+export function trainFlopPerImage(arch: TrainArch): number {
+  const layers = LAYERS[arch];
+  const forward = layers.reduce((sum, layer) => sum + forwardFlop(layer), 0);
+  return 3 * forward - forwardFlop(layers[0]);
+}
+
+const PROBE_ROUNDS = 1_000_000;
+const FLOP_PER_PROBE_ROUND = 96;
+
+/** GFLOP/s of the f32x4 peak probe: the best of a few calls. */
+async function probePeak(): Promise<number> {
+  const core = await loadRelease();
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 15; i++) {
+    const start = performance.now();
+    core.peak_f32x4_probe(PROBE_ROUNDS);
+    best = Math.min(best, performance.now() - start);
+  }
+  return (PROBE_ROUNDS * FLOP_PER_PROBE_ROUND) / (best * 1e6);
+}
+
+/** Runs one configuration in a child process; a crash becomes a failed result. */
+export function runWorker(config: TrainConfig, timeoutSeconds: number): TrainResult {
+  const worker = fileURLToPath(new URL('./train-worker.ts', import.meta.url));
+  const child = spawnSync(process.execPath, ['--import', 'tsx', worker, JSON.stringify(config)], {
+    encoding: 'utf8', timeout: timeoutSeconds * 1000, maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = child.stdout?.split('\n').find((l) => l.startsWith('@@result '));
+  if (line) return JSON.parse(line.slice('@@result '.length)) as TrainResult;
+  const why = child.error ? child.error.message : `exit ${child.status ?? child.signal}: ${(child.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`;
+  return {
+    config, ok: false, error: `worker failed (${why})`, data: '', epochImages: 60_000, images: 0, steps: 0, seconds: 0,
+    extrapolated: false, secondsPerEpoch: Number.NaN, imagesPerSecond: Number.NaN, warmupSeconds: 0, loss: Number.NaN, peakRssMiB: Number.NaN,
+  };
+}
+
+/** "cannot train: Conv2DBackpropFilter missing" from tfjs' "Kernel 'X' not registered for backend 'wasm'". */
+export function failureCell(error: string | undefined): string {
+  const missing = /Kernel '(\w+)' not registered/.exec(error ?? '');
+  return missing ? `cannot train: ${missing[1]} missing` : `failed: ${(error ?? 'unknown error').slice(0, 100)}`;
+}
+
+function round(x: number, digits = 3): number {
+  return Number(x.toPrecision(digits));
+}
+
+export const legend =
+  'One process per row; s/epoch for 60,000 images ("extrapolated": timed over the steps shown, scaled to the epoch). ' +
+  'Each timed figure is one model.fit() call after a warm-up step, so shuffling, batching, forward, loss, backward ' +
+  'and the SGD step are all in it. ours ×: this row\'s s/epoch / ours at the same architecture and batch (above 1 = ours faster). ' +
+  'GFLOP/s: training FLOPs per epoch (from the layer shapes) / s per epoch; % of peak: of the single-thread f32x4 probe. ' +
+  'peak RSS: process.resourceUsage().maxRSS of that process (tfjs holds the images as a float32 tensor, ours as u8 in wasm memory).';
+
+export async function run(options: BenchOptions): Promise<BenchRow[]> {
+  const peak = await probePeak();
+  const budgetSeconds = options.quick ? 1.5 : 12;
+  const rows: BenchRow[] = [];
+  for (const arch of ARCHS) {
+    const flopPerImage = trainFlopPerImage(arch);
+    for (const batchSize of batchSizes(options.quick)) {
+      let oursSeconds = Number.NaN;
+      for (const impl of IMPLS) {
+        const config: TrainConfig = { impl, arch, batchSize, budgetSeconds, ...(options.quick ? { maxSteps: 20 } : {}) };
+        process.stderr.write(`bench: train ${arch} batch ${batchSize} ${impl}…\n`);
+        const r = runWorker(config, options.quick ? 120 : 600);
+        if (impl === 'ours' && r.ok) oursSeconds = r.secondsPerEpoch;
+        const gflops = r.ok ? (flopPerImage * r.epochImages) / (r.secondsPerEpoch * 1e9) : Number.NaN;
+        rows.push({
+          model: arch,
+          batch: batchSize,
+          impl,
+          's/epoch': r.ok ? round(r.secondsPerEpoch) : failureCell(r.error),
+          'images/s': r.ok ? Math.round(r.imagesPerSecond) : '',
+          timed: r.ok ? (r.extrapolated ? `${r.steps} step${r.steps === 1 ? '' : 's'} (${r.images} images), extrapolated` : `full epoch (${r.steps} steps)`) : '',
+          'ours ×': r.ok && impl !== 'ours' && Number.isFinite(oursSeconds) ? round(r.secondsPerEpoch / oursSeconds) : '',
+          'GFLOP/epoch': round((flopPerImage * 60_000) / 1e9),
+          'GFLOP/s': r.ok ? round(gflops) : '',
+          '% of peak': r.ok ? round((100 * gflops) / peak, 2) : '',
+          'peak RSS MiB': Number.isFinite(r.peakRssMiB) ? Math.round(r.peakRssMiB) : '',
+          loss: r.ok ? round(r.loss) : '',
+          data: r.data,
+        });
+      }
+    }
+  }
+  rows.push({
+    model: `peak_f32x4_probe: ${peak.toFixed(1)} GFLOP/s (the 100% of "% of peak")`,
+  });
+  return rows;
+}
