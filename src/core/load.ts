@@ -33,7 +33,9 @@ export function hasWasmSimd(): boolean {
 }
 
 export function defaultWasmUrl(debug = false): URL {
-  return new URL(debug ? '../../build/debug.wasm' : '../../build/release.wasm', import.meta.url);
+  // Two literal `new URL('...', import.meta.url)`: bundlers (Vite, webpack 5, Parcel) rewrite only
+  // that exact form, emitting the file as an asset; a computed first argument would be left as is.
+  return debug ? new URL('../../build/debug.wasm', import.meta.url) : new URL('../../build/release.wasm', import.meta.url);
 }
 
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';

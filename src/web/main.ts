@@ -1,0 +1,386 @@
+/**
+ * The demo page: the training form drives worker.ts; the charts, the metrics and the result views
+ * follow its messages. The "classify" panel runs on this thread: a model file (or the model just
+ * trained) is deserialized onto a core of its own and predicts test images or an uploaded picture.
+ */
+import {
+  CLASS_NAMES,
+  MODERN_DEFAULTS,
+  deserializeModel,
+  fetchFashionMnistSplit,
+  hasWasmSimd,
+  loadCore,
+  readFashionMnistFiles,
+  toModelInput,
+  type ArchitectureName,
+  type DataSplit,
+  type OptimizerName,
+  type Sequential,
+} from '../browser.js';
+import { LineChart } from './chart.js';
+import type { FromWorker, ToWorker, TrainSettings } from './protocol.js';
+import { drawImage, renderConfusion, renderGrid, renderProbabilities, renderReport } from './views.js';
+
+/** The .wasm, emitted by Vite as an asset (this literal form is what Vite rewrites). */
+const WASM_URL = new URL('../../build/release.wasm', import.meta.url);
+/** How long Stop waits for the worker to wind down before terminating it. */
+const STOP_GRACE_MS = 5000;
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const node = document.getElementById(id);
+  if (node === null) throw new Error(`demo: #${id} is missing from index.html`);
+  return node as T;
+};
+
+const form = $<HTMLFormElement>('train-form');
+const startButton = $<HTMLButtonElement>('start');
+const stopButton = $<HTMLButtonElement>('stop');
+const status = $('status');
+const progress = $<HTMLProgressElement>('progress');
+const support = $('support');
+
+type State = 'idle' | 'loading' | 'training' | 'evaluating' | 'done' | 'stopped' | 'error' | 'unsupported';
+function setState(state: State): void {
+  document.body.dataset.state = state;
+  const busy = state === 'loading' || state === 'training' || state === 'evaluating';
+  startButton.disabled = busy || state === 'unsupported';
+  stopButton.disabled = !busy;
+  form.setAttribute('aria-busy', String(busy));
+}
+
+function setStatus(text: string, kind: 'info' | 'error' = 'info'): void {
+  status.textContent = text;
+  status.classList.toggle('error', kind === 'error');
+}
+
+// ---- SIMD check ----------------------------------------------------------------------------------
+
+const simd = hasWasmSimd();
+if (!simd) {
+  support.hidden = false;
+  support.textContent =
+    'This browser does not support WebAssembly SIMD, which fmnist-wasm needs. Use a current Chrome, Edge (≥ 91), ' +
+    'Firefox (≥ 89) or Safari (≥ 16.4). Training and classification are disabled.';
+  setState('unsupported');
+  setStatus('WebAssembly SIMD is not available in this browser.', 'error');
+}
+
+// ---- form ----------------------------------------------------------------------------------------
+
+const field = <T extends HTMLInputElement | HTMLSelectElement>(name: string) => form.elements.namedItem(name) as T;
+
+function applyDefaults(architecture: ArchitectureName): void {
+  const defaults = MODERN_DEFAULTS[architecture];
+  field<HTMLSelectElement>('optimizer').value = defaults.optimizer.type;
+  field<HTMLInputElement>('learningRate').value = String(defaults.optimizer.learningRate);
+  field<HTMLInputElement>('batchSize').value = String(defaults.batchSize);
+}
+field<HTMLSelectElement>('architecture').addEventListener('change', (event) => {
+  applyDefaults((event.target as HTMLSelectElement).value as ArchitectureName);
+});
+$<HTMLButtonElement>('defaults').addEventListener('click', () => applyDefaults(field<HTMLSelectElement>('architecture').value as ArchitectureName));
+
+// Settings may come from the query string, e.g. ?data=/my/files/&limit=6000&model=mlp.
+{
+  const params = new URLSearchParams(location.search);
+  const architecture = params.get('model');
+  if (architecture === 'scratch-mlp' || architecture === 'mlp' || architecture === 'cnn') {
+    field<HTMLSelectElement>('architecture').value = architecture;
+    applyDefaults(architecture);
+  } else {
+    applyDefaults('scratch-mlp');
+  }
+  const map: Record<string, string> = { data: 'dataUrl', limit: 'trainLimit', epochs: 'epochs', batch: 'batchSize', lr: 'learningRate', seed: 'seed', optimizer: 'optimizer', test: 'testLimit' };
+  for (const [param, name] of Object.entries(map)) {
+    const value = params.get(param);
+    if (value !== null) field<HTMLInputElement>(name).value = value;
+  }
+}
+
+function readSettings(): TrainSettings {
+  const number = (name: string, label: string, min: number, integer: boolean): number => {
+    const input = field<HTMLInputElement>(name);
+    const value = Number(input.value);
+    const max = input.max === '' ? Infinity : Number(input.max);
+    if (input.value.trim() === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+      throw new Error(`${label}: expected ${integer ? 'an integer' : 'a number'} from ${min}${max === Infinity ? '' : ` to ${max}`}, got "${input.value}"`);
+    }
+    input.removeAttribute('aria-invalid');
+    return value;
+  };
+  const files = field<HTMLInputElement>('files').files;
+  return {
+    architecture: field<HTMLSelectElement>('architecture').value as ArchitectureName,
+    optimizer: field<HTMLSelectElement>('optimizer').value as OptimizerName,
+    learningRate: number('learningRate', 'Learning rate', 1e-6, false),
+    batchSize: number('batchSize', 'Batch size', 1, true),
+    epochs: number('epochs', 'Epochs', 1, true),
+    seed: number('seed', 'Seed', 0, true),
+    trainLimit: number('trainLimit', 'Training images', 1, true),
+    testLimit: number('testLimit', 'Test images', 1, true),
+    dataUrl: field<HTMLInputElement>('dataUrl').value.trim() || '/data/',
+    pageUrl: location.href,
+    files: files && files.length > 0 ? Array.from(files) : undefined,
+  };
+}
+
+// ---- charts --------------------------------------------------------------------------------------
+
+const chartsBox = $('charts');
+const percent = (y: number) => `${(y * 100).toFixed(1)}%`;
+const lossChart = new LineChart(chartsBox, {
+  title: 'Loss', xLabel: 'epoch', yLabel: 'cross-entropy',
+  series: [
+    { name: 'batch loss', color: '#9db4d6' },
+    { name: 'train loss (running)', color: '#1f5fbf' },
+    { name: 'test loss', color: '#d9480f', dots: true, dashed: true },
+  ],
+});
+const accuracyChart = new LineChart(chartsBox, {
+  title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', yDomain: [0, 1],
+  series: [
+    { name: 'train accuracy (running)', color: '#1f5fbf', format: percent },
+    { name: 'test accuracy', color: '#d9480f', dots: true, dashed: true, format: percent },
+  ],
+});
+const speedChart = new LineChart(chartsBox, {
+  title: 'Throughput', xLabel: 'epoch', yLabel: 'images/s',
+  series: [{ name: 'images/s', color: '#2b8a3e', format: (y) => Math.round(y).toLocaleString('en-US') }],
+});
+
+// ---- training ------------------------------------------------------------------------------------
+
+let worker: Worker | undefined;
+let stopTimer: ReturnType<typeof setTimeout> | undefined;
+let trainedModelFile: Uint8Array | undefined;
+let lastSettings: TrainSettings | undefined;
+let downloadUrl: string | undefined;
+
+function newWorker(): Worker {
+  const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'fmnist-train' });
+  w.onmessage = (event: MessageEvent<FromWorker>) => onWorkerMessage(event.data);
+  w.onerror = (event) => {
+    setStatus(`The training worker failed: ${event.message || 'unknown error (see the console)'}`, 'error');
+    setState('error');
+  };
+  return w;
+}
+
+function resetRun(settings: TrainSettings): void {
+  lossChart.clear();
+  accuracyChart.clear();
+  speedChart.clear();
+  for (const id of ['m-epoch', 'm-loss', 'm-accuracy', 'm-test-accuracy', 'm-speed']) $(id).textContent = '–';
+  progress.value = 0;
+  progress.max = settings.epochs;
+  $('results').hidden = true;
+}
+
+function onWorkerMessage(message: FromWorker): void {
+  switch (message.type) {
+    case 'status':
+      setStatus(message.text);
+      break;
+    case 'unsupported':
+      support.hidden = false;
+      support.textContent = message.text;
+      setStatus(message.text, 'error');
+      setState('unsupported');
+      break;
+    case 'data':
+      setStatus(`Data: ${message.trainCount.toLocaleString('en-US')} training and ${message.testCount.toLocaleString('en-US')} test images (${message.format.toUpperCase()}).`);
+      break;
+    case 'model':
+      $('summary').textContent = message.summary;
+      setState('training');
+      break;
+    case 'batch': {
+      const x = message.epoch + (message.batch + 1) / message.batchesPerEpoch;
+      lossChart.push('batch loss', x, message.batchLoss);
+      lossChart.push('train loss (running)', x, message.loss);
+      accuracyChart.push('train accuracy (running)', x, message.accuracy);
+      speedChart.push('images/s', x, message.imagesPerSecond);
+      progress.value = x;
+      $('m-epoch').textContent = `${message.epoch + 1} / ${lastSettings?.epochs ?? '?'} (batch ${message.batch + 1} of ${message.batchesPerEpoch})`;
+      $('m-loss').textContent = message.loss.toFixed(4);
+      $('m-accuracy').textContent = percent(message.accuracy);
+      $('m-speed').textContent = Math.round(message.imagesPerSecond).toLocaleString('en-US');
+      break;
+    }
+    case 'epoch':
+      lossChart.push('test loss', message.epoch + 1, message.testLoss);
+      accuracyChart.push('test accuracy', message.epoch + 1, message.testAccuracy);
+      $('m-test-accuracy').textContent = percent(message.testAccuracy);
+      setStatus(`Epoch ${message.epoch + 1}: test accuracy ${percent(message.testAccuracy)}, ${message.seconds.toFixed(1)} s, ` +
+        `${Math.round(message.imagesPerSecond).toLocaleString('en-US')} images/s.`);
+      break;
+    case 'done': {
+      clearTimeout(stopTimer);
+      const { evaluation } = message;
+      $('results').hidden = false;
+      $('test-accuracy').textContent = `${(evaluation.accuracy * 100).toFixed(2)}%`;
+      $('test-loss').textContent = `(loss ${evaluation.loss.toFixed(4)} on ${evaluation.report.total.toLocaleString('en-US')} test images${message.stopped ? `, stopped after ${message.epochsCompleted} full epochs` : ''})`;
+      $('m-test-accuracy').textContent = percent(evaluation.accuracy);
+      renderConfusion($('confusion'), evaluation.confusion);
+      renderReport($('report'), evaluation.report);
+      const sample = evaluation.sample;
+      renderGrid($('samples'), sample.indices.map((index, i) => ({
+        pixels: sample.images.subarray(i * 784, (i + 1) * 784), index, predicted: sample.predictions[i]!, label: sample.labels[i]!,
+      })));
+      trainedModelFile = message.modelFile;
+      if (downloadUrl) URL.revokeObjectURL(downloadUrl);
+      downloadUrl = URL.createObjectURL(new Blob([message.modelFile as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+      const link = $<HTMLAnchorElement>('download-model');
+      link.href = downloadUrl;
+      link.download = `${lastSettings?.architecture ?? 'model'}.fmnist`;
+      $<HTMLButtonElement>('use-trained').disabled = false;
+      setStatus(`${message.stopped ? 'Stopped' : 'Done'}: test accuracy ${percent(evaluation.accuracy)}.`);
+      setState(message.stopped ? 'stopped' : 'done');
+      break;
+    }
+    case 'error':
+      clearTimeout(stopTimer);
+      setStatus(`Error: ${message.text}`, 'error');
+      setState('error');
+      break;
+  }
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (!simd) return;
+  let settings: TrainSettings;
+  try {
+    settings = readSettings();
+  } catch (error) {
+    setStatus((error as Error).message, 'error');
+    return;
+  }
+  lastSettings = settings;
+  resetRun(settings);
+  worker ??= newWorker();
+  setState('loading');
+  setStatus('Starting…');
+  worker.postMessage({ type: 'start', settings } satisfies ToWorker);
+});
+
+stopButton.addEventListener('click', () => {
+  if (worker === undefined) return;
+  worker.postMessage({ type: 'stop' } satisfies ToWorker);
+  setStatus('Stopping…');
+  setState('evaluating');
+  clearTimeout(stopTimer);
+  // Still loading data, or a long batch: terminate, so Stop always stops.
+  stopTimer = setTimeout(() => {
+    worker?.terminate();
+    worker = undefined;
+    setStatus('Stopped (the worker was terminated).');
+    setState('stopped');
+  }, STOP_GRACE_MS);
+});
+
+// ---- classify with a model -----------------------------------------------------------------------
+
+let model: Sequential | undefined;
+let testSplit: Promise<DataSplit> | undefined;
+const modelStatus = $('model-status');
+
+async function useModel(bytes: Uint8Array, source: string): Promise<void> {
+  modelStatus.textContent = `Loading ${source}…`;
+  try {
+    // A model plans its core's whole arena, so each gets a core of its own.
+    const core = await loadCore({ url: WASM_URL });
+    model = await deserializeModel(bytes, { core, source });
+    const name = model.architecture?.name ?? model.name;
+    modelStatus.textContent = `Loaded ${source}: ${name}, ${model.countParams().toLocaleString('en-US')} parameters.`;
+    modelStatus.classList.remove('error');
+    ($('classify-tests') as HTMLFieldSetElement).disabled = false;
+    ($('classify-upload') as HTMLFieldSetElement).disabled = false;
+    document.body.dataset.model = 'loaded';
+  } catch (error) {
+    model = undefined;
+    modelStatus.textContent = `Cannot load the model: ${(error as Error).message}`;
+    modelStatus.classList.add('error');
+    document.body.dataset.model = 'error';
+  }
+}
+
+$<HTMLInputElement>('model-file').addEventListener('change', async (event) => {
+  const file = (event.target as HTMLInputElement).files?.[0];
+  if (file) await useModel(new Uint8Array(await file.arrayBuffer()), file.name);
+});
+$<HTMLButtonElement>('use-trained').addEventListener('click', async () => {
+  if (trainedModelFile) await useModel(trainedModelFile, 'the model just trained');
+});
+
+/** The test split, from the picked files or the data URL, fetched once. */
+function loadTestSplit(): Promise<DataSplit> {
+  const files = field<HTMLInputElement>('files').files;
+  if (files && files.length > 0) return readFashionMnistFiles(Array.from(files)).then((data) => data.test);
+  testSplit ??= fetchFashionMnistSplit(field<HTMLInputElement>('dataUrl').value.trim() || '/data/', 'test');
+  testSplit.catch(() => {
+    testSplit = undefined;
+  });
+  return testSplit;
+}
+
+$<HTMLButtonElement>('classify-test').addEventListener('click', async () => {
+  if (!model) return;
+  const summary = $('classify-summary');
+  try {
+    summary.textContent = 'Loading the test images…';
+    const test = await loadTestSplit();
+    const start = Math.max(0, Math.min(test.count - 1, Math.floor(Number($<HTMLInputElement>('test-start').value) || 0)));
+    const count = Math.max(1, Math.min(test.count - start, Math.floor(Number($<HTMLInputElement>('test-count').value) || 100)));
+    const pixels = test.images.subarray(start * 784, (start + count) * 784);
+    const t0 = performance.now();
+    const { labels, probabilities } = model.predict(pixels, count);
+    const ms = performance.now() - t0;
+    let correct = 0;
+    for (let i = 0; i < count; i++) if (labels[i] === test.labels[start + i]) correct++;
+    summary.textContent = `Images ${start}–${start + count - 1}: ${correct} of ${count} correct (${((100 * correct) / count).toFixed(1)}%), ` +
+      `predicted in ${ms.toFixed(1)} ms.`;
+    summary.dataset.predictions = Array.from(labels).join(',');
+    summary.dataset.start = String(start);
+    renderGrid($('classify-grid'), Array.from(labels, (predicted, i) => ({
+      pixels: pixels.subarray(i * 784, (i + 1) * 784), index: start + i, predicted, label: test.labels[start + i]!,
+      confidence: probabilities[i * 10 + predicted]!,
+    })));
+  } catch (error) {
+    summary.textContent = `Cannot classify: ${(error as Error).message}`;
+  }
+});
+
+async function classifyPicture(): Promise<void> {
+  const file = $<HTMLInputElement>('upload-image').files?.[0];
+  if (!model || !file) return;
+  const prediction = $('upload-prediction');
+  try {
+    const bitmap = await createImageBitmap(file);
+    // Decode at most 512 px on a side: toModelInput averages areas, so this loses nothing at 28x28.
+    const scale = Math.min(1, 512 / Math.max(bitmap.width, bitmap.height));
+    const width = Math.max(1, Math.round(bitmap.width * scale));
+    const height = Math.max(1, Math.round(bitmap.height * scale));
+    const canvas = new OffscreenCanvas(width, height);
+    const context = canvas.getContext('2d')!;
+    context.drawImage(bitmap, 0, 0, width, height);
+    bitmap.close();
+    const rgba = context.getImageData(0, 0, width, height);
+    const invertChoice = $<HTMLSelectElement>('upload-invert').value;
+    const pixels = toModelInput({ data: rgba.data, width, height }, { invert: invertChoice === 'auto' ? 'auto' : invertChoice === 'yes' });
+    drawImage($<HTMLCanvasElement>('upload-preview'), pixels);
+    const { labels, probabilities } = model.predict(pixels, 1);
+    const label = labels[0]!;
+    prediction.textContent = `Prediction: ${CLASS_NAMES[label]} (${(probabilities[label]! * 100).toFixed(1)}%)`;
+    prediction.dataset.predicted = String(label);
+    renderProbabilities($('upload-probabilities'), probabilities);
+    $('upload-result').hidden = false;
+  } catch (error) {
+    prediction.textContent = `Cannot read this picture: ${(error as Error).message}`;
+    $('upload-result').hidden = false;
+  }
+}
+$<HTMLInputElement>('upload-image').addEventListener('change', () => void classifyPicture());
+$<HTMLSelectElement>('upload-invert').addEventListener('change', () => void classifyPicture());
