@@ -5,8 +5,6 @@
 // Release build, seeded inputs, each result NaN-prefilled and checked once against the f64
 // reference before it is timed. The tile and blocking choices, with the alternatives measured,
 // are in the header of assembly/gemm.ts.
-import { readFileSync } from 'node:fs';
-import { instantiate } from '@assemblyscript/loader';
 import { Bench } from 'tinybench';
 import type { CoreExports } from '../src/core/abi.js';
 import { gemm_f32 } from '../test/reference/gemm.js';
@@ -14,29 +12,13 @@ import { randomF32 } from '../test/helpers/random.js';
 import type { BenchOptions, BenchRow } from './main.js';
 import { gemmShapes, type GemmShape } from './shapes.js';
 import { addPeerColumns } from './peers/tfjs-gemm.js';
+import { loadRelease, WasmHeap } from './harness.js';
 
 export { GEMM_PEER_LEGEND as legend } from './peers/tfjs-gemm.js';
 
 const FLOP_PER_PROBE_ROUND = 96;
 const CALIBRATION_ROUNDS = 100_000; // about 0.25 ms
 
-async function loadRelease(): Promise<CoreExports> {
-  const bytes = readFileSync(new URL('../build/release.wasm', import.meta.url));
-  const { exports } = await instantiate<Record<string, unknown>>(bytes, {});
-  return exports as unknown as CoreExports;
-}
-
-/** A bump allocator over the module's memory: 64-byte aligned buffers, grown on demand. */
-function arena(core: CoreExports): (bytes: number) => number {
-  let top = (core.heap_base() + 63) & ~63;
-  return (bytes) => {
-    const ptr = top;
-    top = (top + bytes + 63) & ~63;
-    const need = top - core.memory.buffer.byteLength;
-    if (need > 0) core.memory.grow(Math.ceil(need / 65536));
-    return ptr;
-  };
-}
 
 function kernel(core: CoreExports, variant: GemmShape['variant']) {
   return variant === 'nn' ? core.gemm_f32_nn : variant === 'tn' ? core.gemm_f32_tn : core.gemm_f32_nt;
@@ -57,7 +39,8 @@ function check(core: CoreExports, shape: GemmShape, a: Float32Array, b: Float32A
 
 export async function run(options: BenchOptions): Promise<BenchRow[]> {
   const core = await loadRelease();
-  const alloc = arena(core);
+  const heap = new WasmHeap(core);
+  const alloc = (bytes: number) => heap.alloc(bytes);
   const workspace = alloc(core.gemm_f32_workspace_bytes());
   const shapes = gemmShapes(options.quick);
   const calls = shapes.map((shape) => {

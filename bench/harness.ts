@@ -7,16 +7,14 @@
 // calls over a second get 1 in --quick and 2 in a full run), after a warm-up of a few calls when a call is cheap. The
 // median and the median absolute deviation (MAD) of the samples are reported; p25/p75 go to the
 // results file. Every measurement is also recorded in `measurements` for the JSON output.
-import { readFileSync } from 'node:fs';
-import { instantiate } from '@assemblyscript/loader';
 import { Bench } from 'tinybench';
 import type { CoreExports } from '../src/core/abi.js';
+import { instantiateCore } from '../src/core/load.js';
 import type { BenchOptions, BenchRow } from './main.js';
 
-export async function loadRelease(): Promise<CoreExports> {
-  const bytes = readFileSync(new URL('../build/release.wasm', import.meta.url));
-  const { exports } = await instantiate<Record<string, unknown>>(bytes, {});
-  return exports as unknown as CoreExports;
+/** A fresh instance of the release build, as users get it. */
+export function loadRelease(): Promise<CoreExports> {
+  return instantiateCore();
 }
 
 /** A bump allocator over the core's memory: 64-byte aligned buffers, grown on demand. */

@@ -1,9 +1,8 @@
 // Test harness: a fresh debug-build instance (assertions on) with a bump allocator that puts
 // guard words after every buffer and prefills outputs with NaN, so a kernel that writes past
 // its output or forgets an element is caught.
-import { readFileSync } from 'node:fs';
-import { instantiate } from '@assemblyscript/loader';
 import type { CoreExports } from '../../src/core/abi.js';
+import { instantiateCore } from '../../src/core/load.js';
 
 const GUARD = 0x7fc0dead; // a NaN payload no kernel produces
 const GUARD_WORDS = 4;
@@ -25,9 +24,7 @@ export class TestWasm {
   }
 
   static async create(build: 'debug' | 'release' = 'debug'): Promise<TestWasm> {
-    const bytes = readFileSync(new URL(`../../build/${build}.wasm`, import.meta.url));
-    const { exports } = await instantiate<Record<string, unknown>>(bytes, {});
-    return new TestWasm(exports as unknown as CoreExports);
+    return new TestWasm(await instantiateCore({ debug: build === 'debug' }));
   }
 
   /** Allocates `length` elements of 4 bytes (or bytes for u8), followed by guard words. */
