@@ -1,13 +1,11 @@
 // The results file: bench/results/<timestamp>.json (gitignored), with the machine and the
 // versions a figure depends on, the tables' rows and every raw measurement.
 import { readFileSync, renameSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from './main.js';
 import type { Measurement } from './harness.js';
 
-const require = createRequire(import.meta.url);
 
 export interface Machine {
   cpu: string;
@@ -32,7 +30,8 @@ function cpuModel(): string {
 
 function version(name: string): string {
   try {
-    return (require(`${name}/package.json`) as { version: string }).version;
+    // Read from node_modules directly: packages whose `exports` hide package.json (tinybench) cannot be required.
+    return (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
   } catch {
     return 'not installed';
   }
