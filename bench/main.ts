@@ -25,6 +25,7 @@ export interface BenchModule {
 }
 
 const FAMILIES: Record<string, () => Promise<BenchModule>> = {
+  core: () => import('./core.bench.js'),
   gemm: () => import('./gemm.bench.js'),
   conv2d: () => import('./conv2d.bench.js'),
   maxpool2d: () => import('./maxpool2d.bench.js'),
