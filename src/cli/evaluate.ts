@@ -26,6 +26,10 @@ export function evaluateCommand(): Command {
           confusionMatrix: evaluation.confusionMatrix,
           images: data.test.count,
           imagesPerSecond: data.test.count / seconds,
+          // DESIGN.md's keys for train and evaluate; training history is not in model files.
+          seed: model.seed,
+          epochs: null,
+          secondsPerEpoch: null,
         })}\n`);
         return;
       }

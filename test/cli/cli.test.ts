@@ -102,6 +102,7 @@ describe('fmnist on the real Fashion-MNIST', () => {
     const evaluation = JSON.parse(evaluate.stdout);
     expect(evaluation.testAccuracy).toBe(result.testAccuracy);
     expect(evaluation.confusionMatrix).toEqual(result.confusionMatrix);
+    expect(evaluation).toMatchObject({ seed: 3, epochs: null, secondsPerEpoch: null, images: 10000 });
 
     const predict = await fmnist('predict', '--load', model, '--json', TEST_IMAGES);
     expect(predict.code).toBe(0);
