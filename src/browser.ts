@@ -16,7 +16,7 @@ export * from './models/index.js';
 export * from './train/index.js';
 export * from './metrics/index.js';
 export * from './errors.js';
-export { CLASS_NAMES, IMAGE_COLS, IMAGE_PIXELS, IMAGE_ROWS, NUM_CLASSES, type DataSplit } from './data/classes.js';
+export { CLASS_NAMES, CSV_FILES, IDX_FILES, IMAGE_COLS, IMAGE_PIXELS, IMAGE_ROWS, NUM_CLASSES, type DataSplit } from './data/classes.js';
 export { parseCsv } from './data/csv.js';
 export {
   gunzip,
@@ -30,8 +30,6 @@ export {
 } from './data/idx.js';
 export { toModelInput, type RgbaImage, type ToModelInputOptions } from './data/image.js';
 export {
-  BROWSER_CSV_FILES,
-  BROWSER_IDX_FILES,
   fetchFashionMnist,
   fetchFashionMnistSplit,
   parseIdxImagesAnyCompression,

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { PNG } from 'pngjs';
 import { CLASS_NAMES, IMAGE_PIXELS } from '../data/classes.js';
 import { toModelInput } from '../data/image.js';
-import { gunzip, isGzip, parseIdxImages } from '../data/idx.js';
+import { concatBytes, gunzip, isGzip, parseIdxImages } from '../data/idx.js';
 import { DataFormatError } from '../errors.js';
 import { loadModel } from '../models/save.js';
 
@@ -48,13 +48,7 @@ async function readImages(files: string[], invert: 'auto' | 'yes' | 'no'): Promi
     chunks.push(idx.images);
     for (let index = 0; index < idx.count; index++) sources.push({ file, index });
   }
-  const pixels = new Uint8Array(sources.length * IMAGE_PIXELS);
-  let offset = 0;
-  for (const chunk of chunks) {
-    pixels.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return { pixels, sources };
+  return { pixels: concatBytes(chunks, sources.length * IMAGE_PIXELS), sources };
 }
 
 export function predictCommand(): Command {

@@ -8,23 +8,9 @@
  * the same layouts as a data directory in Node (DESIGN.md).
  */
 import { ArgumentError, DataNotFoundError } from '../errors.js';
-import type { DataSplit } from './classes.js';
+import { CSV_FILES, IDX_FILES, type DataSplit } from './classes.js';
 import { parseCsv } from './csv.js';
-import { gunzipWithStream, pairSplit, parseIdxImages, parseIdxLabels } from './idx.js';
-
-/** The IDX file names (without .gz), as locate.ts names them (repeated: locate.ts imports node:fs). */
-export const BROWSER_IDX_FILES = Object.freeze({
-  trainImages: 'train-images-idx3-ubyte',
-  trainLabels: 'train-labels-idx1-ubyte',
-  testImages: 't10k-images-idx3-ubyte',
-  testLabels: 't10k-labels-idx1-ubyte',
-});
-
-/** The paper's CSV file names. */
-export const BROWSER_CSV_FILES = Object.freeze({
-  train: 'fashion-mnist_train.csv',
-  test: 'fashion-mnist_test.csv',
-});
+import { concatBytes, gunzipWithStream, pairSplit, parseIdxImages, parseIdxLabels } from './idx.js';
 
 /** Progress of one file's transfer. */
 export interface FetchProgress {
@@ -113,21 +99,11 @@ async function fetchBytes(url: URL, file: string, index: number, count: number, 
     received += value.byteLength;
     options.onProgress({ file, fileIndex: index, fileCount: count, receivedBytes: received, totalBytes, done: false });
   }
-  const bytes = concat(chunks, received);
+  const bytes = concatBytes(chunks, received);
   options.onProgress({ file, fileIndex: index, fileCount: count, receivedBytes: received, totalBytes, done: true });
   return bytes;
 }
 
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
 
 /** Fetches `name.gz`, then `name`; undefined when neither exists. */
 async function fetchEither(base: URL, name: string, index: number, count: number, options: BrowserDataOptions, tried: string[]): Promise<{ bytes: Uint8Array; file: string } | undefined> {
@@ -154,8 +130,8 @@ export async function fetchFashionMnistSplit(
   const base = directoryUrl(baseUrl);
   const tried: string[] = [];
   const [imagesName, labelsName] = split === 'train'
-    ? [BROWSER_IDX_FILES.trainImages, BROWSER_IDX_FILES.trainLabels]
-    : [BROWSER_IDX_FILES.testImages, BROWSER_IDX_FILES.testLabels];
+    ? [IDX_FILES.trainImages, IDX_FILES.trainLabels]
+    : [IDX_FILES.testImages, IDX_FILES.testLabels];
   const images = await fetchEither(base, imagesName, 0, 2, options, tried);
   if (images !== undefined) {
     const labels = await fetchEither(base, labelsName, 1, 2, options, tried);
@@ -163,9 +139,9 @@ export async function fetchFashionMnistSplit(
     const parsed = pairSplit(parseIdxImages(images.bytes, images.file), parseIdxLabels(labels.bytes, labels.file), images.file, labels.file);
     return { ...takeSplit(parsed, limit), format: 'idx' };
   }
-  const csv = await fetchEither(base, BROWSER_CSV_FILES[split], 0, 1, options, tried);
+  const csv = await fetchEither(base, CSV_FILES[split], 0, 1, options, tried);
   if (csv === undefined) {
-    throw new DataNotFoundError(`${base.href} serves neither ${imagesName}[.gz] + ${labelsName}[.gz] nor ${BROWSER_CSV_FILES[split]}[.gz]`, tried);
+    throw new DataNotFoundError(`${base.href} serves neither ${imagesName}[.gz] + ${labelsName}[.gz] nor ${CSV_FILES[split]}[.gz]`, tried);
   }
   return { ...takeSplit(parseCsv(csv.bytes, csv.file), limit), format: 'csv' };
 }
@@ -200,13 +176,13 @@ export async function fetchFashionMnist(baseUrl: string | URL, options: BrowserD
 }
 
 /** Which dataset file a picked file is, by its name (any .gz suffix, any directory). */
-function roleOf(name: string): keyof typeof BROWSER_IDX_FILES | 'csvTrain' | 'csvTest' | undefined {
+function roleOf(name: string): keyof typeof IDX_FILES | 'csvTrain' | 'csvTest' | undefined {
   const base = name.replace(/^.*[\\/]/, '').replace(/\.gz$/i, '');
-  for (const [role, file] of Object.entries(BROWSER_IDX_FILES)) {
-    if (base === file || base === file.replace(/-idx(\d)-ubyte$/, '.idx$1-ubyte')) return role as keyof typeof BROWSER_IDX_FILES;
+  for (const [role, file] of Object.entries(IDX_FILES)) {
+    if (base === file || base === file.replace(/-idx(\d)-ubyte$/, '.idx$1-ubyte')) return role as keyof typeof IDX_FILES;
   }
-  if (base === BROWSER_CSV_FILES.train) return 'csvTrain';
-  if (base === BROWSER_CSV_FILES.test) return 'csvTest';
+  if (base === CSV_FILES.train) return 'csvTrain';
+  if (base === CSV_FILES.test) return 'csvTest';
   return undefined;
 }
 
@@ -235,7 +211,7 @@ export async function readFashionMnistFiles(
   }
   const names = list.map((f) => f.name);
   const source = names.join(', ');
-  const idxRoles = Object.keys(BROWSER_IDX_FILES) as (keyof typeof BROWSER_IDX_FILES)[];
+  const idxRoles = Object.keys(IDX_FILES) as (keyof typeof IDX_FILES)[];
   if (idxRoles.every((role) => byRole.has(role))) {
     const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(idxRoles.map((role) => blobBytes(byRole.get(role)!)));
     const n = (role: string) => byRole.get(role)!.name;
@@ -254,9 +230,9 @@ export async function readFashionMnistFiles(
       format: 'csv',
     };
   }
-  const missing = idxRoles.filter((role) => !byRole.has(role)).map((role) => `${BROWSER_IDX_FILES[role]}[.gz]`);
+  const missing = idxRoles.filter((role) => !byRole.has(role)).map((role) => `${IDX_FILES[role]}[.gz]`);
   throw new DataNotFoundError(
-    `the picked files (${source || 'none'}) lack ${missing.join(', ')} (or pick ${BROWSER_CSV_FILES.train} and ${BROWSER_CSV_FILES.test})`,
+    `the picked files (${source || 'none'}) lack ${missing.join(', ')} (or pick ${CSV_FILES.train} and ${CSV_FILES.test})`,
     names,
   );
 }

@@ -35,3 +35,17 @@ export interface DataSplit {
   rows: typeof IMAGE_ROWS;
   cols: typeof IMAGE_COLS;
 }
+
+/** The four official IDX file names; each may also exist with a `.gz` suffix. */
+export const IDX_FILES = Object.freeze({
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+});
+
+/** The paper's CSV file names (785 columns, label first). */
+export const CSV_FILES = Object.freeze({
+  train: 'fashion-mnist_train.csv',
+  test: 'fashion-mnist_test.csv',
+});

@@ -208,6 +208,12 @@ export async function gunzipWithStream(bytes: Uint8Array, fileName: string): Pro
     if (error instanceof DataFormatError) throw error;
     throw new DataFormatError(fileName, `corrupt gzip data: ${(error as Error).message}`, undefined, { cause: error });
   }
+  return concatBytes(chunks, total);
+}
+
+/** The chunks back to back (`total` = their summed length); a single chunk is returned as is. */
+export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {

@@ -12,20 +12,9 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DataNotFoundError } from '../errors.js';
+import { CSV_FILES, IDX_FILES } from './classes.js';
 
-/** The four official IDX file names; each may also exist with a `.gz` suffix. */
-export const IDX_FILES = Object.freeze({
-  trainImages: 'train-images-idx3-ubyte',
-  trainLabels: 'train-labels-idx1-ubyte',
-  testImages: 't10k-images-idx3-ubyte',
-  testLabels: 't10k-labels-idx1-ubyte',
-});
-
-/** The paper's CSV file names (785 columns, label first). */
-export const CSV_FILES = Object.freeze({
-  train: 'fashion-mnist_train.csv',
-  test: 'fashion-mnist_test.csv',
-});
+export { CSV_FILES, IDX_FILES };
 
 /** Where Debian's `dataset-fashion-mnist` installs the IDX files. */
 export const SYSTEM_DATA_DIR = '/usr/share/datasets/fashion-mnist';
