@@ -126,6 +126,7 @@ describe('fmnist on the real Fashion-MNIST', () => {
     expect(report.rows[0].testAccuracyPerEpoch).toHaveLength(1);
     const markdown = await readFile(join(out, 'report.md'), 'utf8');
     expect(markdown).toMatch(/Quick run: every row capped at 1 epochs/);
+    expect(markdown).toMatch(/\| Paper's figure first reached \|/);
     expect(markdown).toMatch(/\| 1 \| scratch-mlp 784-300-10, sigmoid, sgd lr 0.001, batch 15, sum loss \| 87.0% \|/);
     expect(await readFile(join(out, 'accuracy.svg'), 'utf8')).toMatch(/^<svg[^>]*>.*<\/svg>$/s);
   });
