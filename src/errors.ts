@@ -10,9 +10,8 @@
 /** How to get Fashion-MNIST without a download; appended to "not found" and "download failed" messages. */
 export const HOW_TO_GET_DATA =
   'get the data with `apt-get install dataset-fashion-mnist` (files in /usr/share/datasets/fashion-mnist), ' +
-  'or pass --data DIR (API: `dir`) or set FASHION_MNIST_DIR to a directory holding ' +
-  'train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte ' +
-  '(each raw or .gz) or fashion-mnist_train.csv and fashion-mnist_test.csv';
+  'or pass --data DIR (API: `dir`) or set FASHION_MNIST_DIR to a directory holding the four IDX files ' +
+  '(raw or .gz) or the two CSV files';
 
 /** The stable `code` of each error class. */
 export type FmnistErrorCode =

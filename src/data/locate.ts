@@ -156,11 +156,8 @@ export function locateFashionMnist(options: LocateOptions = {}): LocateResult {
     }
     const named = origin === 'option' ? '--data' : origin === 'env' ? 'FASHION_MNIST_DIR' : undefined;
     if (named !== undefined) {
-      throw new DataNotFoundError(
-        `${named} ${dir} ${found.problem}; expected the four IDX files ${Object.values(IDX_FILES).join(', ')} ` +
-          `(each raw or .gz) or ${CSV_FILES.train} + ${CSV_FILES.test}`,
-        [],
-      );
+      // found.problem already lists the missing files; HOW_TO_GET_DATA follows in the message.
+      throw new DataNotFoundError(`${named} ${dir} ${found.problem}`, []);
     }
     searched.push(`${dir} (${origin}): ${found.problem}`);
   }
