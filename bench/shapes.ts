@@ -4,6 +4,7 @@
 //   forward  nn: Y  = X·W      m = batch, k = in,    n = out
 //   dW       tn: dW = Xᵀ·dY    m = in,    k = batch, n = out
 //   dX       nt: dX = dY·Wᵀ    m = batch, k = out,   n = in
+import type { ConvShape } from '../test/reference/conv2d.js';
 
 export type GemmVariant = 'nn' | 'tn' | 'nt';
 
@@ -46,17 +47,8 @@ export function gemmShapes(quick: boolean): GemmShape[] {
 // ---------------------------------------------------------------------------------------------
 // The other kernel families (bench/{conv2d,maxpool2d,softmax-xent,elementwise}.bench.ts).
 
-/** A conv2d layer: NHWC input, HWIO filters, stride 1; padding 0 = 'valid', 1 = 'same'. */
-export interface Conv2dBenchShape {
-  batch: number;
-  height: number;
-  width: number;
-  inChannels: number;
-  kernelHeight: number;
-  kernelWidth: number;
-  outChannels: number;
-  padding: 0 | 1;
-}
+/** A conv2d layer: NHWC input, HWIO filters, stride 1; padding 0 = 'valid', 1 = 'same' (the reference's shape type). */
+export type Conv2dBenchShape = ConvShape;
 
 /** The paper's CNN layer (28x28x1 → 32 3x3 valid, batch 64), then a deeper 'same' layer. */
 export function conv2dShapes(quick: boolean): Conv2dBenchShape[] {
