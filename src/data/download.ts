@@ -14,7 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/write-atomic.js';
 import { join } from 'node:path';
 import { DataFormatError, DownloadError } from '../errors.js';
-import { gunzip, isGzip, parseIdxImages, parseIdxLabels } from './idx.js';
+import { concatBytes, gunzip, isGzip, parseIdxImages, parseIdxLabels } from './idx.js';
 import { defaultCacheDir, findFile, IDX_FILES, inspectDir, type DataLocation } from './locate.js';
 
 /** The official files over HTTPS. */
@@ -100,13 +100,7 @@ async function fetchBytes(
   if (total !== undefined && received !== total) {
     throw new DownloadError(url, `truncated: received ${received} of ${total} bytes`);
   }
-  const bytes = new Uint8Array(received);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks, received);
 }
 
 /** Checks downloaded bytes against what the official file must hold; throws DownloadError naming the URL. */
