@@ -7,13 +7,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { ArgumentError } from '../errors.js';
+import { trainAndEvaluate, type TrainingConfig } from '../models/training.js';
 import { OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
-import { PAPER_ROWS, type PaperRow, type TrainingPreset } from '../reproduce/presets.js';
+import { PAPER_ROWS, type PaperRow } from '../reproduce/presets.js';
 import { accuracyChartSvg } from '../reproduce/chart.js';
-import { formatReproduceMarkdown, type RowResult, type ReproduceReport } from '../reproduce/report.js';
+import { formatReproduceMarkdown, rowSettings, type RowResult, type ReproduceReport } from '../reproduce/report.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
 import { integerList, nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from './options.js';
-import { loadData, trainAndEvaluate } from './session.js';
+import { progressCallbacks } from './progress.js';
+import { cliEvaluation, loadData } from './session.js';
 
 interface ReproduceFlags {
   epochs?: number;
@@ -31,17 +33,22 @@ interface ReproduceFlags {
   kernelSize?: number;
 }
 
-/** The preset with the command line's overrides applied. */
-function effectivePreset(row: PaperRow, flags: ReproduceFlags): TrainingPreset {
-  const p = row.preset;
+/** The row's configuration with the command line's overrides applied. */
+function effectiveConfig(row: PaperRow, flags: ReproduceFlags): TrainingConfig {
+  const c = row.config;
+  const options = c.architectureOptions ?? {};
   return {
-    ...p,
-    epochs: flags.epochs === undefined ? p.epochs : Math.min(flags.epochs, p.epochs),
-    batchSize: flags.batchSize ?? p.batchSize,
-    learningRate: flags.lr ?? p.learningRate,
-    optimizer: flags.optimizer ?? p.optimizer,
-    activation: flags.activation ?? p.activation,
-    ...(p.architecture === 'cnn' ? { filters: flags.filters ?? p.filters, kernelSize: flags.kernelSize ?? p.kernelSize } : {}),
+    ...c,
+    architectureOptions: {
+      ...options,
+      ...(c.architecture === 'scratch-mlp' ? {} : { activation: flags.activation ?? options.activation }),
+      ...(c.architecture === 'cnn' ? { filters: flags.filters ?? options.filters, kernelSize: flags.kernelSize ?? options.kernelSize } : {}),
+    },
+    optimizer: { type: flags.optimizer ?? c.optimizer.type, learningRate: flags.lr ?? c.optimizer.learningRate },
+    epochs: flags.epochs === undefined ? c.epochs : Math.min(flags.epochs, c.epochs),
+    batchSize: flags.batchSize ?? c.batchSize,
+    seed: flags.seed,
+    limit: flags.limit,
   };
 }
 
@@ -84,40 +91,32 @@ export function reproduceCommand(): Command {
       };
       const started = performance.now();
       for (const row of rows) {
-        const preset = effectivePreset(row, flags);
+        const config = effectiveConfig(row, flags);
         const perEpoch: number[] = [];
-        const result = await trainAndEvaluate({
-          architecture: preset.architecture,
-          architectureOptions: {
-            hidden: preset.hidden,
-            ...(preset.architecture === 'scratch-mlp' ? {} : { activation: preset.activation }),
-            ...(preset.architecture === 'cnn' ? { filters: preset.filters, kernelSize: preset.kernelSize } : {}),
-          },
-          optimizer: { type: preset.optimizer, learningRate: preset.learningRate },
-          reduction: preset.reduction,
-          epochs: preset.epochs,
-          batchSize: preset.batchSize,
-          seed: flags.seed,
-          limit: flags.limit,
-        }, data, {
-          label: `row ${row.row}`,
-          json: flags.json,
-          onEpochEnd: (_epoch, logs) => void perEpoch.push(logs.valAccuracy ?? Number.NaN),
+        const result = await trainAndEvaluate(config, data, {
+          callbacks: progressCallbacks({
+            label: `row ${row.row}`,
+            epochs: config.epochs,
+            batches: Math.ceil(report.trainImages / config.batchSize),
+            json: flags.json,
+            onEpochEnd: (_epoch, logs) => void perEpoch.push(logs.valAccuracy ?? Number.NaN),
+          }),
         });
+        const evaluation = cliEvaluation(result.evaluation);
         const rowResult: RowResult = {
           row: row.row,
           label: row.label,
-          settings: preset,
-          paperEpochs: row.preset.epochs,
-          epochsRun: preset.epochs,
+          settings: rowSettings(config),
+          paperEpochs: row.config.epochs,
+          epochsRun: config.epochs,
           paperAccuracy: row.paperAccuracy,
-          accuracy: result.evaluation.testAccuracy,
-          differencePoints: (result.evaluation.testAccuracy - row.paperAccuracy) * 100,
-          testLoss: result.evaluation.testLoss,
+          accuracy: evaluation.testAccuracy,
+          differencePoints: (evaluation.testAccuracy - row.paperAccuracy) * 100,
+          testLoss: evaluation.testLoss,
           secondsPerEpoch: result.secondsPerEpoch,
           testAccuracyPerEpoch: perEpoch,
-          perClass: result.evaluation.perClass,
-          reportText: result.evaluation.reportText,
+          perClass: evaluation.perClass,
+          reportText: evaluation.reportText,
           noteWhenAbove: row.noteWhenAbove,
         };
         report.rows.push(rowResult);

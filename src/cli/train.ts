@@ -1,11 +1,13 @@
 /** `fmnist train`: one architecture with good modern defaults (the paper's settings are in `reproduce`). */
 import { Command, Option } from 'commander';
-import { ARCHITECTURES, MODERN_DEFAULTS, TRAINING_PRESETS, type ArchitectureName } from '../models/architectures.js';
 import { ArgumentError } from '../errors.js';
+import { ARCHITECTURES, MODERN_DEFAULTS, type ArchitectureName } from '../models/architectures.js';
 import { saveModel } from '../models/save.js';
+import { TRAINING_PRESETS, trainAndEvaluate, type TrainingConfig } from '../models/training.js';
 import { OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
 import { integerList, nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from './options.js';
-import { loadData, trainAndEvaluate } from './session.js';
+import { progressCallbacks } from './progress.js';
+import { cliEvaluation, loadData } from './session.js';
 
 interface TrainFlags {
   model?: ArchitectureName;
@@ -55,7 +57,7 @@ export function trainCommand(): Command {
       }
       const defaults = preset ?? MODERN_DEFAULTS[model];
       const optimizerType = flags.optimizer ?? defaults.optimizer.type;
-      const run = {
+      const config: TrainingConfig = {
         architecture: model,
         architectureOptions: {
           ...preset?.architectureOptions,
@@ -72,21 +74,24 @@ export function trainCommand(): Command {
         limit: flags.limit,
       };
       const data = await loadData(flags.data, flags.json);
-      const result = await trainAndEvaluate(run, data, { label: flags.preset ?? model, json: flags.json });
+      const trainImages = Math.min(config.limit ?? data.train.count, data.train.count);
+      const result = await trainAndEvaluate(config, data, {
+        callbacks: progressCallbacks({ label: flags.preset ?? model, epochs: config.epochs, batches: Math.ceil(trainImages / config.batchSize), json: flags.json }),
+      });
       if (flags.save !== undefined) await saveModel(result.model, flags.save);
-      const { evaluation } = result;
+      const evaluation = cliEvaluation(result.evaluation);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({
           command: 'train',
           model,
           preset: flags.preset ?? null,
           architecture: result.model.architecture,
-          optimizer: run.optimizer,
-          reduction: run.reduction,
-          batchSize: run.batchSize,
-          seed: run.seed,
-          trainImages: Math.min(run.limit ?? data.train.count, data.train.count),
-          epochs: run.epochs,
+          optimizer: config.optimizer,
+          reduction: config.reduction,
+          batchSize: config.batchSize,
+          seed: config.seed,
+          trainImages: result.trainImages,
+          epochs: config.epochs,
           secondsPerEpoch: result.secondsPerEpoch,
           imagesPerSecond: result.imagesPerSecond,
           testAccuracy: evaluation.testAccuracy,

@@ -71,27 +71,6 @@ export const MODERN_DEFAULTS: Readonly<Record<ArchitectureName, TrainingDefaults
   cnn: { optimizer: { type: 'adam', learningRate: 0.001 }, reduction: 'mean', batchSize: 32, epochs: 1 },
 });
 
-/** A named training configuration for `fmnist train --preset`: architecture, its options and training settings. */
-export interface TrainingPresetConfig extends TrainingDefaults {
-  architecture: ArchitectureName;
-  architectureOptions: ArchitectureOptions;
-}
-
-/**
- * `best`: the strongest CNN we train within 15 minutes on a 2-core machine: two conv + pool blocks
- * (32 and 64 filters of 3x3, 'same'), Dense 128, ReLU, Adam; see the README for its measured accuracy.
- */
-export const TRAINING_PRESETS: Readonly<Record<'best', TrainingPresetConfig>> = Object.freeze({
-  best: {
-    architecture: 'cnn',
-    architectureOptions: { filters: [32, 64], padding: 'same', hidden: [128], activation: 'relu' },
-    optimizer: { type: 'adam', learningRate: 0.001 },
-    reduction: 'mean',
-    batchSize: 64,
-    epochs: 10,
-  },
-});
-
 /** The layers and input shape of a named architecture (new, unbuilt layers). */
 export function architectureLayers(name: ArchitectureName, options: ArchitectureOptions = {}): { inputShape: Shape; layers: Layer[] } {
   switch (name) {

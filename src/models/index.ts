@@ -9,6 +9,10 @@ export {
   type ArchitectureName, type ArchitectureOptions, type CreateModelOptions, type TrainingDefaults,
 } from './architectures.js';
 export {
+  TRAINING_PRESETS, defaultTrainingConfig, evaluateModel, trainAndEvaluate,
+  type Evaluation, type TrainAndEvaluateOptions, type TrainingConfig, type TrainingResult,
+} from './training.js';
+export {
   MODEL_FILE_MAGIC, MODEL_FILE_VERSION, crc32, deserializeModel, loadModel, saveModel, serializeModel,
   type DeserializeOptions,
 } from './save.js';

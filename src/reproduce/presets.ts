@@ -3,8 +3,7 @@
  * we chose where the paper is ambiguous (READINGS, which the report and the README repeat). Every
  * setting can be overridden from `fmnist reproduce`.
  */
-import type { ArchitectureName } from '../models/architectures.js';
-import type { OptimizerName } from '../train/optimizers.js';
+import type { TrainingConfig } from '../models/training.js';
 
 export const READINGS: readonly string[] = [
   '"Batches: 15" is the mini-batch size (15 images per step), as Keras\' `batch_size`, not 15 batches per epoch: ' +
@@ -24,24 +23,6 @@ export const READINGS: readonly string[] = [
     'Fashion-MNIST example). "Hidden Layer Nodes: 200,100,50" are the dense layers after Flatten.',
 ];
 
-export type ActivationName = 'sigmoid' | 'relu';
-
-export interface TrainingPreset {
-  architecture: ArchitectureName;
-  /** Dense hidden layer sizes. */
-  hidden: number[];
-  activation: ActivationName;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  optimizer: OptimizerName;
-  /** Loss reduction over the batch: the from-scratch net sums (Figure 13), Keras averages. */
-  reduction: 'sum' | 'mean';
-  /** Convolution filters and kernel size (cnn only). */
-  filters?: number;
-  kernelSize?: number;
-}
-
 export interface PaperRow {
   /** 1-based, in the paper's order. */
   row: number;
@@ -49,7 +30,8 @@ export interface PaperRow {
   label: string;
   /** Test accuracy the paper reports, 0..1. */
   paperAccuracy: number;
-  preset: TrainingPreset;
+  /** The paper's settings (the seed is the run's). */
+  config: Omit<TrainingConfig, 'seed'>;
   /** Why the paper's figure is likely lower than ours, shown in the report when ours is above it. */
   noteWhenAbove?: string;
 }
@@ -74,42 +56,60 @@ export const PAPER_ROWS: readonly PaperRow[] = [
     row: 1,
     label: 'Neural Networks From Scratch: Epocs:500, Learning Rate : 10e-4, Batches : 15, Hidden Layer Nodes : 300',
     paperAccuracy: 0.87,
-    preset: { architecture: 'scratch-mlp', hidden: [300], activation: 'sigmoid', epochs: 500, batchSize: 15, learningRate: 10e-4, optimizer: 'sgd', reduction: 'sum' },
+    config: {
+      architecture: 'scratch-mlp', architectureOptions: { hidden: [300] },
+      optimizer: { type: 'sgd', learningRate: 10e-4 }, reduction: 'sum', epochs: 500, batchSize: 15,
+    },
     noteWhenAbove: SCRATCH_NOTE,
   },
   {
     row: 2,
     label: 'Neural Networks From Scratch: Epocs:100, Learning Rate : 10e-5, Batches : 15, Hidden Layer Nodes : 300',
     paperAccuracy: 0.82,
-    preset: { architecture: 'scratch-mlp', hidden: [300], activation: 'sigmoid', epochs: 100, batchSize: 15, learningRate: 10e-5, optimizer: 'sgd', reduction: 'sum' },
+    config: {
+      architecture: 'scratch-mlp', architectureOptions: { hidden: [300] },
+      optimizer: { type: 'sgd', learningRate: 10e-5 }, reduction: 'sum', epochs: 100, batchSize: 15,
+    },
     noteWhenAbove: SCRATCH_NOTE,
   },
   {
     row: 3,
     label: 'Neural Networks Keras : Epocs:200, Learning Rate : 10e-2, Hidden Layer Nodes : 300,200,75',
     paperAccuracy: 0.812,
-    preset: { architecture: 'mlp', hidden: [300, 200, 75], activation: 'sigmoid', epochs: 200, batchSize: 15, learningRate: 10e-2, optimizer: 'sgd', reduction: 'mean' },
+    config: {
+      architecture: 'mlp', architectureOptions: { hidden: [300, 200, 75], activation: 'sigmoid' },
+      optimizer: { type: 'sgd', learningRate: 10e-2 }, reduction: 'mean', epochs: 200, batchSize: 15,
+    },
     noteWhenAbove: KERAS_MLP_NOTE,
   },
   {
     row: 4,
     label: 'Neural Networks Keras : Epocs:200, Learning Rate : 10e-4, Hidden Layer Nodes : 200,100,50',
     paperAccuracy: 0.818,
-    preset: { architecture: 'mlp', hidden: [200, 100, 50], activation: 'sigmoid', epochs: 200, batchSize: 15, learningRate: 10e-4, optimizer: 'sgd', reduction: 'mean' },
+    config: {
+      architecture: 'mlp', architectureOptions: { hidden: [200, 100, 50], activation: 'sigmoid' },
+      optimizer: { type: 'sgd', learningRate: 10e-4 }, reduction: 'mean', epochs: 200, batchSize: 15,
+    },
     noteWhenAbove: KERAS_MLP_NOTE,
   },
   {
     row: 5,
     label: 'Convolutional Neural Networks Keras : Epocs:200, Learning Rate : 10e-2, Batches : 15, Hidden Layer Nodes : 200,100,50',
     paperAccuracy: 0.891,
-    preset: { architecture: 'cnn', hidden: [200, 100, 50], activation: 'sigmoid', epochs: 200, batchSize: 15, learningRate: 10e-2, optimizer: 'sgd', reduction: 'mean', filters: 32, kernelSize: 3 },
+    config: {
+      architecture: 'cnn', architectureOptions: { hidden: [200, 100, 50], activation: 'sigmoid', filters: 32, kernelSize: 3 },
+      optimizer: { type: 'sgd', learningRate: 10e-2 }, reduction: 'mean', epochs: 200, batchSize: 15,
+    },
     noteWhenAbove: CNN_NOTE,
   },
   {
     row: 6,
     label: 'Convolutional Neural Networks Keras : Epocs:200, Learning Rate : 10e-2, Batches : 15, Hidden Layer Nodes : 200,300',
     paperAccuracy: 0.88,
-    preset: { architecture: 'cnn', hidden: [200, 300], activation: 'sigmoid', epochs: 200, batchSize: 15, learningRate: 10e-2, optimizer: 'sgd', reduction: 'mean', filters: 32, kernelSize: 3 },
+    config: {
+      architecture: 'cnn', architectureOptions: { hidden: [200, 300], activation: 'sigmoid', filters: 32, kernelSize: 3 },
+      optimizer: { type: 'sgd', learningRate: 10e-2 }, reduction: 'mean', epochs: 200, batchSize: 15,
+    },
     noteWhenAbove: CNN_NOTE,
   },
 ];

@@ -6,6 +6,7 @@
 import {
   CLASS_NAMES,
   MODERN_DEFAULTS,
+  defaultTrainingConfig,
   deserializeModel,
   fetchFashionMnistSplit,
   hasWasmSimd,
@@ -111,15 +112,18 @@ function readSettings(): TrainSettings {
     return value;
   };
   const files = field<HTMLInputElement>('files').files;
+  const architecture = field<HTMLSelectElement>('architecture').value as ArchitectureName;
   return {
-    architecture: field<HTMLSelectElement>('architecture').value as ArchitectureName,
-    optimizer: field<HTMLSelectElement>('optimizer').value as OptimizerName,
-    learningRate: number('learningRate', 'Learning rate', 1e-6, false),
-    batchSize: number('batchSize', 'Batch size', 1, true),
-    epochs: number('epochs', 'Epochs', 1, true),
-    seed: number('seed', 'Seed', 0, true),
-    trainLimit: number('trainLimit', 'Training images', 1, true),
-    testLimit: number('testLimit', 'Test images', 1, true),
+    config: {
+      // The architecture's reduction stays (scratch-mlp sums the gradient, the paper's rule): the form sets the rest.
+      ...defaultTrainingConfig(architecture),
+      optimizer: { type: field<HTMLSelectElement>('optimizer').value as OptimizerName, learningRate: number('learningRate', 'Learning rate', 1e-6, false) },
+      batchSize: number('batchSize', 'Batch size', 1, true),
+      epochs: number('epochs', 'Epochs', 1, true),
+      seed: number('seed', 'Seed', 0, true),
+      limit: number('trainLimit', 'Training images', 1, true),
+      testLimit: number('testLimit', 'Test images', 1, true),
+    },
     dataUrl: field<HTMLInputElement>('dataUrl').value.trim() || '/data/',
     pageUrl: location.href,
     files: files && files.length > 0 ? Array.from(files) : undefined,
@@ -174,7 +178,7 @@ function resetRun(settings: TrainSettings): void {
   speedChart.clear();
   for (const id of ['m-epoch', 'm-loss', 'm-accuracy', 'm-test-accuracy', 'm-speed']) $(id).textContent = '–';
   progress.value = 0;
-  progress.max = settings.epochs;
+  progress.max = settings.config.epochs;
   $('results').hidden = true;
 }
 
@@ -203,7 +207,7 @@ function onWorkerMessage(message: FromWorker): void {
       accuracyChart.push('train accuracy (running)', x, message.accuracy);
       speedChart.push('images/s', x, message.imagesPerSecond);
       progress.value = x;
-      $('m-epoch').textContent = `${message.epoch + 1} / ${lastSettings?.epochs ?? '?'} (batch ${message.batch + 1} of ${message.batchesPerEpoch})`;
+      $('m-epoch').textContent = `${message.epoch + 1} / ${lastSettings?.config.epochs ?? '?'} (batch ${message.batch + 1} of ${message.batchesPerEpoch})`;
       $('m-loss').textContent = message.loss.toFixed(4);
       $('m-accuracy').textContent = percent(message.accuracy);
       $('m-speed').textContent = Math.round(message.imagesPerSecond).toLocaleString('en-US');
@@ -223,7 +227,7 @@ function onWorkerMessage(message: FromWorker): void {
       $('test-accuracy').textContent = `${(evaluation.accuracy * 100).toFixed(2)}%`;
       $('test-loss').textContent = `(loss ${evaluation.loss.toFixed(4)} on ${evaluation.report.total.toLocaleString('en-US')} test images${message.stopped ? `, stopped after ${message.epochsCompleted} full epochs` : ''})`;
       $('m-test-accuracy').textContent = percent(evaluation.accuracy);
-      renderConfusion($('confusion'), evaluation.confusion);
+      renderConfusion($('confusion'), evaluation.confusionMatrix);
       renderReport($('report'), evaluation.report);
       const sample = evaluation.sample;
       renderGrid($('samples'), sample.indices.map((index, i) => ({
@@ -234,7 +238,7 @@ function onWorkerMessage(message: FromWorker): void {
       downloadUrl = URL.createObjectURL(new Blob([message.modelFile as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
       const link = $<HTMLAnchorElement>('download-model');
       link.href = downloadUrl;
-      link.download = `${lastSettings?.architecture ?? 'model'}.fmnist`;
+      link.download = `${lastSettings?.config.architecture ?? 'model'}.fmnist`;
       $<HTMLButtonElement>('use-trained').disabled = false;
       setStatus(`${message.stopped ? 'Stopped' : 'Done'}: test accuracy ${percent(evaluation.accuracy)}.`);
       setState(message.stopped ? 'stopped' : 'done');

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadFashionMnist } from '../../src/data/index.js';
-import { createModel, TRAINING_PRESETS, type ArchitectureName, type CreateModelOptions } from '../../src/models/architectures.js';
+import { createModel, type ArchitectureName, type CreateModelOptions } from '../../src/models/architectures.js';
+import { TRAINING_PRESETS } from '../../src/models/training.js';
 
 const DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 
