@@ -42,7 +42,9 @@ function effectiveConfig(row: PaperRow, flags: ReproduceFlags): TrainingConfig {
     architectureOptions: {
       ...options,
       ...(c.architecture === 'scratch-mlp' ? {} : { activation: flags.activation ?? options.activation }),
-      ...(c.architecture === 'cnn' ? { filters: flags.filters ?? options.filters, kernelSize: flags.kernelSize ?? options.kernelSize } : {}),
+      ...(c.architecture === 'cnn'
+        ? { filters: flags.filters ?? options.filters, kernelSize: flags.kernelSize ?? options.kernelSize }
+        : {}),
     },
     optimizer: { type: flags.optimizer ?? c.optimizer.type, learningRate: flags.lr ?? c.optimizer.learningRate },
     epochs: flags.epochs === undefined ? c.epochs : Math.min(flags.epochs, c.epochs),
@@ -54,24 +56,25 @@ function effectiveConfig(row: PaperRow, flags: ReproduceFlags): TrainingConfig {
 
 export function reproduceCommand(): Command {
   return new Command('reproduce')
-    .description('train the six configurations of the paper\'s table and compare with its accuracy figures')
+    .description("train the six configurations of the paper's table and compare with its accuracy figures")
     .option('--epochs <n>', 'cap every row at N epochs (a quick run; the report says so)', positiveInteger)
-    .option('--rows <list>', 'rows of the paper\'s table to run, e.g. 1,5 (default all six)', integerList)
+    .option('--rows <list>', "rows of the paper's table to run, e.g. 1,5 (default all six)", integerList)
     .option('--out <dir>', 'directory for report.md, report.json and accuracy.svg', 'reproduce-out')
     .option('--json', 'print the report as one JSON object on stdout', false)
     .option('--data <dir>', 'directory with the four IDX files or the two CSV files')
     .option('--seed <n>', 'seed of the initialisation and the shuffle', nonNegativeInteger, 0)
     .option('--limit <n>', 'train on the first N training images (the report says so)', positiveInteger)
-    .option('--batch-size <n>', 'override every row\'s batch size', positiveInteger)
-    .option('--lr <rate>', 'override every row\'s learning rate', positiveNumber)
+    .option('--batch-size <n>', "override every row's batch size", positiveInteger)
+    .option('--lr <rate>', "override every row's learning rate", positiveNumber)
     .option('--optimizer <name>', `override every row's optimizer: ${OPTIMIZERS.join(', ')}`, oneOf(OPTIMIZERS))
     .addOption(new Option('--activation <name>', 'override the hidden activation of the Keras rows').choices(['sigmoid', 'relu']))
-    .option('--filters <n>', 'override the CNN rows\' convolution filters', positiveInteger)
-    .option('--kernel-size <n>', 'override the CNN rows\' kernel size', positiveInteger)
+    .option('--filters <n>', "override the CNN rows' convolution filters", positiveInteger)
+    .option('--kernel-size <n>', "override the CNN rows' kernel size", positiveInteger)
     .action(async (flags: ReproduceFlags) => {
       const wanted = flags.rows ?? PAPER_ROWS.map((r) => r.row);
       const unknown = wanted.filter((n) => !PAPER_ROWS.some((r) => r.row === n));
-      if (unknown.length > 0) throw new ArgumentError('--rows', `the paper's table has rows 1 to ${PAPER_ROWS.length}, got ${unknown.join(', ')}`);
+      if (unknown.length > 0)
+        throw new ArgumentError('--rows', `the paper's table has rows 1 to ${PAPER_ROWS.length}, got ${unknown.join(', ')}`);
       const rows = PAPER_ROWS.filter((r) => wanted.includes(r.row));
       try {
         await mkdir(flags.out, { recursive: true });
@@ -124,13 +127,16 @@ export function reproduceCommand(): Command {
         await writeReport(flags.out, report);
       }
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-      else process.stdout.write(`${formatReproduceMarkdown(report)}\nwritten to ${join(flags.out, 'report.md')}, report.json, accuracy.svg\n`);
+      else
+        process.stdout.write(`${formatReproduceMarkdown(report)}\nwritten to ${join(flags.out, 'report.md')}, report.json, accuracy.svg\n`);
     });
 }
 
 async function writeReport(out: string, report: ReproduceReport): Promise<void> {
   const svg = await accuracyChartSvg(
-    report.rows.flatMap((r) => r.testAccuracyPerEpoch.map((testAccuracy, epoch) => ({ row: `row ${r.row}`, epoch: epoch + 1, testAccuracy }))),
+    report.rows.flatMap((r) =>
+      r.testAccuracyPerEpoch.map((testAccuracy, epoch) => ({ row: `row ${r.row}`, epoch: epoch + 1, testAccuracy })),
+    ),
     report.rows.map((r) => ({ row: `row ${r.row}`, accuracy: r.paperAccuracy })),
   );
   await writeFileAtomic(join(out, 'accuracy.svg'), svg);

@@ -23,8 +23,10 @@ export async function loadData(dir: string | undefined, json: boolean): Promise<
     onProgress(progress) {
       if (!process.stderr.isTTY) return;
       if (bar === undefined) {
-        bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'downloading {file} {bar} {percentage}%', hideCursor: true },
-          cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar(
+          { stream: process.stderr, format: 'downloading {file} {bar} {percentage}%', hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
         bar.start(progress.totalBytes ?? 1, 0, { file: progress.file });
       }
       bar.setTotal(progress.totalBytes ?? progress.receivedBytes);

@@ -148,7 +148,7 @@ export async function createModel(name: ArchitectureName, options: CreateModelOp
   if (!ARCHITECTURES.includes(name)) {
     throw new ArgumentError('model', `expected one of ${ARCHITECTURES.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(name)}`);
   }
-  return buildArchitecture(options.core ?? await loadCore(), name, options);
+  return buildArchitecture(options.core ?? (await loadCore()), name, options);
 }
 
 /** The options that define the architecture (what model files record), with defaults filled in. */
@@ -160,8 +160,11 @@ export function architectureOptionsRecord(name: ArchitectureName, options: Archi
       return { hidden: hiddenSizes(options.hidden, [300, 200, 75]), activation: hiddenActivation(options.activation) };
     case 'cnn':
       return {
-        hidden: hiddenSizes(options.hidden, [200, 100, 50]), activation: hiddenActivation(options.activation),
-        filters: convFilters(options.filters), kernelSize: options.kernelSize ?? 3, padding: convPadding(options.padding),
+        hidden: hiddenSizes(options.hidden, [200, 100, 50]),
+        activation: hiddenActivation(options.activation),
+        filters: convFilters(options.filters),
+        kernelSize: options.kernelSize ?? 3,
+        padding: convPadding(options.padding),
       };
   }
 }

@@ -21,7 +21,11 @@ import type { ModelPlan, PlannedSet, RunPlan } from './plan.js';
 export class Executor {
   private readonly k: CoreExports;
 
-  constructor(private readonly core: Core, readonly model: ModelPlan, readonly run: RunPlan) {
+  constructor(
+    private readonly core: Core,
+    readonly model: ModelPlan,
+    readonly run: RunPlan,
+  ) {
     this.k = core.kernels;
   }
 
@@ -65,8 +69,16 @@ export class Executor {
   trainForward(planned: PlannedSet, start: number, rows: number, reduction: ReductionName): { loss: number; correct: number } {
     const { model, run, k } = this;
     const orderAt = run.order + start * 4;
-    k.gather_batch_u8_f32(run.input.byteOffset, run.targets.byteOffset, planned.images.byteOffset,
-      planned.labels.byteOffset, orderAt, rows, model.pixels, model.classes);
+    k.gather_batch_u8_f32(
+      run.input.byteOffset,
+      run.targets.byteOffset,
+      planned.images.byteOffset,
+      planned.labels.byteOffset,
+      orderAt,
+      rows,
+      model.pixels,
+      model.classes,
+    );
     const loss = this.forwardAndLoss(rows, reduction);
     // Accuracy of this batch: compare the argmax with the labels (one i32 per sample, not per element).
     const memory = this.core.arena.memory.buffer;
@@ -85,8 +97,16 @@ export class Executor {
     let lossSum = 0;
     for (let first = 0; first < count; first += run.rows) {
       const rows = Math.min(run.rows, count - first);
-      k.gather_batch_u8_f32(run.input.byteOffset, run.targets.byteOffset, planned.images.byteOffset,
-        planned.labels.byteOffset, run.identity + first * 4, rows, model.pixels, model.classes);
+      k.gather_batch_u8_f32(
+        run.input.byteOffset,
+        run.targets.byteOffset,
+        planned.images.byteOffset,
+        planned.labels.byteOffset,
+        run.identity + first * 4,
+        rows,
+        model.pixels,
+        model.classes,
+      );
       this.forward(rows, model.head, true);
       const logits = run.outputs[model.head]!;
       lossSum += k.softmax_xent_f32_fused(run.outputGrads[model.head]!, logits, run.targets.byteOffset, rows, model.classes, Reduction.Sum);
@@ -115,8 +135,16 @@ export class Executor {
       } else {
         arena.u8(run.stagingPixels).set(images.subarray(first * pixels, (first + rows) * pixels));
         // targets 0: no one-hot, so the labels pointer is never read.
-        k.gather_batch_u8_f32(run.input.byteOffset, 0, run.stagingPixels.byteOffset, run.stagingPixels.byteOffset,
-          run.stagingIndices.byteOffset, rows, pixels, classes);
+        k.gather_batch_u8_f32(
+          run.input.byteOffset,
+          0,
+          run.stagingPixels.byteOffset,
+          run.stagingPixels.byteOffset,
+          run.stagingIndices.byteOffset,
+          rows,
+          pixels,
+          classes,
+        );
       }
       this.forward(rows, last, false);
       const output = run.outputs[last]!;
@@ -164,8 +192,13 @@ export class Executor {
 }
 
 /** The narrow object `runFit` drives: one run's training set (and optional validation set), the optimizer. */
-export function trainingStepper(executor: Executor, train: PlannedSet, validation: PlannedSet | undefined,
-  optimizer: Optimizer, reduction: ReductionName): Stepper {
+export function trainingStepper(
+  executor: Executor,
+  train: PlannedSet,
+  validation: PlannedSet | undefined,
+  optimizer: Optimizer,
+  reduction: ReductionName,
+): Stepper {
   return {
     order: (count) => executor.orderView(count),
     forwardLoss: (start, rows) => executor.trainForward(train, start, rows, reduction),
@@ -173,9 +206,12 @@ export function trainingStepper(executor: Executor, train: PlannedSet, validatio
       executor.backward(rows);
       optimizer.step();
     },
-    validate: validation === undefined ? undefined : () => {
-      const { loss, correct } = executor.evaluate(validation);
-      return { loss, accuracy: correct / validation.set.count };
-    },
+    validate:
+      validation === undefined
+        ? undefined
+        : () => {
+            const { loss, correct } = executor.evaluate(validation);
+            return { loss, accuracy: correct / validation.set.count };
+          },
   };
 }

@@ -98,8 +98,14 @@ export function planModel(core: Core, inputShape: Shape, layers: readonly Layer[
     const plan: BuildPlan = {
       parameter: (localName, paramShape, initializer, fanIn, fanOut) => {
         const slot: ParameterSlot = {
-          name: `${layer.name}/${localName}`, shape: [...paramShape], length: size(paramShape),
-          initializer, fanIn, fanOut, byteOffset: 0, gradByteOffset: 0,
+          name: `${layer.name}/${localName}`,
+          shape: [...paramShape],
+          length: size(paramShape),
+          initializer,
+          fanIn,
+          fanOut,
+          byteOffset: 0,
+          gradByteOffset: 0,
         };
         slots.push(slot);
         return slot;
@@ -131,7 +137,8 @@ export function planModel(core: Core, inputShape: Shape, layers: readonly Layer[
     }
     slot.byteOffset = param.byteOffset;
     slot.gradByteOffset = grad.byteOffset;
-    if (slot.gradByteOffset - slot.byteOffset !== gradBase - paramBase) throw new Error(`internal: ${slot.name}/grad is not in the parameter layout`);
+    if (slot.gradByteOffset - slot.byteOffset !== gradBase - paramBase)
+      throw new Error(`internal: ${slot.name}/grad is not in the parameter layout`);
   });
   const paramCount = (gradBase - paramBase) / 4;
   arena.commit();
@@ -144,8 +151,17 @@ export function planModel(core: Core, inputShape: Shape, layers: readonly Layer[
     }
   }
   return {
-    layers, inputShape, pixels: size(inputShape), classes: lastLayer.outputSize, slots, batchSlots,
-    paramBase, gradBase, paramCount, head, firstTrainable: layers.findIndex((layer) => layer.parameters.length > 0),
+    layers,
+    inputShape,
+    pixels: size(inputShape),
+    classes: lastLayer.outputSize,
+    slots,
+    batchSlots,
+    paramBase,
+    gradBase,
+    paramCount,
+    head,
+    firstTrainable: layers.findIndex((layer) => layer.parameters.length > 0),
     markAfterGrads: arena.mark(),
   };
 }
@@ -208,8 +224,20 @@ export function planRun(core: Core, model: ModelPlan, rows: number, sets: readon
   if (order) fillIdentity(arena.i32(order));
   fillIdentity(arena.i32(stagingIndices));
   return {
-    rows, sets: planned, input, targets, outputs, outputGrads, batchAddresses, predictions, workspace, stagingPixels, stagingIndices,
-    order: order?.byteOffset ?? 0, identity: identity?.byteOffset ?? 0, mark,
+    rows,
+    sets: planned,
+    input,
+    targets,
+    outputs,
+    outputGrads,
+    batchAddresses,
+    predictions,
+    workspace,
+    stagingPixels,
+    stagingIndices,
+    order: order?.byteOffset ?? 0,
+    identity: identity?.byteOffset ?? 0,
+    mark,
   };
 }
 
@@ -230,11 +258,16 @@ export function checkSet(model: ModelPlan, set: ImageSet, argument: string): voi
   if (set === null || typeof set !== 'object' || !(set.images instanceof Uint8Array) || !(set.labels instanceof Uint8Array)) {
     throw new ArgumentError(argument, 'expected { images: Uint8Array, labels: Uint8Array, count, rows, cols }');
   }
-  if (!Number.isInteger(set.count) || set.count < 1) throw new ArgumentError(argument, `count: expected a positive integer, got ${JSON.stringify(set.count)}`);
+  if (!Number.isInteger(set.count) || set.count < 1)
+    throw new ArgumentError(argument, `count: expected a positive integer, got ${JSON.stringify(set.count)}`);
   if (set.rows * set.cols !== pixels) {
-    throw new ArgumentError(argument, `images of ${set.rows}x${set.cols} = ${set.rows * set.cols} pixels do not fit the model's input shape [${model.inputShape.join(', ')}] (${pixels} values)`);
+    throw new ArgumentError(
+      argument,
+      `images of ${set.rows}x${set.cols} = ${set.rows * set.cols} pixels do not fit the model's input shape [${model.inputShape.join(', ')}] (${pixels} values)`,
+    );
   }
-  if (set.images.length < set.count * pixels) throw new ArgumentError(argument, `images: expected ${set.count} x ${pixels} = ${set.count * pixels} bytes, got ${set.images.length}`);
+  if (set.images.length < set.count * pixels)
+    throw new ArgumentError(argument, `images: expected ${set.count} x ${pixels} = ${set.count * pixels} bytes, got ${set.images.length}`);
   if (set.labels.length < set.count) throw new ArgumentError(argument, `labels: expected ${set.count} labels, got ${set.labels.length}`);
   const { classes } = model;
   for (let i = 0; i < set.count; i++) {

@@ -15,20 +15,45 @@
  */
 import { loadCore, type Core } from '../core/index.js';
 import { ArgumentError } from '../errors.js';
-import { size, type Layer, type ParameterSlot, type Shape } from '../layers/layer.js';
+import type { Layer, ParameterSlot, Shape } from '../layers/layer.js';
 import type { History } from '../train/callbacks.js';
 import { fitSettings, runFit, type FitOptions, type ImageSet } from '../train/fit.js';
 import { Optimizer, resolveOptimizer } from '../train/optimizers.js';
 import { Executor, trainingStepper } from './execute.js';
-import { checkSet, findSet, outputShapeOf, planModel, planOptimizerState, planRun, type ModelPlan, type PlannedSet, type RunPlan } from './plan.js';
+import {
+  checkSet,
+  findSet,
+  outputShapeOf,
+  planModel,
+  planOptimizerState,
+  planRun,
+  type ModelPlan,
+  type PlannedSet,
+  type RunPlan,
+} from './plan.js';
 import { formatSummary } from './summary.js';
 import type {
-  ArchitectureInfo, CompileOptions, EvaluateOptions, EvaluateResult, PredictResult, ResolvedCompileOptions, SequentialOptions, WeightTensor,
+  ArchitectureInfo,
+  CompileOptions,
+  EvaluateOptions,
+  EvaluateResult,
+  PredictResult,
+  ResolvedCompileOptions,
+  SequentialOptions,
+  WeightTensor,
 } from './types.js';
 
 export type {
-  ArchitectureInfo, CompileOptions, EvaluateOptions, EvaluateResult, LossName, PredictResult, ReductionName, ResolvedCompileOptions,
-  SequentialOptions, WeightTensor,
+  ArchitectureInfo,
+  CompileOptions,
+  EvaluateOptions,
+  EvaluateResult,
+  LossName,
+  PredictResult,
+  ReductionName,
+  ResolvedCompileOptions,
+  SequentialOptions,
+  WeightTensor,
 } from './types.js';
 
 const DEFAULT_EVAL_BATCH = 256;
@@ -63,14 +88,21 @@ export class Sequential {
    */
   constructor(core: Core, options: SequentialOptions) {
     if (coresInUse.has(core)) {
-      throw new ArgumentError('core', 'this core already holds another model\'s arena: call loadCore() once per model (it is cheap)');
+      throw new ArgumentError('core', "this core already holds another model's arena: call loadCore() once per model (it is cheap)");
     }
-    if (!Array.isArray(options.inputShape) || options.inputShape.length === 0 ||
-      !options.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
-      throw new ArgumentError('inputShape', `expected positive integer dimensions such as [784] or [28, 28, 1], got ${JSON.stringify(options.inputShape)}`);
+    if (
+      !Array.isArray(options.inputShape) ||
+      options.inputShape.length === 0 ||
+      !options.inputShape.every((d) => Number.isInteger(d) && d > 0)
+    ) {
+      throw new ArgumentError(
+        'inputShape',
+        `expected positive integer dimensions such as [784] or [28, 28, 1], got ${JSON.stringify(options.inputShape)}`,
+      );
     }
     const seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new ArgumentError('seed', `expected a non-negative integer, got ${JSON.stringify(seed)}`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new ArgumentError('seed', `expected a non-negative integer, got ${JSON.stringify(seed)}`);
     coresInUse.add(core);
     this.core = core;
     this.inputShape = [...options.inputShape];
@@ -81,7 +113,7 @@ export class Sequential {
 
   /** Loads a core of its own and makes the model. */
   static async create(options: SequentialOptions & { core?: Core }): Promise<Sequential> {
-    const core = options.core ?? await loadCore();
+    const core = options.core ?? (await loadCore());
     return new Sequential(core, options);
   }
 
@@ -150,9 +182,11 @@ export class Sequential {
     this.checkNotTraining('compile');
     const plan = this.planned();
     const loss = options.loss ?? 'categoricalCrossentropy';
-    if (loss !== 'categoricalCrossentropy') throw new ArgumentError('loss', `expected 'categoricalCrossentropy', got ${JSON.stringify(loss)}`);
+    if (loss !== 'categoricalCrossentropy')
+      throw new ArgumentError('loss', `expected 'categoricalCrossentropy', got ${JSON.stringify(loss)}`);
     const reduction = options.reduction ?? 'mean';
-    if (reduction !== 'mean' && reduction !== 'sum') throw new ArgumentError('reduction', `expected 'mean' or 'sum', got ${JSON.stringify(reduction)}`);
+    if (reduction !== 'mean' && reduction !== 'sum')
+      throw new ArgumentError('reduction', `expected 'mean' or 'sum', got ${JSON.stringify(reduction)}`);
     const optimizer = resolveOptimizer(options.optimizer ?? 'sgd');
     if (plan.slots.length === 0) throw new ArgumentError('layers', 'the model has no parameters to train');
     checkSoftmaxOutput(plan);
@@ -183,8 +217,13 @@ export class Sequential {
     const validation = settings.validationData;
     const run = this.prepare(plan, settings.batchSize, validation === undefined || validation === train ? [train] : [train, validation]);
     const executor = new Executor(this.core, plan, run);
-    const stepper = trainingStepper(executor, plannedSet(run, train), validation && plannedSet(run, validation),
-      compiled.optimizer, compiled.options.reduction);
+    const stepper = trainingStepper(
+      executor,
+      plannedSet(run, train),
+      validation && plannedSet(run, validation),
+      compiled.optimizer,
+      compiled.options.reduction,
+    );
     this.fitting = true;
     try {
       return await runFit(stepper, settings);
@@ -201,12 +240,18 @@ export class Sequential {
     const plan = this.planned();
     checkSoftmaxOutput(plan);
     const rows = options.batchSize ?? this.run?.rows ?? DEFAULT_EVAL_BATCH;
-    if (!Number.isInteger(rows) || rows < 1) throw new ArgumentError('batchSize', `expected a positive integer, got ${JSON.stringify(rows)}`);
+    if (!Number.isInteger(rows) || rows < 1)
+      throw new ArgumentError('batchSize', `expected a positive integer, got ${JSON.stringify(rows)}`);
     checkSet(plan, set, 'data');
-    return this.withRun(rows, [set], (run) => run.rows === rows && findSet(run, set) !== undefined, (executor) => {
-      const { loss, correct, predictions } = executor.evaluate(plannedSet(executor.run, set));
-      return { loss, accuracy: correct / set.count, predictions: predictions.slice() };
-    });
+    return this.withRun(
+      rows,
+      [set],
+      (run) => run.rows === rows && findSet(run, set) !== undefined,
+      (executor) => {
+        const { loss, correct, predictions } = executor.evaluate(plannedSet(executor.run, set));
+        return { loss, accuracy: correct / set.count, predictions: predictions.slice() };
+      },
+    );
   }
 
   /**
@@ -216,14 +261,20 @@ export class Sequential {
    */
   predict(images: Uint8Array | Float32Array, count: number): PredictResult {
     const plan = this.planned();
-    if (!Number.isInteger(count) || count < 1) throw new ArgumentError('count', `expected a positive integer, got ${JSON.stringify(count)}`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new ArgumentError('count', `expected a positive integer, got ${JSON.stringify(count)}`);
     if (!(images instanceof Uint8Array) && !(images instanceof Float32Array)) {
       throw new ArgumentError('images', 'expected a Uint8Array (pixels 0..255) or a Float32Array (values 0..1)');
     }
     if (images.length !== count * plan.pixels) {
       throw new ArgumentError('images', `expected ${count} x ${plan.pixels} = ${count * plan.pixels} values, got ${images.length}`);
     }
-    return this.withRun(Math.min(count, DEFAULT_EVAL_BATCH), [], () => true, (executor) => executor.predict(images, count));
+    return this.withRun(
+      Math.min(count, DEFAULT_EVAL_BATCH),
+      [],
+      () => true,
+      (executor) => executor.predict(images, count),
+    );
   }
 
   /**
@@ -246,7 +297,9 @@ export class Sequential {
     const { loss } = this.lossAndGradients(inputs, labels);
     const memory = this.core.arena.memory.buffer;
     const gradients = this.planned().slots.map((slot) => ({
-      name: slot.name, shape: [...slot.shape], values: new Float32Array(memory, slot.gradByteOffset, slot.length).slice(),
+      name: slot.name,
+      shape: [...slot.shape],
+      values: new Float32Array(memory, slot.gradByteOffset, slot.length).slice(),
     }));
     return { loss, gradients };
   }
@@ -256,7 +309,9 @@ export class Sequential {
     const slots = this.planned().slots;
     const memory = this.core.arena.memory.buffer;
     return slots.map((slot) => ({
-      name: slot.name, shape: [...slot.shape], values: new Float32Array(memory, slot.byteOffset, slot.length).slice(),
+      name: slot.name,
+      shape: [...slot.shape],
+      values: new Float32Array(memory, slot.byteOffset, slot.length).slice(),
     }));
   }
 
@@ -362,10 +417,18 @@ export class Sequential {
     const rows = labels.length;
     if (rows < 1) throw new ArgumentError('labels', 'expected at least one label');
     if (!(inputs instanceof Float32Array) || inputs.length !== rows * plan.pixels) {
-      throw new ArgumentError('inputs', `expected a Float32Array of ${rows} x ${plan.pixels} = ${rows * plan.pixels} values, got ${inputs?.length}`);
+      throw new ArgumentError(
+        'inputs',
+        `expected a Float32Array of ${rows} x ${plan.pixels} = ${rows * plan.pixels} values, got ${inputs?.length}`,
+      );
     }
     const sets = this.run?.sets.map((s) => s.set) ?? [];
-    const loss = this.withRun(rows, sets, (run) => run.rows >= rows, (executor) => executor.lossAndGradients(inputs, labels, compiled.options.reduction));
+    const loss = this.withRun(
+      rows,
+      sets,
+      (run) => run.rows >= rows,
+      (executor) => executor.lossAndGradients(inputs, labels, compiled.options.reduction),
+    );
     return { loss, compiled };
   }
 
@@ -387,7 +450,10 @@ function plannedSet(run: RunPlan, set: ImageSet): PlannedSet {
 function checkSoftmaxOutput(plan: ModelPlan): void {
   const last = plan.layers[plan.layers.length - 1]!;
   if (plan.head < 0 || last.activation !== 'softmax') {
-    throw new ArgumentError('loss', `categoricalCrossentropy needs a softmax output: give the last layer activation 'softmax' (${last.name} has '${last.activation}')`);
+    throw new ArgumentError(
+      'loss',
+      `categoricalCrossentropy needs a softmax output: give the last layer activation 'softmax' (${last.name} has '${last.activation}')`,
+    );
   }
   const headShape = outputShapeOf(plan.layers[plan.head]!);
   if (headShape.length !== 1) throw new ArgumentError('layers', `the output must be 1-D [classes], got [${headShape.join(', ')}]`);

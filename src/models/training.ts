@@ -107,9 +107,16 @@ class Stop extends Error {}
  * `data.test` (both cut to the config's limits).
  * @throws ArgumentError on an invalid configuration; TrainingError when the loss diverges.
  */
-export async function trainAndEvaluate(config: TrainingConfig, data: { train: ImageSet; test: ImageSet },
-  options: TrainAndEvaluateOptions = {}): Promise<TrainingResult> {
-  const loadOptions: LoadOptions & Pick<TrainingConfig, 'threads' | 'simd'> = { ...options.load, threads: config.threads, simd: config.simd };
+export async function trainAndEvaluate(
+  config: TrainingConfig,
+  data: { train: ImageSet; test: ImageSet },
+  options: TrainAndEvaluateOptions = {},
+): Promise<TrainingResult> {
+  const loadOptions: LoadOptions & Pick<TrainingConfig, 'threads' | 'simd'> = {
+    ...options.load,
+    threads: config.threads,
+    simd: config.simd,
+  };
   const model = await createModel(config.architecture, {
     ...config.architectureOptions,
     seed: config.seed,
@@ -150,8 +157,13 @@ export async function trainAndEvaluate(config: TrainingConfig, data: { train: Im
   const seconds = history.history.seconds;
   const secondsPerEpoch = seconds.reduce((a, b) => a + b, 0) / seconds.length;
   return {
-    model, history, evaluation: evaluateModel(model, test), trainImages, secondsPerEpoch,
-    imagesPerSecond: trainImages / secondsPerEpoch, stopped,
+    model,
+    history,
+    evaluation: evaluateModel(model, test),
+    trainImages,
+    secondsPerEpoch,
+    imagesPerSecond: trainImages / secondsPerEpoch,
+    stopped,
   };
 }
 
@@ -160,7 +172,14 @@ export function evaluateModel(model: Sequential, test: ImageSet): Evaluation {
   const { loss, accuracy, predictions } = model.evaluate(test);
   const confusion = confusionMatrix(predictions, test.labels.subarray(0, test.count), size(model.outputShape));
   const report = classificationReport(confusion);
-  return { accuracy, loss, predictions, confusionMatrix: confusion, report, reportText: formatClassificationReport(report, { layout: 'paper' }) };
+  return {
+    accuracy,
+    loss,
+    predictions,
+    confusionMatrix: confusion,
+    report,
+    reportText: formatClassificationReport(report, { layout: 'paper' }),
+  };
 }
 
 function firstImages(set: ImageSet, limit: number | undefined): ImageSet {
@@ -173,6 +192,12 @@ function record(history: History, epoch: number, logs: EpochLogs): void {
   history.history.accuracy.push(logs.accuracy);
   history.history.seconds.push(logs.seconds);
   history.history.imagesPerSecond.push(logs.imagesPerSecond);
-  if (logs.valLoss !== undefined) (history.history.valLoss ??= []).push(logs.valLoss);
-  if (logs.valAccuracy !== undefined) (history.history.valAccuracy ??= []).push(logs.valAccuracy);
+  if (logs.valLoss !== undefined) {
+    history.history.valLoss ??= [];
+    history.history.valLoss.push(logs.valLoss);
+  }
+  if (logs.valAccuracy !== undefined) {
+    history.history.valAccuracy ??= [];
+    history.history.valAccuracy.push(logs.valAccuracy);
+  }
 }

@@ -29,14 +29,14 @@ export function rowSettings(config: Omit<TrainingConfig, 'seed'>): RowSettings {
   return {
     architecture: config.architecture,
     hidden: hidden === undefined ? [] : typeof hidden === 'number' ? [hidden] : [...hidden],
-    activation: config.architecture === 'scratch-mlp' ? 'sigmoid' : options.activation ?? 'relu',
+    activation: config.architecture === 'scratch-mlp' ? 'sigmoid' : (options.activation ?? 'relu'),
     epochs: config.epochs,
     batchSize: config.batchSize,
     learningRate: resolveOptimizer(config.optimizer).learningRate,
     optimizer: config.optimizer.type,
     reduction: config.reduction,
     ...(config.architecture === 'cnn'
-      ? { filters: typeof filters === 'number' ? filters : filters?.[0] ?? 32, kernelSize: options.kernelSize ?? 3 }
+      ? { filters: typeof filters === 'number' ? filters : (filters?.[0] ?? 32), kernelSize: options.kernelSize ?? 3 }
       : {}),
   };
 }
@@ -76,9 +76,10 @@ export interface ReproduceReport {
 const percent = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
 
 function describeSettings(s: RowSettings): string {
-  const layers = s.architecture === 'cnn'
-    ? `conv ${s.filters}x${s.kernelSize}x${s.kernelSize} → pool 2 → ${s.hidden.join('-')}`
-    : `784-${s.hidden.join('-')}-10`;
+  const layers =
+    s.architecture === 'cnn'
+      ? `conv ${s.filters}x${s.kernelSize}x${s.kernelSize} → pool 2 → ${s.hidden.join('-')}`
+      : `784-${s.hidden.join('-')}-10`;
   return `${s.architecture} ${layers}, ${s.activation}, ${s.optimizer} lr ${s.learningRate}, batch ${s.batchSize}, ${s.reduction} loss`;
 }
 
@@ -90,19 +91,27 @@ function reachedAt(r: RowResult): string {
 
 export function formatReproduceMarkdown(report: ReproduceReport): string {
   const lines: string[] = [];
-  lines.push('# The paper\'s accuracy table, reproduced', '');
-  lines.push(`Command: \`${report.command}\`, seed ${report.seed}, ${report.trainImages} training and ${report.testImages} test images, ` +
-    `${(report.totalSeconds / 60).toFixed(1)} minutes in all.`, '');
+  lines.push("# The paper's accuracy table, reproduced", '');
+  lines.push(
+    `Command: \`${report.command}\`, seed ${report.seed}, ${report.trainImages} training and ${report.testImages} test images, ` +
+      `${(report.totalSeconds / 60).toFixed(1)} minutes in all.`,
+    '',
+  );
   if (report.epochCap !== null) {
-    lines.push(`**Quick run: every row capped at ${report.epochCap} epochs** (the paper ran 100-500); the accuracies are not the paper's setting.`, '');
+    lines.push(
+      `**Quick run: every row capped at ${report.epochCap} epochs** (the paper ran 100-500); the accuracies are not the paper's setting.`,
+      '',
+    );
   }
   if (report.trainImages < 60000) lines.push(`**Trained on the first ${report.trainImages} training images only.**`, '');
-  lines.push('| Row | Configuration (ours) | Paper | Ours | Δ (points) | Epochs (ours / paper) | Paper\'s figure first reached | s/epoch |');
+  lines.push("| Row | Configuration (ours) | Paper | Ours | Δ (points) | Epochs (ours / paper) | Paper's figure first reached | s/epoch |");
   lines.push('|---:|---|---:|---:|---:|---:|---:|---:|');
   for (const r of report.rows) {
     const sign = r.differencePoints >= 0 ? '+' : '−';
-    lines.push(`| ${r.row} | ${describeSettings(r.settings)} | ${percent(r.paperAccuracy)} | ${percent(r.accuracy, 2)} | ` +
-      `${sign}${Math.abs(r.differencePoints).toFixed(2)} | ${r.epochsRun} / ${r.paperEpochs} | ${reachedAt(r)} | ${r.secondsPerEpoch.toFixed(2)} |`);
+    lines.push(
+      `| ${r.row} | ${describeSettings(r.settings)} | ${percent(r.paperAccuracy)} | ${percent(r.accuracy, 2)} | ` +
+        `${sign}${Math.abs(r.differencePoints).toFixed(2)} | ${r.epochsRun} / ${r.paperEpochs} | ${reachedAt(r)} | ${r.secondsPerEpoch.toFixed(2)} |`,
+    );
   }
   lines.push('', '![test accuracy per epoch](accuracy.svg)', '');
   const above = report.rows.filter((r) => r.differencePoints > 0 && r.noteWhenAbove !== undefined);

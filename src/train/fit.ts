@@ -71,14 +71,18 @@ export interface FitSettings {
  * @throws ArgumentError naming the option.
  */
 export function fitSettings(train: ImageSet, options: FitOptions, defaultSeed: number): FitSettings {
-  if (options === null || typeof options !== 'object') throw new ArgumentError('options', `expected an object, got ${JSON.stringify(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new ArgumentError('options', `expected an object, got ${JSON.stringify(options)}`);
   const epochs = options.epochs ?? 1;
   const batchSize = options.batchSize ?? 32;
   const shuffle = options.shuffle ?? true;
   const seed = options.seed ?? defaultSeed;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new ArgumentError('epochs', `expected a positive integer, got ${JSON.stringify(epochs)}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('batchSize', `expected a positive integer, got ${JSON.stringify(batchSize)}`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new ArgumentError('seed', `expected a non-negative integer, got ${JSON.stringify(seed)}`);
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new ArgumentError('epochs', `expected a positive integer, got ${JSON.stringify(epochs)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ArgumentError('batchSize', `expected a positive integer, got ${JSON.stringify(batchSize)}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new ArgumentError('seed', `expected a non-negative integer, got ${JSON.stringify(seed)}`);
   let count = train.count;
   if (options.limit !== undefined) {
     if (!Number.isInteger(options.limit) || options.limit < 1) {
@@ -126,8 +130,11 @@ export async function runFit(stepper: Stepper, settings: FitSettings): Promise<H
       const rows = Math.min(batchSize, count - first);
       const step = stepper.forwardLoss(first, rows);
       if (!Number.isFinite(step.loss)) {
-        throw new TrainingError(epoch + 1, batch + 1,
-          `the loss is ${String(step.loss)} (diverged: lower the learning rate, e.g. --lr, or check the data)`);
+        throw new TrainingError(
+          epoch + 1,
+          batch + 1,
+          `the loss is ${String(step.loss)} (diverged: lower the learning rate, e.g. --lr, or check the data)`,
+        );
       }
       stepper.backwardStep(rows);
       lossSum += step.loss * rows;
@@ -135,7 +142,10 @@ export async function runFit(stepper: Stepper, settings: FitSettings): Promise<H
       seen += rows;
       if (callbacks.onBatchEnd) {
         const logs: BatchLogs = {
-          size: rows, batchLoss: step.loss, loss: lossSum / seen, accuracy: correct / seen,
+          size: rows,
+          batchLoss: step.loss,
+          loss: lossSum / seen,
+          accuracy: correct / seen,
           imagesPerSecond: seen / Math.max(now() - start, 1e-9),
         };
         await settle(callbacks.onBatchEnd(batch, logs));

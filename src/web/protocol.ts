@@ -16,9 +16,7 @@ export interface TrainSettings {
   files?: File[];
 }
 
-export type ToWorker =
-  | { type: 'start'; settings: TrainSettings }
-  | { type: 'stop' };
+export type ToWorker = { type: 'start'; settings: TrainSettings } | { type: 'stop' };
 
 /** Test images with their true and predicted classes, for the grid. */
 export interface PredictionSample {
@@ -39,16 +37,31 @@ export type FromWorker =
   | { type: 'data'; trainCount: number; testCount: number; format: 'idx' | 'csv'; source: string }
   | { type: 'model'; summary: string; parameters: number }
   | {
-    type: 'batch'; epoch: number; batch: number; batchesPerEpoch: number;
-    batchLoss: number; loss: number; accuracy: number; imagesPerSecond: number;
-  }
+      type: 'batch';
+      epoch: number;
+      batch: number;
+      batchesPerEpoch: number;
+      batchLoss: number;
+      loss: number;
+      accuracy: number;
+      imagesPerSecond: number;
+    }
   | {
-    type: 'epoch'; epoch: number; loss: number; accuracy: number; testLoss: number; testAccuracy: number;
-    seconds: number; imagesPerSecond: number;
-  }
+      type: 'epoch';
+      epoch: number;
+      loss: number;
+      accuracy: number;
+      testLoss: number;
+      testAccuracy: number;
+      seconds: number;
+      imagesPerSecond: number;
+    }
   | {
-    type: 'done'; stopped: boolean; evaluation: Evaluation; epochsCompleted: number;
-    /** The trained model in the CLI's model-file format. */
-    modelFile: Uint8Array;
-  }
+      type: 'done';
+      stopped: boolean;
+      evaluation: Evaluation;
+      epochsCompleted: number;
+      /** The trained model in the CLI's model-file format. */
+      modelFile: Uint8Array;
+    }
   | { type: 'error'; text: string; code?: string };

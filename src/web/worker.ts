@@ -8,14 +8,7 @@
  * library then stops after that batch and evaluates the model trained so far. The page also keeps
  * `terminate()` as a last resort.
  */
-import {
-  fetchFashionMnist,
-  hasWasmSimd,
-  readFashionMnistFiles,
-  serializeModel,
-  trainAndEvaluate,
-  type DataSplit,
-} from '../browser.js';
+import { fetchFashionMnist, hasWasmSimd, readFashionMnistFiles, serializeModel, trainAndEvaluate, type DataSplit } from '../browser.js';
 import type { Evaluation, FromWorker, ToWorker, TrainSettings } from './protocol.js';
 
 /** The .wasm, emitted by Vite as an asset (this literal form is what Vite rewrites). */
@@ -76,7 +69,10 @@ async function loadData(settings: TrainSettings): Promise<{ train: DataSplit; te
 
 async function train(settings: TrainSettings, signal: AbortSignal): Promise<void> {
   if (!hasWasmSimd()) {
-    post({ type: 'unsupported', text: 'This browser lacks WebAssembly SIMD, which fmnist-wasm needs (Chrome/Edge ≥ 91, Firefox ≥ 89, Safari ≥ 16.4).' });
+    post({
+      type: 'unsupported',
+      text: 'This browser lacks WebAssembly SIMD, which fmnist-wasm needs (Chrome/Edge ≥ 91, Firefox ≥ 89, Safari ≥ 16.4).',
+    });
     return;
   }
   const { config } = settings;
@@ -93,7 +89,10 @@ async function train(settings: TrainSettings, signal: AbortSignal): Promise<void
       post({ type: 'status', text: `Training ${config.architecture} on ${data.train.count} images…` });
     },
     onTrained(_model, stopped) {
-      post({ type: 'status', text: `${stopped ? 'Stopped; evaluating' : 'Evaluating'} on ${Math.min(config.testLimit, data.test.count)} test images…` });
+      post({
+        type: 'status',
+        text: `${stopped ? 'Stopped; evaluating' : 'Evaluating'} on ${Math.min(config.testLimit, data.test.count)} test images…`,
+      });
     },
     callbacks: {
       onEpochBegin(e) {
@@ -101,8 +100,14 @@ async function train(settings: TrainSettings, signal: AbortSignal): Promise<void
       },
       async onBatchEnd(batch, logs) {
         post({
-          type: 'batch', epoch, batch, batchesPerEpoch, batchLoss: logs.batchLoss, loss: logs.loss,
-          accuracy: logs.accuracy, imagesPerSecond: logs.imagesPerSecond,
+          type: 'batch',
+          epoch,
+          batch,
+          batchesPerEpoch,
+          batchLoss: logs.batchLoss,
+          loss: logs.loss,
+          accuracy: logs.accuracy,
+          imagesPerSecond: logs.imagesPerSecond,
         });
         const now = performance.now();
         if (now - lastYield >= YIELD_EVERY_MS) {
@@ -112,8 +117,14 @@ async function train(settings: TrainSettings, signal: AbortSignal): Promise<void
       },
       onEpochEnd(e, logs) {
         post({
-          type: 'epoch', epoch: e, loss: logs.loss, accuracy: logs.accuracy, testLoss: logs.valLoss ?? NaN,
-          testAccuracy: logs.valAccuracy ?? NaN, seconds: logs.seconds, imagesPerSecond: logs.imagesPerSecond,
+          type: 'epoch',
+          epoch: e,
+          loss: logs.loss,
+          accuracy: logs.accuracy,
+          testLoss: logs.valLoss ?? NaN,
+          testAccuracy: logs.valAccuracy ?? NaN,
+          seconds: logs.seconds,
+          imagesPerSecond: logs.imagesPerSecond,
         });
       },
     },
@@ -131,8 +142,10 @@ async function train(settings: TrainSettings, signal: AbortSignal): Promise<void
     },
   };
   const modelFile = serializeModel(result.model);
-  post({ type: 'done', stopped: result.stopped, evaluation, epochsCompleted: result.history.epoch.length, modelFile },
-    [evaluation.sample.images.buffer as ArrayBuffer, modelFile.buffer as ArrayBuffer]);
+  post({ type: 'done', stopped: result.stopped, evaluation, epochsCompleted: result.history.epoch.length, modelFile }, [
+    evaluation.sample.images.buffer as ArrayBuffer,
+    modelFile.buffer as ArrayBuffer,
+  ]);
 }
 
 scope.onmessage = (event) => {

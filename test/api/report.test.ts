@@ -15,7 +15,8 @@ describe('the public API', () => {
   });
 
   it('lists every runtime export of both entry points, and no internal helper', () => {
-    for (const name of [...Object.keys(node), ...Object.keys(browser)]) expect(report, name).toMatch(new RegExp(`^(class|function|const|enum) ${name}\\b`, 'm'));
+    for (const name of [...Object.keys(node), ...Object.keys(browser)])
+      expect(report, name).toMatch(new RegExp(`^(class|function|const|enum) ${name}\\b`, 'm'));
     for (const internal of ['crc32', 'runFit', 'pairSplit', 'searchDirs', 'Optimizer', 'Rng', 'planModel', 'initialize']) {
       expect(Object.keys(node)).not.toContain(internal);
       expect(Object.keys(browser)).not.toContain(internal);

@@ -17,10 +17,18 @@ const other = syntheticSet(33, SIDE, SIDE, CLASSES, 3);
 
 /** A small CNN: its max-pooling has a per-batch argmax buffer, the one a second run plan must not clobber. */
 async function cnn(): Promise<Sequential> {
-  const model = await makeModel([SIDE, SIDE, 1], [
-    new Conv2D(4, 3, { activation: 'relu' }), new MaxPooling2D({ poolSize: 2, strides: 2 }), new Flatten(),
-    new Dense(8, { activation: 'relu' }), new Dense(CLASSES, { activation: 'softmax' }),
-  ], 5, false);
+  const model = await makeModel(
+    [SIDE, SIDE, 1],
+    [
+      new Conv2D(4, 3, { activation: 'relu' }),
+      new MaxPooling2D({ poolSize: 2, strides: 2 }),
+      new Flatten(),
+      new Dense(8, { activation: 'relu' }),
+      new Dense(CLASSES, { activation: 'softmax' }),
+    ],
+    5,
+    false,
+  );
   model.compile({ optimizer: { type: 'adam', learningRate: 0.01 } });
   return model;
 }
@@ -102,7 +110,11 @@ describe('dispose', () => {
   it('releases the core (core.dispose when the core has one) and leaves the model unusable', async () => {
     const core = await loadCore();
     let released = 0;
-    const disposable = Object.assign(Object.create(core) as typeof core, { dispose: () => { released++; } });
+    const disposable = Object.assign(Object.create(core) as typeof core, {
+      dispose: () => {
+        released++;
+      },
+    });
     const model = new Sequential(disposable, { inputShape: [SIDE * SIDE], layers: [new Dense(CLASSES, { activation: 'softmax' })] });
     model.compile();
     model.dispose();

@@ -8,7 +8,10 @@ import { createModel, MODERN_DEFAULTS, type ArchitectureName } from '../../src/m
 const DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 
 describe('learning on the real data (one epoch, modern defaults)', () => {
-  const floors: [ArchitectureName, number][] = [['scratch-mlp', 0.8], ['mlp', 0.82]];
+  const floors: [ArchitectureName, number][] = [
+    ['scratch-mlp', 0.8],
+    ['mlp', 0.82],
+  ];
   for (const [name, floor] of floors) {
     it(`${name} reaches ≥ ${floor * 100} % test accuracy`, async () => {
       const { train, test } = await loadFashionMnist({ dir: DIR });
@@ -16,7 +19,10 @@ describe('learning on the real data (one epoch, modern defaults)', () => {
       const defaults = MODERN_DEFAULTS[name];
       const history = await model.fit(train, { epochs: defaults.epochs, batchSize: defaults.batchSize, seed: 1 });
       const result = model.evaluate(test);
-      expect(result.accuracy, `${name}: test accuracy ${result.accuracy} after ${history.history.seconds[0]!.toFixed(1)} s`).toBeGreaterThanOrEqual(floor);
+      expect(
+        result.accuracy,
+        `${name}: test accuracy ${result.accuracy} after ${history.history.seconds[0]!.toFixed(1)} s`,
+      ).toBeGreaterThanOrEqual(floor);
       expect(result.predictions).toHaveLength(10000);
     });
   }

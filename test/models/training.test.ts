@@ -39,8 +39,14 @@ describe('trainAndEvaluate', async () => {
     let trained: boolean | undefined;
     const result = await trainAndEvaluate(config, data, {
       signal: controller.signal,
-      callbacks: { onBatchEnd: (batch) => { if (batch === 2) controller.abort(); } },
-      onTrained: (_model, stopped) => { trained = stopped; },
+      callbacks: {
+        onBatchEnd: (batch) => {
+          if (batch === 2) controller.abort();
+        },
+      },
+      onTrained: (_model, stopped) => {
+        trained = stopped;
+      },
     });
     expect(result.stopped).toBe(true);
     expect(trained).toBe(true);

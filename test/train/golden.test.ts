@@ -30,11 +30,51 @@ interface Case {
 // 2 epochs over `images` training images (steps = 2 * ceil(images / batchSize)), validation on 300
 // test images, then evaluate, predict, computeGradients and one trainOnBatch.
 const CASES: Case[] = [
-  { label: 'scratch-mlp (sgd, summed)', architecture: 'scratch-mlp', options: {}, batchSize: 15, images: 300, weights: '794e49a3d7158b13', losses: 'a00188be77b5a66f' },
-  { label: 'mlp (adam)', architecture: 'mlp', options: {}, batchSize: 32, images: 640, weights: 'b711c3c362f32f76', losses: '416d7aa453644241' },
-  { label: 'mlp (momentum, sigmoid)', architecture: 'mlp', options: { activation: 'sigmoid', compile: { optimizer: { type: 'momentum', learningRate: 0.05 } } }, batchSize: 20, images: 400, weights: '790dd3d853fb7b48', losses: 'dd221d28a2f50697' },
-  { label: 'cnn (adam)', architecture: 'cnn', options: {}, batchSize: 32, images: 320, weights: 'c9b270e839894b03', losses: '1a2ec6730b88f820' },
-  { label: 'cnn --preset best', architecture: 'cnn', options: { ...TRAINING_PRESETS.best.architectureOptions, compile: { optimizer: TRAINING_PRESETS.best.optimizer } }, batchSize: 64, images: 256, weights: '1e15e22c0c37377c', losses: '94860c670532e48f' },
+  {
+    label: 'scratch-mlp (sgd, summed)',
+    architecture: 'scratch-mlp',
+    options: {},
+    batchSize: 15,
+    images: 300,
+    weights: '794e49a3d7158b13',
+    losses: 'a00188be77b5a66f',
+  },
+  {
+    label: 'mlp (adam)',
+    architecture: 'mlp',
+    options: {},
+    batchSize: 32,
+    images: 640,
+    weights: 'b711c3c362f32f76',
+    losses: '416d7aa453644241',
+  },
+  {
+    label: 'mlp (momentum, sigmoid)',
+    architecture: 'mlp',
+    options: { activation: 'sigmoid', compile: { optimizer: { type: 'momentum', learningRate: 0.05 } } },
+    batchSize: 20,
+    images: 400,
+    weights: '790dd3d853fb7b48',
+    losses: 'dd221d28a2f50697',
+  },
+  {
+    label: 'cnn (adam)',
+    architecture: 'cnn',
+    options: {},
+    batchSize: 32,
+    images: 320,
+    weights: 'c9b270e839894b03',
+    losses: '1a2ec6730b88f820',
+  },
+  {
+    label: 'cnn --preset best',
+    architecture: 'cnn',
+    options: { ...TRAINING_PRESETS.best.architectureOptions, compile: { optimizer: TRAINING_PRESETS.best.optimizer } },
+    batchSize: 64,
+    images: 256,
+    weights: '1e15e22c0c37377c',
+    losses: '94860c670532e48f',
+  },
 ];
 
 describe('seeded training is bit-identical to the recorded run', async () => {
@@ -53,7 +93,12 @@ describe('seeded training is bit-identical to the recorded run', async () => {
       const stepLoss = model.trainOnBatch(inputs, labels);
       const weights = digest(model.getWeights().map((w) => w.values));
       const losses = digest([
-        Float32Array.from([...history.history.loss, ...history.history.accuracy, ...history.history.valLoss!, ...history.history.valAccuracy!]),
+        Float32Array.from([
+          ...history.history.loss,
+          ...history.history.accuracy,
+          ...history.history.valLoss!,
+          ...history.history.valAccuracy!,
+        ]),
         Float32Array.from([evaluation.loss, evaluation.accuracy]),
         probabilities,
         Float32Array.from([gradients.loss, stepLoss]),
