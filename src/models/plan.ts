@@ -278,3 +278,46 @@ export function checkSet(model: ModelPlan, set: ImageSet, argument: string): voi
 function fillIdentity(array: Int32Array): void {
   for (let i = 0; i < array.length; i++) array[i] = i;
 }
+
+/** @throws ArgumentError when the model's output is not a softmax over a 1-D [classes]. */
+export function checkSoftmaxOutput(plan: ModelPlan): void {
+  const last = plan.layers[plan.layers.length - 1]!;
+  if (plan.head < 0 || last.activation !== 'softmax') {
+    throw new ArgumentError(
+      'loss',
+      `categoricalCrossentropy needs a softmax output: give the last layer activation 'softmax' (${last.name} has '${last.activation}')`,
+    );
+  }
+  const headShape = outputShapeOf(plan.layers[plan.head]!);
+  if (headShape.length !== 1) throw new ArgumentError('layers', `the output must be 1-D [classes], got [${headShape.join(', ')}]`);
+}
+
+/**
+ * @throws ArgumentError naming `count` or `images` when `images` is not a Uint8Array/Float32Array of
+ *   count·inputSize values.
+ */
+export function checkImages(model: ModelPlan, images: Uint8Array | Float32Array, count: number): void {
+  if (!Number.isInteger(count) || count < 1) throw new ArgumentError('count', `expected a positive integer, got ${JSON.stringify(count)}`);
+  if (!(images instanceof Uint8Array) && !(images instanceof Float32Array)) {
+    throw new ArgumentError('images', 'expected a Uint8Array (pixels 0..255) or a Float32Array (values 0..1)');
+  }
+  if (images.length !== count * model.pixels) {
+    throw new ArgumentError('images', `expected ${count} x ${model.pixels} = ${count * model.pixels} values, got ${images.length}`);
+  }
+}
+
+/**
+ * The rows of a given batch (f32 inputs, one label each).
+ * @throws ArgumentError naming `labels` or `inputs` when they do not fit the model.
+ */
+export function checkBatch(model: ModelPlan, inputs: Float32Array, labels: ArrayLike<number>): number {
+  const rows = labels.length;
+  if (rows < 1) throw new ArgumentError('labels', 'expected at least one label');
+  if (!(inputs instanceof Float32Array) || inputs.length !== rows * model.pixels) {
+    throw new ArgumentError(
+      'inputs',
+      `expected a Float32Array of ${rows} x ${model.pixels} = ${rows * model.pixels} values, got ${inputs?.length}`,
+    );
+  }
+  return rows;
+}

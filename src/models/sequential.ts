@@ -20,17 +20,8 @@ import type { History } from '../train/callbacks.js';
 import { fitSettings, runFit, type FitOptions, type ImageSet } from '../train/fit.js';
 import { Optimizer, resolveOptimizer } from '../train/optimizers.js';
 import { Executor, trainingStepper } from './execute.js';
-import {
-  checkSet,
-  findSet,
-  outputShapeOf,
-  planModel,
-  planOptimizerState,
-  planRun,
-  type ModelPlan,
-  type PlannedSet,
-  type RunPlan,
-} from './plan.js';
+import { checkBatch, checkImages, checkSet, checkSoftmaxOutput, findSet, planModel, planOptimizerState, type ModelPlan } from './plan.js';
+import { plannedSet, RunPlans } from './runs.js';
 import { formatSummary } from './summary.js';
 import type {
   ArchitectureInfo,
@@ -77,9 +68,8 @@ export class Sequential {
   private readonly stack: Layer[] = [];
   private plan: ModelPlan | undefined;
   private compiled: Compiled | undefined;
-  /** The current run plan (the training run while `fit` runs). */
-  private run: RunPlan | undefined;
-  private fitting = false;
+  /** The run plans; held while `fit` runs. */
+  private readonly runs: RunPlans;
   private disposed = false;
 
   /**
@@ -105,6 +95,7 @@ export class Sequential {
       throw new ArgumentError('seed', `expected a non-negative integer, got ${JSON.stringify(seed)}`);
     coresInUse.add(core);
     this.core = core;
+    this.runs = new RunPlans(core);
     this.inputShape = [...options.inputShape];
     this.seed = seed;
     this.name = options.name ?? 'sequential';
@@ -127,7 +118,7 @@ export class Sequential {
 
   /** True while `fit` runs. */
   get training(): boolean {
-    return this.fitting;
+    return this.runs.held;
   }
 
   /** The compile options in force (after defaults), or undefined before `compile`. */
@@ -190,7 +181,7 @@ export class Sequential {
     const optimizer = resolveOptimizer(options.optimizer ?? 'sgd');
     if (plan.slots.length === 0) throw new ArgumentError('layers', 'the model has no parameters to train');
     checkSoftmaxOutput(plan);
-    this.run = undefined;
+    this.runs.clear();
     const { state, mark } = planOptimizerState(this.core, plan, optimizer.type);
     this.compiled = {
       options: { optimizer, loss, reduction },
@@ -215,7 +206,12 @@ export class Sequential {
     checkSet(plan, train, 'train');
     const settings = fitSettings(train, options, this.seed);
     const validation = settings.validationData;
-    const run = this.prepare(plan, settings.batchSize, validation === undefined || validation === train ? [train] : [train, validation]);
+    const run = this.runs.prepare(
+      plan,
+      this.runBase(plan),
+      settings.batchSize,
+      validation === undefined || validation === train ? [train] : [train, validation],
+    );
     const executor = new Executor(this.core, plan, run);
     const stepper = trainingStepper(
       executor,
@@ -224,11 +220,11 @@ export class Sequential {
       compiled.optimizer,
       compiled.options.reduction,
     );
-    this.fitting = true;
+    this.runs.held = true;
     try {
       return await runFit(stepper, settings);
     } finally {
-      this.fitting = false;
+      this.runs.held = false;
     }
   }
 
@@ -239,11 +235,13 @@ export class Sequential {
   evaluate(set: ImageSet, options: EvaluateOptions = {}): EvaluateResult {
     const plan = this.planned();
     checkSoftmaxOutput(plan);
-    const rows = options.batchSize ?? this.run?.rows ?? DEFAULT_EVAL_BATCH;
+    const rows = options.batchSize ?? this.runs.rows ?? DEFAULT_EVAL_BATCH;
     if (!Number.isInteger(rows) || rows < 1)
       throw new ArgumentError('batchSize', `expected a positive integer, got ${JSON.stringify(rows)}`);
     checkSet(plan, set, 'data');
-    return this.withRun(
+    return this.runs.with(
+      plan,
+      this.runBase(plan),
       rows,
       [set],
       (run) => run.rows === rows && findSet(run, set) !== undefined,
@@ -261,15 +259,10 @@ export class Sequential {
    */
   predict(images: Uint8Array | Float32Array, count: number): PredictResult {
     const plan = this.planned();
-    if (!Number.isInteger(count) || count < 1)
-      throw new ArgumentError('count', `expected a positive integer, got ${JSON.stringify(count)}`);
-    if (!(images instanceof Uint8Array) && !(images instanceof Float32Array)) {
-      throw new ArgumentError('images', 'expected a Uint8Array (pixels 0..255) or a Float32Array (values 0..1)');
-    }
-    if (images.length !== count * plan.pixels) {
-      throw new ArgumentError('images', `expected ${count} x ${plan.pixels} = ${count * plan.pixels} values, got ${images.length}`);
-    }
-    return this.withRun(
+    checkImages(plan, images, count);
+    return this.runs.with(
+      plan,
+      this.runBase(plan),
       Math.min(count, DEFAULT_EVAL_BATCH),
       [],
       () => true,
@@ -359,7 +352,7 @@ export class Sequential {
     if (this.disposed) return;
     this.checkNotTraining('dispose');
     this.disposed = true;
-    this.run = undefined;
+    this.runs.clear();
     this.compiled = undefined;
     this.plan = undefined;
     (this.core as Core & { dispose?: () => void }).dispose?.();
@@ -379,53 +372,21 @@ export class Sequential {
     return this.plan;
   }
 
-  /**
-   * The run plan for `rows` and `sets`: the current one when it has these rows and holds every set
-   * (fit → evaluate on the validation set re-uploads nothing), else a new one replacing it.
-   */
-  private prepare(plan: ModelPlan, rows: number, sets: readonly ImageSet[]): RunPlan {
-    const current = this.run;
-    if (current && current.rows === rows && sets.every((set) => findSet(current, set) !== undefined)) return current;
-    this.core.arena.release(this.compiled?.mark ?? plan.markAfterGrads);
-    this.run = undefined;
-    this.run = planRun(this.core, plan, rows, sets);
-    return this.run;
-  }
-
-  /**
-   * Runs `body` on the current run plan when `fits` it; else on a new plan for `rows` and `sets`:
-   * replacing the current one, or, while `fit` runs, above the training run and released afterwards.
-   */
-  private withRun<T>(rows: number, sets: readonly ImageSet[], fits: (run: RunPlan) => boolean, body: (executor: Executor) => T): T {
-    const plan = this.planned();
-    const current = this.run;
-    if (current && fits(current)) return body(new Executor(this.core, plan, current));
-    if (!this.fitting) return body(new Executor(this.core, plan, this.prepare(plan, rows, sets)));
-    const arena = this.core.arena;
-    const mark = arena.mark();
-    try {
-      return body(new Executor(this.core, plan, planRun(this.core, plan, rows, sets)));
-    } finally {
-      arena.release(mark);
-    }
+  /** Where run plans start: after the optimizer state once compiled, else after the gradients. */
+  private runBase(plan: ModelPlan): number {
+    return this.compiled?.mark ?? plan.markAfterGrads;
   }
 
   private lossAndGradients(inputs: Float32Array, labels: ArrayLike<number>): { loss: number; compiled: Compiled } {
     const compiled = this.compiled;
     if (!compiled) throw new ArgumentError('compile', 'call compile({ optimizer, ... }) first');
     const plan = this.planned();
-    const rows = labels.length;
-    if (rows < 1) throw new ArgumentError('labels', 'expected at least one label');
-    if (!(inputs instanceof Float32Array) || inputs.length !== rows * plan.pixels) {
-      throw new ArgumentError(
-        'inputs',
-        `expected a Float32Array of ${rows} x ${plan.pixels} = ${rows * plan.pixels} values, got ${inputs?.length}`,
-      );
-    }
-    const sets = this.run?.sets.map((s) => s.set) ?? [];
-    const loss = this.withRun(
+    const rows = checkBatch(plan, inputs, labels);
+    const loss = this.runs.with(
+      plan,
+      this.runBase(plan),
       rows,
-      sets,
+      this.runs.sets,
       (run) => run.rows >= rows,
       (executor) => executor.lossAndGradients(inputs, labels, compiled.options.reduction),
     );
@@ -434,27 +395,8 @@ export class Sequential {
 
   /** @throws ArgumentError naming `operation` while `fit` runs. */
   private checkNotTraining(operation: string): void {
-    if (this.fitting) {
+    if (this.runs.held) {
       throw new ArgumentError(operation, 'the model is training: wait until its fit() returns (evaluate and predict work from callbacks)');
     }
   }
-}
-
-/** The run's upload of `set`; the run was planned with it. */
-function plannedSet(run: RunPlan, set: ImageSet): PlannedSet {
-  const planned = findSet(run, set);
-  if (!planned) throw new Error('internal: dataset not planned');
-  return planned;
-}
-
-function checkSoftmaxOutput(plan: ModelPlan): void {
-  const last = plan.layers[plan.layers.length - 1]!;
-  if (plan.head < 0 || last.activation !== 'softmax') {
-    throw new ArgumentError(
-      'loss',
-      `categoricalCrossentropy needs a softmax output: give the last layer activation 'softmax' (${last.name} has '${last.activation}')`,
-    );
-  }
-  const headShape = outputShapeOf(plan.layers[plan.head]!);
-  if (headShape.length !== 1) throw new ArgumentError('layers', `the output must be 1-D [classes], got [${headShape.join(', ')}]`);
 }

@@ -2,6 +2,9 @@
  * The demo page: the training form drives worker.ts; the charts, the metrics and the result views
  * follow its messages. The "classify" panel runs on this thread: a model file (or the model just
  * trained) is deserialized onto a core of its own and predicts test images or an uploaded picture.
+ *
+ * Over 400 lines on purpose: it is the page's wiring (form, charts, results, classify panel), each
+ * section short and tied to the DOM ids of index.html; the drawing lives in chart.ts and views.ts.
  */
 import {
   CLASS_NAMES,
