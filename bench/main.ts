@@ -7,22 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { measurements } from './harness.js';
 import { machine, writeResults, type Results } from './results.js';
-
-export interface BenchOptions {
-  /** Fewer shapes and a shorter time budget per task (smoke runs, CI). */
-  quick: boolean;
-}
-
-/** One table row: column name → value (numbers are formatted to 3 significant digits). */
-export type BenchRow = Record<string, string | number>;
-
-export type BenchFamily = (options: BenchOptions) => Promise<BenchRow[]>;
-
-/** A family module: `run` gives the rows; `legend`, if exported, is printed under the table. */
-export interface BenchModule {
-  run: BenchFamily;
-  legend?: string;
-}
+import type { BenchModule, BenchRow } from './types.js';
 
 const FAMILIES: Record<string, () => Promise<BenchModule>> = {
   core: () => import('./core.bench.js'),

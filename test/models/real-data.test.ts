@@ -2,10 +2,10 @@
 // accuracy floors the defaults promise (80 % and 82 %). A few seconds each with the SIMD GEMM.
 // The data must be there (CI installs dataset-fashion-mnist): a missing dataset fails, never skips.
 import { describe, expect, it } from 'vitest';
-import { loadFashionMnist } from '../../src/data/index.js';
+import { loadFashionMnist, SYSTEM_DATA_DIR } from '../../src/data/index.js';
 import { createModel, MODERN_DEFAULTS, type ArchitectureName } from '../../src/models/architectures.js';
 
-const DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+const DIR = process.env.FASHION_MNIST_DIR ?? SYSTEM_DATA_DIR;
 
 describe('learning on the real data (one epoch, modern defaults)', () => {
   const floors: [ArchitectureName, number][] = [

@@ -1,10 +1,10 @@
 // trainAndEvaluate: the one call behind `fmnist train`, `fmnist reproduce` and the demo's worker.
 import { describe, expect, it } from 'vitest';
-import { loadFashionMnist } from '../../src/data/index.js';
+import { loadFashionMnist, SYSTEM_DATA_DIR } from '../../src/data/index.js';
 import { createModel } from '../../src/models/architectures.js';
 import { defaultTrainingConfig, evaluateModel, trainAndEvaluate, type TrainingConfig } from '../../src/models/training.js';
 
-const DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+const DIR = process.env.FASHION_MNIST_DIR ?? SYSTEM_DATA_DIR;
 
 describe('trainAndEvaluate', async () => {
   const data = await loadFashionMnist({ dir: DIR, limit: 900, testLimit: 400 });

@@ -4,11 +4,11 @@
 // changes the digests. Update the constants only for an intended change of numerics, and say so.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadFashionMnist } from '../../src/data/index.js';
+import { loadFashionMnist, SYSTEM_DATA_DIR } from '../../src/data/index.js';
 import { createModel, type ArchitectureName, type CreateModelOptions } from '../../src/models/architectures.js';
 import { TRAINING_PRESETS } from '../../src/models/training.js';
 
-const DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+const DIR = process.env.FASHION_MNIST_DIR ?? SYSTEM_DATA_DIR;
 
 /** SHA-256 (first 16 hex digits) of the bytes of Float32 arrays, in order. */
 function digest(arrays: readonly Float32Array[]): string {
