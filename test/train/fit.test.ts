@@ -180,6 +180,9 @@ describe('fit', () => {
     const badLabels = { ...train, labels: train.labels.slice() };
     badLabels.labels[3] = 9;
     await expect(model.fit(badLabels)).rejects.toThrow(/labels\[3\] = 9 is not a class in 0..3/);
+    // Not a dataset at all, or options that are not an object: typed errors, never a TypeError.
+    await expect(model.fit(null as never)).rejects.toThrow(/train: expected \{ images: Uint8Array/);
+    await expect(model.fit(train, null as never)).rejects.toThrow(/options: expected an object, got null/);
     const uncompiled = await makeModel([20], [new Dense(4, { activation: 'softmax' })]);
     await expect(uncompiled.fit(train)).rejects.toThrow(/compile/);
     const noSoftmax = await makeModel([20], [new Dense(4)]);
