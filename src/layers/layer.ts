@@ -100,7 +100,16 @@ export interface BuildPlan {
 /** The serialisable description of a layer (saved in model files; `layerFromConfig` rebuilds it). */
 export type LayerConfig =
   | { className: 'Dense'; name: string; units: number; activation: ActivationName; useBias: boolean; kernelInitializer: InitializerName }
-  | { className: 'Conv2D'; name: string; filters: number; kernelSize: [number, number]; padding: 'valid' | 'same'; activation: ActivationName; useBias: boolean; kernelInitializer: InitializerName }
+  | {
+      className: 'Conv2D';
+      name: string;
+      filters: number;
+      kernelSize: [number, number];
+      padding: 'valid' | 'same';
+      activation: ActivationName;
+      useBias: boolean;
+      kernelInitializer: InitializerName;
+    }
   | { className: 'MaxPooling2D'; name: string; poolSize: number; strides: number }
   | { className: 'Flatten'; name: string }
   | { className: 'Activation'; name: string; activation: ActivationName };

@@ -71,27 +71,6 @@ export const MODERN_DEFAULTS: Readonly<Record<ArchitectureName, TrainingDefaults
   cnn: { optimizer: { type: 'adam', learningRate: 0.001 }, reduction: 'mean', batchSize: 32, epochs: 1 },
 });
 
-/** A named training configuration for `fmnist train --preset`: architecture, its options and training settings. */
-export interface TrainingPresetConfig extends TrainingDefaults {
-  architecture: ArchitectureName;
-  architectureOptions: ArchitectureOptions;
-}
-
-/**
- * `best`: the strongest CNN we train within 15 minutes on a 2-core machine: two conv + pool blocks
- * (32 and 64 filters of 3x3, 'same'), Dense 128, ReLU, Adam; see the README for its measured accuracy.
- */
-export const TRAINING_PRESETS: Readonly<Record<'best', TrainingPresetConfig>> = Object.freeze({
-  best: {
-    architecture: 'cnn',
-    architectureOptions: { filters: [32, 64], padding: 'same', hidden: [128], activation: 'relu' },
-    optimizer: { type: 'adam', learningRate: 0.001 },
-    reduction: 'mean',
-    batchSize: 64,
-    epochs: 10,
-  },
-});
-
 /** The layers and input shape of a named architecture (new, unbuilt layers). */
 export function architectureLayers(name: ArchitectureName, options: ArchitectureOptions = {}): { inputShape: Shape; layers: Layer[] } {
   switch (name) {
@@ -169,7 +148,7 @@ export async function createModel(name: ArchitectureName, options: CreateModelOp
   if (!ARCHITECTURES.includes(name)) {
     throw new ArgumentError('model', `expected one of ${ARCHITECTURES.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(name)}`);
   }
-  return buildArchitecture(options.core ?? await loadCore(), name, options);
+  return buildArchitecture(options.core ?? (await loadCore()), name, options);
 }
 
 /** The options that define the architecture (what model files record), with defaults filled in. */
@@ -181,8 +160,11 @@ export function architectureOptionsRecord(name: ArchitectureName, options: Archi
       return { hidden: hiddenSizes(options.hidden, [300, 200, 75]), activation: hiddenActivation(options.activation) };
     case 'cnn':
       return {
-        hidden: hiddenSizes(options.hidden, [200, 100, 50]), activation: hiddenActivation(options.activation),
-        filters: convFilters(options.filters), kernelSize: options.kernelSize ?? 3, padding: convPadding(options.padding),
+        hidden: hiddenSizes(options.hidden, [200, 100, 50]),
+        activation: hiddenActivation(options.activation),
+        filters: convFilters(options.filters),
+        kernelSize: options.kernelSize ?? 3,
+        padding: convPadding(options.padding),
       };
   }
 }

@@ -105,8 +105,18 @@ export class Optimizer {
         k.momentum_f32_step(params, state[0]!, grads, count, config.learningRate, config.momentum);
         return;
       case 'adam':
-        k.adam_f32_step(params, state[0]!, state[1]!, grads, count, config.learningRate,
-          config.beta1, config.beta2, config.epsilon, this.iterations);
+        k.adam_f32_step(
+          params,
+          state[0]!,
+          state[1]!,
+          grads,
+          count,
+          config.learningRate,
+          config.beta1,
+          config.beta2,
+          config.epsilon,
+          this.iterations,
+        );
         return;
     }
   }
