@@ -39,3 +39,7 @@ export {
   type BrowserFashionMnist,
   type FetchProgress,
 } from './data/browser.js';
+export {
+  EXPORT_FORMATS, IMPORT_FORMATS, ONNX_IR_VERSION, ONNX_OPSET, exportModel, importModel, importModelFrom, saveModelAs,
+  type ExportFormat, type ExportMetadata, type ExportOptions, type ImportFormat, type ImportOptions, type ModelFile,
+} from './interop/index.js';
