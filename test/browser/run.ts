@@ -286,6 +286,25 @@ async function main(): Promise<void> {
       await demo.screenshot({ path: join(outDir, 'browser-trained.png'), fullPage: true });
     });
 
+    test('offers the trained model as TF.js (model.json + .bin) and ONNX downloads', async () => {
+      assert(demo && trained, 'no trained model');
+      await demo.waitForSelector('#download-exports:not([hidden])', { timeout: 60_000 });
+      const files = await demo.evaluate(async () => Promise.all(['download-tfjs-json', 'download-tfjs-bin', 'download-onnx'].map(async (id) => {
+        const link = document.getElementById(id) as HTMLAnchorElement;
+        const buffer = await (await fetch(link.href)).arrayBuffer();
+        return { name: link.download, size: buffer.byteLength, bytes: Array.from(new Uint8Array(buffer, 0, 4)), text: new TextDecoder().decode(buffer) };
+      })));
+      const [json, bin, onnx] = files as [typeof files[0], typeof files[0], typeof files[0]];
+      assert(json.name === 'scratch-mlp.json' && bin.name === 'scratch-mlp.weights.bin' && onnx.name === 'scratch-mlp.onnx', `names ${files.map((f) => f.name).join(', ')}`);
+      const modelJson = JSON.parse(json.text);
+      assert(modelJson.format === 'layers-model', `model.json format ${modelJson.format}`);
+      assert(JSON.stringify(modelJson.weightsManifest[0].paths) === JSON.stringify([bin.name]), 'the manifest does not name the .bin link');
+      // scratch-mlp: 784·300 + 300·10 f32 weights, no biases.
+      assert(bin.size === 4 * (784 * 300 + 300 * 10), `.bin has ${bin.size} bytes`);
+      // An ONNX ModelProto starts with field 1 (ir_version, varint): tag 0x08, then 7.
+      assert(onnx.bytes[0] === 0x08 && onnx.bytes[1] === 7 && onnx.size > bin.size, `onnx starts ${onnx.bytes.join(',')}, ${onnx.size} bytes`);
+    });
+
     let nodeLabels: number[] = [];
     test(`a model saved by the CLI loads in the page and predicts the same labels as Node for the first ${COMPARED_IMAGES} test images`, async () => {
       assert(demo, 'no demo page');
