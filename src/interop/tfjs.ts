@@ -224,7 +224,8 @@ function readTopology(topology: unknown, fail: (problem: string) => never): { in
     const where = `layer ${JSON.stringify(name)} (${String(entry?.class_name)})`;
     const unsupported = (what: string): never => fail(`${where}: ${what} is not supported`);
     if (index === 0) {
-      const batchShape = c.batch_input_shape ?? c.batchInputShape;
+      // batch_input_shape: TF.js and Keras 2; batch_shape: a Keras 3 InputLayer.
+      const batchShape = c.batch_input_shape ?? c.batch_shape;
       if (!Array.isArray(batchShape) || batchShape.length < 2 || !batchShape.slice(1).every((d) => Number.isInteger(d) && (d as number) > 0)) {
         fail(`${where}: the first layer needs batch_input_shape [null, ...dimensions], got ${JSON.stringify(batchShape)}`);
       }

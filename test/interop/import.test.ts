@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCore } from '../../src/core/index.js';
 import { loadFashionMnist, type DataSplit } from '../../src/data/index.js';
-import { exportModel, importModel } from '../../src/interop/index.js';
+import { exportModel, importModel, type ModelFile } from '../../src/interop/index.js';
 import { Activation, Conv2D, Dense, Flatten, MaxPooling2D } from '../../src/layers/index.js';
 import { Sequential } from '../../src/models/sequential.js';
 import { argmaxRows, loadInTfjs, maxAbsDifference, ortPredict, ortSession, tfCpu, tfjsModelFiles, tfjsPredict } from './peers.js';
@@ -108,11 +108,28 @@ describe('mappings beyond the three architectures', () => {
     tfModel.dispose();
   });
 
-  it('an export re-imports bit for bit: the same layers, weights and predictions', async () => {
+  it('an export is deterministic and re-imports bit for bit: the same layers, weights and predictions', async () => {
     const model = await unusualCnn();
+    expect(exportModel(model, 'tfjs')).toEqual(exportModel(model, 'tfjs'));
+    expect(exportModel(model, 'onnx')).toEqual(exportModel(model, 'onnx'));
     const back = await importModel(exportModel(model, 'tfjs'));
     expect(back.layers.map((l) => l.getConfig())).toEqual(model.layers.map((l) => l.getConfig()));
     expect(back.getWeights()).toEqual(model.getWeights());
     expect(back.predict(inputs.subarray(0, 10 * 784), 10).probabilities).toEqual(model.predict(inputs.subarray(0, 10 * 784), 10).probabilities);
+  });
+
+  it('an InputLayer first (batch_input_shape, or Keras 3\'s batch_shape) gives the input shape', async () => {
+    const model = await unusualCnn();
+    const [json, bin] = exportModel(model, 'tfjs') as [ModelFile, ModelFile];
+    for (const key of ['batch_input_shape', 'batch_shape']) {
+      const edited = JSON.parse(new TextDecoder().decode(json.bytes));
+      const layers = edited.modelTopology.config.layers;
+      delete layers[0].config.batch_input_shape;
+      layers.unshift({ class_name: 'InputLayer', config: { name: 'input_1', [key]: [null, 28, 28, 1], dtype: 'float32' } });
+      const back = await importModel([{ name: json.name, bytes: new TextEncoder().encode(JSON.stringify(edited)) }, bin]);
+      expect(back.inputShape, key).toEqual([28, 28, 1]);
+      expect(back.layers.map((l) => l.getConfig()), key).toEqual(model.layers.map((l) => l.getConfig()));
+      expect(back.getWeights(), key).toEqual(model.getWeights());
+    }
   });
 });
