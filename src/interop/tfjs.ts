@@ -124,12 +124,12 @@ function kerasLayer(layer: Layer, batchInputShape: (number | null)[] | undefined
   }
 }
 
-
 // ---- import ---------------------------------------------------------------------------------------
 
 /**
  * Builds our Sequential from TF.js Layers files (`model.json` and the `.bin` files its manifest
- * names, matched by file name). Nothing is half-built: every check runs before the model is made.
+ * names, matched by file name). Nothing is half-built: a failed check throws and drops whatever was
+ * made, and a `core` passed in is only used once every check has passed on a core of the import's own.
  * @throws ModelFileError naming the file and the problem: not a layers-model, a layer or activation
  *   we do not support (named), a manifest that does not match the topology, a missing or truncated
  *   `.bin`.
@@ -157,7 +157,29 @@ export async function fromTfjsFiles(files: readonly ModelFile[], core: Core | un
   }
   const { inputShape, configs } = readTopology(modelJson.modelTopology, fail);
 
-  // Build the layers now (their constructors validate values), the model only after the weights check.
+  const specs = readManifest(modelJson, fail);
+  const { bytes: weightBytes, names: binNames } = gatherWeightBytes(modelJson.weightsManifest, files, source);
+  const parsed = { inputShape, configs, specs, weightBytes, binNames, name: topologyName(modelJson.modelTopology), source };
+  // A model claims its core for good: check on a core of our own before touching the caller's.
+  if (core !== undefined) await instantiate(parsed, undefined);
+  return instantiate(parsed, core);
+}
+
+interface ParsedFiles {
+  inputShape: number[];
+  configs: LayerConfig[];
+  specs: WeightSpec[];
+  weightBytes: Uint8Array;
+  binNames: string[];
+  name: string;
+  source: string;
+}
+
+/** Makes the model and loads the weights, checking them against the parameters the layers make. */
+async function instantiate({ inputShape, configs, specs, weightBytes, binNames, name, source }: ParsedFiles, core: Core | undefined): Promise<Sequential> {
+  const fail = (problem: string): never => {
+    throw new ModelFileError(source, problem);
+  };
   const layers = configs.map((config) => {
     try {
       return layerFromConfig(config);
@@ -165,12 +187,9 @@ export async function fromTfjsFiles(files: readonly ModelFile[], core: Core | un
       return fail(`layer ${JSON.stringify(config.name)}: ${(error as Error).message}`);
     }
   });
-  const specs = readManifest(modelJson, fail);
-  const { bytes: weightBytes, names: binNames } = gatherWeightBytes(modelJson.weightsManifest, files, source);
-
   let model: Sequential;
   try {
-    model = await Sequential.create({ inputShape, layers, name: topologyName(modelJson.modelTopology), core });
+    model = await Sequential.create({ inputShape, layers, name, core });
     model.build();
   } catch (error) {
     if (error instanceof ArgumentError && error.argument === 'core') throw error;

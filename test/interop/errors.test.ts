@@ -94,6 +94,15 @@ describe('importModel rejects, naming the file and the problem', () => {
   it('an unknown format', async () => {
     await expect(importModel(await smallMlpFiles(), { format: 'onnx' as 'tfjs' })).rejects.toThrow(ArgumentError);
   });
+
+  it('leaves a core passed in free when the import fails', async () => {
+    const files = await smallMlpFiles();
+    const core = await loadCore();
+    const renamed = editJson(files, (json) => { json.weightsManifest[0].weights[0].name = 'other/kernel'; });
+    await expect(importModel(renamed, { core })).rejects.toThrow(ModelFileError);
+    const model = await importModel(files, { core });
+    expect(model.core).toBe(core);
+  });
 });
 
 describe('exportModel rejects what a format cannot express', () => {
