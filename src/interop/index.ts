@@ -50,7 +50,9 @@ export interface ImportOptions {
 
 /**
  * A TF.js Layers model (its `model.json` and the `.bin` files its manifest names, matched by file
- * name) as our Sequential, with its weights, uncompiled: call `compile` before `fit`. Pure: works in browsers.
+ * name) as our Sequential, with its weights; compiled when its `trainingConfig` names an optimizer
+ * we have (SGD, Momentum, Adam with categorical cross-entropy), else call `compile` before `fit`.
+ * Pure: works in browsers.
  * @throws ModelFileError naming the file and the problem (an unsupported layer or activation, named;
  *   a manifest that does not match the topology; a missing or truncated .bin); ArgumentError on an
  *   unknown format.

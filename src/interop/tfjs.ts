@@ -16,11 +16,18 @@
  * from-scratch network (no biases) is Dense layers with `use_bias: false`. Initialisers travel as
  * Keras class names; on import an unknown one falls back to Glorot-uniform (the weights are loaded
  * over it anyway).
+ *
+ * The optimizer travels as Keras' `trainingConfig` (TF.js compiles a model loaded with one): sgd ↔
+ * `SGD`, momentum ↔ `Momentum` (not Nesterov), adam ↔ `Adam`, with categorical cross-entropy. A
+ * summed loss (the from-scratch rule) has no TF.js counterpart, so such a model is exported without
+ * one. Optimizer state (Adam's moments) is not carried: in TF.js files it is the manifest's
+ * `group: 'optimizer'` weights, which import skips.
  */
 import { ArgumentError, ModelFileError } from '../errors.js';
 import { layerFromConfig, type ActivationName, type InitializerName, type Layer, type LayerConfig } from '../layers/index.js';
 import type { Core } from '../core/index.js';
-import { Sequential } from '../models/sequential.js';
+import { Sequential, type CompileOptions, type ResolvedCompileOptions } from '../models/sequential.js';
+import type { ResolvedOptimizerConfig } from '../train/optimizers.js';
 import { concatBytes } from '../data/idx.js';
 import { exportMetadata, PRODUCER } from './metadata.js';
 import { littleEndianBytes, readLittleEndianF32, type ModelFile } from './files.js';
@@ -38,7 +45,14 @@ interface WeightSpec {
   name: string;
   shape: number[];
   dtype: string;
+  group?: string;
   quantization?: unknown;
+}
+
+interface TrainingConfig {
+  loss?: unknown;
+  metrics?: unknown;
+  optimizer_config?: { class_name?: unknown; config?: Record<string, unknown> };
 }
 
 interface ModelJson {
@@ -47,6 +61,7 @@ interface ModelJson {
   convertedBy?: string | null;
   modelTopology: unknown;
   weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
+  trainingConfig?: TrainingConfig;
   userDefinedMetadata?: Record<string, unknown>;
 }
 
@@ -76,6 +91,8 @@ export function toTfjsFiles(model: Sequential, basename = 'model'): ModelFile[] 
     }],
     userDefinedMetadata: { fmnist: exportMetadata(model) },
   };
+  const trainingConfig = kerasTrainingConfig(model.compileOptions);
+  if (trainingConfig) modelJson.trainingConfig = trainingConfig;
   const total = weights.reduce((n, w) => n + w.values.length * 4, 0);
   const bin = concatBytes(weights.map((w) => littleEndianBytes(w.values)), total);
   return [
@@ -124,6 +141,31 @@ function kerasLayer(layer: Layer, batchInputShape: (number | null)[] | undefined
   }
 }
 
+const OPTIMIZER_CLASSES: Readonly<Record<ResolvedOptimizerConfig['type'], string>> = { sgd: 'SGD', momentum: 'Momentum', adam: 'Adam' };
+
+/** Keras' training config for our compile options, or undefined when TF.js has no counterpart (a summed loss). */
+function kerasTrainingConfig(compiled: ResolvedCompileOptions | undefined): TrainingConfig | undefined {
+  if (compiled === undefined || compiled.reduction !== 'mean') return undefined;
+  const { type, learningRate, momentum, beta1, beta2, epsilon } = compiled.optimizer;
+  const config = type === 'sgd' ? { learningRate } : type === 'momentum' ? { learningRate, momentum, useNesterov: false } : { learningRate, beta1, beta2, epsilon };
+  return { loss: 'categoricalCrossentropy', metrics: ['accuracy'], optimizer_config: { class_name: OPTIMIZER_CLASSES[type], config } };
+}
+
+/** Our compile options for a Keras training config we can follow, else undefined (the model stays uncompiled). */
+function compileOptionsOf(trainingConfig: TrainingConfig | undefined): CompileOptions | undefined {
+  const loss = trainingConfig?.loss;
+  if (loss !== 'categoricalCrossentropy' && loss !== 'categorical_crossentropy') return undefined;
+  const className = trainingConfig?.optimizer_config?.class_name;
+  const config = trainingConfig?.optimizer_config?.config ?? {};
+  const type = (Object.keys(OPTIMIZER_CLASSES) as ResolvedOptimizerConfig['type'][]).find((name) => OPTIMIZER_CLASSES[name] === className);
+  if (type === undefined || (type === 'momentum' && config.useNesterov === true)) return undefined;
+  const number = (key: string) => typeof config[key] === 'number' ? config[key] as number : undefined;
+  return {
+    optimizer: { type, learningRate: number('learningRate'), momentum: number('momentum'), beta1: number('beta1'), beta2: number('beta2'), epsilon: number('epsilon') },
+    reduction: 'mean',
+  };
+}
+
 // ---- import ---------------------------------------------------------------------------------------
 
 /**
@@ -159,7 +201,10 @@ export async function fromTfjsFiles(files: readonly ModelFile[], core: Core | un
 
   const specs = readManifest(modelJson, fail);
   const { bytes: weightBytes, names: binNames } = gatherWeightBytes(modelJson.weightsManifest, files, source);
-  const parsed = { inputShape, configs, specs, weightBytes, binNames, name: topologyName(modelJson.modelTopology), source };
+  const parsed = {
+    inputShape, configs, specs, weightBytes, binNames, name: topologyName(modelJson.modelTopology), source,
+    compile: compileOptionsOf(modelJson.trainingConfig),
+  };
   // A model claims its core for good: check on a core of our own before touching the caller's.
   if (core !== undefined) await instantiate(parsed, undefined);
   return instantiate(parsed, core);
@@ -173,10 +218,11 @@ interface ParsedFiles {
   binNames: string[];
   name: string;
   source: string;
+  compile: CompileOptions | undefined;
 }
 
 /** Makes the model and loads the weights, checking them against the parameters the layers make. */
-async function instantiate({ inputShape, configs, specs, weightBytes, binNames, name, source }: ParsedFiles, core: Core | undefined): Promise<Sequential> {
+async function instantiate({ inputShape, configs, specs, weightBytes, binNames, name, source, compile }: ParsedFiles, core: Core | undefined): Promise<Sequential> {
   const fail = (problem: string): never => {
     throw new ModelFileError(source, problem);
   };
@@ -218,9 +264,17 @@ async function instantiate({ inputShape, configs, specs, weightBytes, binNames, 
     used.add(spec.name);
     return readLittleEndianF32(weightBytes, entry.byteOffset, slot.length);
   });
-  const extra = specs.filter((s) => !used.has(s.name));
+  const extra = specs.filter((s) => !used.has(s.name) && s.group !== 'optimizer');
   if (extra.length > 0) fail(`weightsManifest lists weights no layer of the topology has: ${extra.map((s) => s.name).join(', ')}`);
   model.setWeights(values);
+  // Training here needs a softmax output (fused with the loss); without one the model only predicts.
+  if (compile && model.layers[model.layers.length - 1]!.activation === 'softmax') {
+    try {
+      model.compile(compile);
+    } catch (error) {
+      return fail(`trainingConfig: ${(error as Error).message}`);
+    }
+  }
   return model;
 }
 
@@ -335,7 +389,9 @@ function readManifest(modelJson: ModelJson, fail: (problem: string) => never): W
       if (typeof spec?.name !== 'string' || !Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
         fail(`weightsManifest: bad weight entry ${JSON.stringify(spec)}`);
       }
-      if (spec.dtype !== 'float32') fail(`weightsManifest: ${spec.name} has dtype ${JSON.stringify(spec.dtype)}, only float32 is supported`);
+      // Optimizer state (skipped) has an int32 step counter beside its f32 moments: 4 bytes each too.
+      const allowed = spec.group === 'optimizer' ? ['float32', 'int32'] : ['float32'];
+      if (!allowed.includes(spec.dtype)) fail(`weightsManifest: ${spec.name} has dtype ${JSON.stringify(spec.dtype)}, only ${allowed.join(' or ')} is supported`);
       if (spec.quantization !== undefined) fail(`weightsManifest: ${spec.name} is quantized, which is not supported`);
       specs.push(spec);
     }

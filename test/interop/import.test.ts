@@ -8,6 +8,7 @@ import { loadCore } from '../../src/core/index.js';
 import { loadFashionMnist, type DataSplit } from '../../src/data/index.js';
 import { exportModel, importModel, type ModelFile } from '../../src/interop/index.js';
 import { Activation, Conv2D, Dense, Flatten, MaxPooling2D } from '../../src/layers/index.js';
+import { buildArchitecture } from '../../src/models/architectures.js';
 import { Sequential } from '../../src/models/sequential.js';
 import { argmaxRows, loadInTfjs, maxAbsDifference, ortPredict, ortSession, tfCpu, tfjsModelFiles, tfjsPredict } from './peers.js';
 
@@ -56,8 +57,15 @@ describe('a TF.js-trained model imported here', () => {
     y.dispose();
     const theirs = tfjsPredict(tfModel, inputs, TEST_IMAGES, shape);
 
-    const model = await importModel(await tfjsModelFiles(tfModel));
+    // The CNN is saved with its optimizer (trainingConfig and Adam's state, which import skips).
+    const withOptimizer = shape.length === 3;
+    const model = await importModel(await tfjsModelFiles(tfModel, { includeOptimizer: withOptimizer }));
     expect(model.layers.map((l) => l.className)).toEqual(tfModel.layers.map((l) => l.getClassName()));
+    if (withOptimizer) {
+      expect(model.compileOptions?.optimizer).toMatchObject({ type: 'adam', learningRate: 0.003 });
+    } else {
+      expect(model.compileOptions).toBeUndefined();
+    }
     expect(model.inputShape).toEqual([...shape]);
     const ours = model.predict(inputs, TEST_IMAGES);
     const { max, index } = maxAbsDifference(ours.probabilities, theirs);
@@ -131,5 +139,14 @@ describe('mappings beyond the three architectures', () => {
       expect(back.layers.map((l) => l.getConfig()), key).toEqual(model.layers.map((l) => l.getConfig()));
       expect(back.getWeights(), key).toEqual(model.getWeights());
     }
+  });
+
+  it('the optimizer travels in trainingConfig (a mean loss), not for the summed loss of scratch-mlp', async () => {
+    const mlp = buildArchitecture(await loadCore(), 'mlp', { hidden: [8], compile: { optimizer: { type: 'momentum', learningRate: 0.05, momentum: 0.8 } } });
+    expect((await importModel(exportModel(mlp, 'tfjs'))).compileOptions).toEqual(mlp.compileOptions);
+    const scratch = buildArchitecture(await loadCore(), 'scratch-mlp', { hidden: 8 });
+    const [json] = exportModel(scratch, 'tfjs');
+    expect(JSON.parse(new TextDecoder().decode(json!.bytes)).trainingConfig).toBeUndefined();
+    expect((await importModel(exportModel(scratch, 'tfjs'))).compileOptions).toBeUndefined();
   });
 });

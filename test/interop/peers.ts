@@ -39,12 +39,12 @@ export async function loadInTfjs(files: readonly ModelFile[]): Promise<tf.Layers
 }
 
 /** A TF.js model's files as `model.save('file://…')` or browser downloads write them. */
-export async function tfjsModelFiles(model: tf.LayersModel): Promise<ModelFile[]> {
+export async function tfjsModelFiles(model: tf.LayersModel, options: { includeOptimizer?: boolean } = {}): Promise<ModelFile[]> {
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(tf.io.withSaveHandler(async (saved) => {
     artifacts = saved;
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  }), { includeOptimizer: options.includeOptimizer ?? false });
   const modelJson = {
     modelTopology: artifacts!.modelTopology,
     format: artifacts!.format,

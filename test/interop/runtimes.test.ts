@@ -54,6 +54,13 @@ describe.each(['scratch-mlp', 'mlp', 'cnn'] as const)('%s, trained briefly, expo
     expect(metadata.fmnist.classNames[9]).toBe('Ankle boot');
     expect(metadata.fmnist.inputScale).toBe(1 / 255);
     expect(metadata.fmnist.inputShape).toEqual(shape);
+    // The optimizer travels in trainingConfig; the summed loss of scratch-mlp has no TF.js form.
+    if (name === 'scratch-mlp') {
+      expect(tfModel.optimizer).toBeUndefined();
+    } else {
+      expect(tfModel.optimizer.getClassName()).toBe('Adam');
+      expect(tfModel.optimizer.getConfig()).toMatchObject({ learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+    }
     tfModel.dispose();
   });
 
