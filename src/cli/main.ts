@@ -9,6 +9,8 @@ import { FmnistError } from '../errors.js';
 import { UnsupportedRuntimeError } from '../core/load.js';
 import { benchCommand } from './bench.js';
 import { evaluateCommand } from './evaluate.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { predictCommand } from './predict.js';
 import { reproduceCommand } from './reproduce.js';
 import { trainCommand } from './train.js';
@@ -20,7 +22,7 @@ export function program(): Command {
     .description('Train and evaluate the networks of "Classification of Fashion MNIST Data using Neural Networks" on a wasm SIMD core')
     .version(version)
     .exitOverride();
-  for (const command of [trainCommand(), evaluateCommand(), predictCommand(), reproduceCommand(), benchCommand()]) {
+  for (const command of [trainCommand(), evaluateCommand(), predictCommand(), reproduceCommand(), benchCommand(), exportCommand(), importCommand()]) {
     root.addCommand(command.exitOverride());
   }
   return root;

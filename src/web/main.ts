@@ -11,6 +11,7 @@ import {
   MODERN_DEFAULTS,
   defaultTrainingConfig,
   deserializeModel,
+  exportModel,
   fetchFashionMnistSplit,
   hasWasmSimd,
   loadCore,
@@ -187,6 +188,7 @@ let stopTimer: ReturnType<typeof setTimeout> | undefined;
 let trainedModelFile: Uint8Array | undefined;
 let lastSettings: TrainSettings | undefined;
 let downloadUrl: string | undefined;
+let exportUrls: string[] = [];
 
 function newWorker(): Worker {
   const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'fmnist-train' });
@@ -277,6 +279,7 @@ function onWorkerMessage(message: FromWorker): void {
       const link = $<HTMLAnchorElement>('download-model');
       link.href = downloadUrl;
       link.download = `${lastSettings?.config.architecture ?? 'model'}.fmnist`;
+      void offerExports(message.modelFile, lastSettings?.config.architecture ?? 'model');
       $<HTMLButtonElement>('use-trained').disabled = false;
       setStatus(`${message.stopped ? 'Stopped' : 'Done'}: test accuracy ${percent(evaluation.accuracy)}.`);
       setState(message.stopped ? 'stopped' : 'done');
@@ -287,6 +290,27 @@ function onWorkerMessage(message: FromWorker): void {
       setStatus(`Error: ${message.text}`, 'error');
       setState('error');
       break;
+  }
+}
+
+/** The trained model as TF.js Layers files and ONNX, behind the download links next to the .fmnist one. */
+async function offerExports(modelFile: Uint8Array, stem: string): Promise<void> {
+  const links = $('download-exports');
+  try {
+    const trained = await deserializeModel(modelFile, { core: await loadCore({ url: WASM_URL }) });
+    const files = [...exportModel(trained, 'tfjs', { basename: stem }), ...exportModel(trained, 'onnx', { basename: stem })];
+    for (const url of exportUrls) URL.revokeObjectURL(url);
+    exportUrls = files.map((file) => URL.createObjectURL(new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })));
+    files.forEach((file, i) => {
+      const link = $<HTMLAnchorElement>(`download-${file.name.endsWith('.onnx') ? 'onnx' : file.name.endsWith('.json') ? 'tfjs-json' : 'tfjs-bin'}`);
+      link.href = exportUrls[i]!;
+      link.download = file.name;
+      link.textContent = file.name;
+    });
+    links.hidden = false;
+  } catch (error) {
+    links.hidden = true;
+    setStatus(`Export failed: ${(error as Error).message}`, 'error');
   }
 }
 

@@ -78,6 +78,27 @@ test(`trains scratch-mlp for one epoch on ${TRAIN_IMAGES} images in a worker: te
   const wrong = await page.locator('#samples li.wrong').count();
   await expect(page.locator('#samples li.wrong b', { hasText: '✗' })).toHaveCount(wrong);
   await expect(page.locator('#use-trained')).toBeEnabled();
+  // The trained model is offered as TF.js (model.json + .bin) and ONNX beside the .fmnist.
+  await page.waitForSelector('#download-exports:not([hidden])', { timeout: 60_000 });
+  const files = await page.evaluate(async () =>
+    Promise.all(
+      ['download-tfjs-json', 'download-tfjs-bin', 'download-onnx'].map(async (id) => {
+        const link = document.getElementById(id) as HTMLAnchorElement;
+        const buffer = await (await fetch(link.href)).arrayBuffer();
+        return { name: link.download, size: buffer.byteLength, bytes: Array.from(new Uint8Array(buffer, 0, 4)), text: new TextDecoder().decode(buffer) };
+      }),
+    ),
+  );
+  expect(files.map((f) => f.name)).toEqual(['scratch-mlp.json', 'scratch-mlp.weights.bin', 'scratch-mlp.onnx']);
+  const [json, bin, onnx] = files as [(typeof files)[0], (typeof files)[0], (typeof files)[0]];
+  const modelJson = JSON.parse(json.text) as { format: string; weightsManifest: { paths: string[] }[] };
+  expect(modelJson.format).toBe('layers-model');
+  expect(modelJson.weightsManifest[0]?.paths).toEqual([bin.name]);
+  // scratch-mlp: 784·300 + 300·10 f32 weights, no biases.
+  expect(bin.size).toBe(4 * (784 * 300 + 300 * 10));
+  // An ONNX ModelProto starts with field 1 (ir_version, varint): tag 0x08, then 7.
+  expect(onnx.bytes.slice(0, 2)).toEqual([0x08, 7]);
+  expect(onnx.size).toBeGreaterThan(bin.size);
   expect(pageErrors).toEqual([]);
 
   await page.screenshot({ path: join(OUT_DIR, 'browser-trained.png'), fullPage: true });
