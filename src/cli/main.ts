@@ -29,7 +29,8 @@ export function program(): Command {
 async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
-    return 0;
+    // A command that ran a child (bench) reports its failure through process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has printed its one-line message already; help and --version end with 0.
