@@ -12,7 +12,7 @@ import { PAPER_ROWS, type PaperRow, type TrainingPreset } from '../reproduce/pre
 import { accuracyChartSvg } from '../reproduce/chart.js';
 import { formatReproduceMarkdown, type RowResult, type ReproduceReport } from '../reproduce/report.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
-import { integerList, nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from './options.js';
+import { integerList, nonNegativeInteger, oneOf, pathValue, positiveInteger, positiveNumber } from './options.js';
 import { loadData, trainAndEvaluate } from './session.js';
 
 interface ReproduceFlags {
@@ -50,9 +50,9 @@ export function reproduceCommand(): Command {
     .description('train the six configurations of the paper\'s table and compare with its accuracy figures')
     .option('--epochs <n>', 'cap every row at N epochs (a quick run; the report says so)', positiveInteger)
     .option('--rows <list>', 'rows of the paper\'s table to run, e.g. 1,5 (default all six)', integerList)
-    .option('--out <dir>', 'directory for report.md, report.json and accuracy.svg', 'reproduce-out')
+    .option('--out <dir>', 'directory for report.md, report.json and accuracy.svg', pathValue, 'reproduce-out')
     .option('--json', 'print the report as one JSON object on stdout', false)
-    .option('--data <dir>', 'directory with the four IDX files or the two CSV files')
+    .option('--data <dir>', 'directory with the four IDX files or the two CSV files', pathValue)
     .option('--seed <n>', 'seed of the initialisation and the shuffle', nonNegativeInteger, 0)
     .option('--limit <n>', 'train on the first N training images (the report says so)', positiveInteger)
     .option('--batch-size <n>', 'override every row\'s batch size', positiveInteger)

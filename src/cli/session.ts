@@ -6,8 +6,7 @@ import { createModel, type ArchitectureName, type ArchitectureOptions } from '..
 import type { ReductionName, Sequential } from '../models/sequential.js';
 import type { Callbacks, History } from '../train/callbacks.js';
 import type { OptimizerConfig } from '../train/optimizers.js';
-import { progressCallbacks } from './progress.js';
-import cliProgress from 'cli-progress';
+import { downloadProgress, progressCallbacks } from './progress.js';
 
 export interface TrainingRun {
   architecture: ArchitectureName;
@@ -40,21 +39,7 @@ export interface TrainingResult {
 
 /** Loads Fashion-MNIST as DESIGN.md orders, with a download bar on a terminal. */
 export async function loadData(dir: string | undefined, json: boolean): Promise<FashionMnist> {
-  let bar: cliProgress.SingleBar | undefined;
-  const data = await loadFashionMnist({
-    dir,
-    onProgress(progress) {
-      if (!process.stderr.isTTY) return;
-      if (bar === undefined) {
-        bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'downloading {file} {bar} {percentage}%', hideCursor: true },
-          cliProgress.Presets.shades_classic);
-        bar.start(progress.totalBytes ?? 1, 0, { file: progress.file });
-      }
-      bar.setTotal(progress.totalBytes ?? progress.receivedBytes);
-      bar.update(progress.receivedBytes, { file: progress.file });
-      if (progress.done && progress.fileIndex === progress.fileCount - 1) bar.stop();
-    },
-  });
+  const data = await loadFashionMnist({ dir, onProgress: downloadProgress() });
   if (!json) process.stderr.write(`data: ${data.source.dir} (${data.train.count} train, ${data.test.count} test images)\n`);
   return data;
 }
