@@ -14,7 +14,7 @@
  */
 import type { CoreExports } from '../core/abi.js';
 import type { DType } from '../core/arena.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 
 /** A per-sample shape (no batch axis). */
 export type Shape = readonly number[];
@@ -186,14 +186,14 @@ export function size(shape: Shape): number {
 
 export function positiveInteger(argument: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new ArgumentError(argument, `expected a positive integer, got ${JSON.stringify(value)}`);
+    throw new ArgumentError(argument, `expected a positive integer, got ${describeValue(value)}`);
   }
   return value;
 }
 
 export function oneOf<T extends string>(argument: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new ArgumentError(argument, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+    throw new ArgumentError(argument, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describeValue(value)}`);
   }
   return value as T;
 }

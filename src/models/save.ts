@@ -34,8 +34,9 @@
  *
  * Reading checks, in order: magic, version, lengths (truncated or trailing bytes), CRC-32, header JSON,
  * then that the layers rebuild and their parameters match the header's names, shapes and offsets and
- * W. Each failure is a `ModelFileError` naming the file and the problem. Serialising is deterministic
- * (no timestamps): the same weights give the same bytes.
+ * W, then that every weight is finite (no NaN, no ±Inf). Each failure is a `ModelFileError` naming
+ * the file and the problem. Serialising is deterministic (no timestamps): the same weights give the
+ * same bytes.
  */
 import { loadCore, type Core } from '../core/index.js';
 import { ArgumentError, ModelFileError } from '../errors.js';
@@ -146,7 +147,8 @@ export interface DeserializeOptions {
 /**
  * Rebuilds a model (layers, weights, compile options) from model-file bytes. Pure: works in browsers.
  * @throws ModelFileError naming `options.source` on bad magic, an unknown version, truncated or
- *   trailing bytes, a checksum mismatch, an unreadable header, or weights that do not match it.
+ *   trailing bytes, a checksum mismatch, an unreadable header, weights that do not match it, or a
+ *   weight that is NaN or infinite.
  */
 export async function deserializeModel(bytes: Uint8Array, options: DeserializeOptions = {}): Promise<Sequential> {
   const source = options.source ?? 'model file';
@@ -248,6 +250,13 @@ function instantiate({ header, weights }: { header: ModelHeader; weights: Float3
     offset += slot.length;
   });
   if (offset !== weights.length) mismatch(`the parameters hold ${offset} values but the file has ${weights.length} weights`);
+  // A valid CRC only says the bytes arrived intact; NaN or ±Inf weights (saved from a diverged run)
+  // would make every prediction NaN and evaluate silently to chance.
+  slots.forEach((slot, i) => {
+    const values = weights.subarray(entries[i]!.offset, entries[i]!.offset + slot.length);
+    const at = values.findIndex((v) => !Number.isFinite(v));
+    if (at >= 0) fail(source, `${slot.name}[${at}] is ${values[at]}: the weights must be finite numbers`);
+  });
   model.setWeights(slots.map((slot, i) => weights.subarray(entries[i]!.offset, entries[i]!.offset + slot.length)));
   if (header.compile) {
     try {

@@ -28,7 +28,7 @@
 import { loadCore, type Core } from '../core/index.js';
 import { Reduction } from '../core/abi.js';
 import type { ArenaBuffer } from '../core/arena.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 import { initialize, size, type BatchSlot, type BuildPlan, type Layer, type ParameterSlot, type Shape } from '../layers/layer.js';
 import type { History } from '../train/callbacks.js';
 import { runFit, type FitOptions, type ImageSet, type Trainable } from '../train/fit.js';
@@ -154,10 +154,10 @@ export class Sequential implements Trainable {
     }
     if (!Array.isArray(options.inputShape) || options.inputShape.length === 0 ||
       !options.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
-      throw new ArgumentError('inputShape', `expected positive integer dimensions such as [784] or [28, 28, 1], got ${JSON.stringify(options.inputShape)}`);
+      throw new ArgumentError('inputShape', `expected positive integer dimensions such as [784] or [28, 28, 1], got ${describeValue(options.inputShape)}`);
     }
     const seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new ArgumentError('seed', `expected a non-negative integer, got ${JSON.stringify(seed)}`);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new ArgumentError('seed', `expected a non-negative integer, got ${describeValue(seed)}`);
     coresInUse.add(core);
     this.core = core;
     this.inputShape = [...options.inputShape];
@@ -293,9 +293,9 @@ export class Sequential implements Trainable {
   compile(options: CompileOptions = {}): this {
     this.build();
     const loss = options.loss ?? 'categoricalCrossentropy';
-    if (loss !== 'categoricalCrossentropy') throw new ArgumentError('loss', `expected 'categoricalCrossentropy', got ${JSON.stringify(loss)}`);
+    if (loss !== 'categoricalCrossentropy') throw new ArgumentError('loss', `expected 'categoricalCrossentropy', got ${describeValue(loss)}`);
     const reduction = options.reduction ?? 'mean';
-    if (reduction !== 'mean' && reduction !== 'sum') throw new ArgumentError('reduction', `expected 'mean' or 'sum', got ${JSON.stringify(reduction)}`);
+    if (reduction !== 'mean' && reduction !== 'sum') throw new ArgumentError('reduction', `expected 'mean' or 'sum', got ${describeValue(reduction)}`);
     const optimizer = resolveOptimizer(options.optimizer ?? 'sgd');
     if (this.slots.length === 0) throw new ArgumentError('layers', 'the model has no parameters to train');
     this.checkSoftmaxOutput();
@@ -321,6 +321,7 @@ export class Sequential implements Trainable {
    */
   async fit(train: ImageSet, options: FitOptions = {}): Promise<History> {
     if (!this.compiled) throw new ArgumentError('compile', 'call compile({ optimizer, ... }) before fit');
+    this.checkSet(train, 'train');
     return runFit(this, train, options);
   }
 
@@ -332,7 +333,7 @@ export class Sequential implements Trainable {
     this.build();
     this.checkSoftmaxOutput();
     const rows = options.batchSize ?? this.run?.rows ?? DEFAULT_EVAL_BATCH;
-    if (!Number.isInteger(rows) || rows < 1) throw new ArgumentError('batchSize', `expected a positive integer, got ${JSON.stringify(rows)}`);
+    if (!Number.isInteger(rows) || rows < 1) throw new ArgumentError('batchSize', `expected a positive integer, got ${describeValue(rows)}`);
     this.checkSet(set, 'data');
     this.prepare(rows, [set]);
     const { loss, correct, predictions } = this.evaluateRows(set);
@@ -347,7 +348,7 @@ export class Sequential implements Trainable {
   predict(images: Uint8Array | Float32Array, count: number): PredictResult {
     this.build();
     const pixels = size(this.inputShape);
-    if (!Number.isInteger(count) || count < 1) throw new ArgumentError('count', `expected a positive integer, got ${JSON.stringify(count)}`);
+    if (!Number.isInteger(count) || count < 1) throw new ArgumentError('count', `expected a positive integer, got ${describeValue(count)}`);
     if (!(images instanceof Uint8Array) && !(images instanceof Float32Array)) {
       throw new ArgumentError('images', 'expected a Uint8Array (pixels 0..255) or a Float32Array (values 0..1)');
     }
@@ -686,7 +687,7 @@ export class Sequential implements Trainable {
     if (set === null || typeof set !== 'object' || !(set.images instanceof Uint8Array) || !(set.labels instanceof Uint8Array)) {
       throw new ArgumentError(argument, 'expected { images: Uint8Array, labels: Uint8Array, count, rows, cols }');
     }
-    if (!Number.isInteger(set.count) || set.count < 1) throw new ArgumentError(argument, `count: expected a positive integer, got ${JSON.stringify(set.count)}`);
+    if (!Number.isInteger(set.count) || set.count < 1) throw new ArgumentError(argument, `count: expected a positive integer, got ${describeValue(set.count)}`);
     if (set.rows * set.cols !== pixels) {
       throw new ArgumentError(argument, `images of ${set.rows}x${set.cols} = ${set.rows * set.cols} pixels do not fit the model's input shape [${this.inputShape.join(', ')}] (${pixels} values)`);
     }

@@ -7,7 +7,7 @@
  * reads it directly), then ceil(n / batchSize) steps, the last one partial (Keras trains it too),
  * then the validation pass.
  */
-import { ArgumentError, TrainingError } from '../errors.js';
+import { ArgumentError, TrainingError, describeValue } from '../errors.js';
 import { settle, type BatchLogs, type Callbacks, type EpochLogs, type History } from './callbacks.js';
 import { Rng } from './rng.js';
 
@@ -69,13 +69,13 @@ export async function runFit(model: Trainable, train: ImageSet, options: FitOpti
   const batchSize = options.batchSize ?? 32;
   const shuffle = options.shuffle ?? true;
   const seed = options.seed ?? model.seed;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new ArgumentError('epochs', `expected a positive integer, got ${JSON.stringify(epochs)}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('batchSize', `expected a positive integer, got ${JSON.stringify(batchSize)}`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new ArgumentError('seed', `expected a non-negative integer, got ${JSON.stringify(seed)}`);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ArgumentError('epochs', `expected a positive integer, got ${describeValue(epochs)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('batchSize', `expected a positive integer, got ${describeValue(batchSize)}`);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new ArgumentError('seed', `expected a non-negative integer, got ${describeValue(seed)}`);
   let count = train.count;
   if (options.limit !== undefined) {
     if (!Number.isInteger(options.limit) || options.limit < 1) {
-      throw new ArgumentError('limit', `expected a positive integer, got ${JSON.stringify(options.limit)}`);
+      throw new ArgumentError('limit', `expected a positive integer, got ${describeValue(options.limit)}`);
     }
     count = Math.min(count, options.limit);
   }

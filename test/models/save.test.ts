@@ -22,6 +22,16 @@ function reseal(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
+/** Sets weight `index` (from the end when negative) to `value`, keeping the CRC valid. */
+function withWeight(bytes: Uint8Array, index: number, value: number): Uint8Array {
+  const out = bytes.slice();
+  const view = new DataView(out.buffer);
+  const weightsAt = ((16 + view.getUint32(12, true) + 3) & ~3) + 4;
+  const count = view.getUint32(weightsAt - 4, true) / 4;
+  view.setFloat32(weightsAt + 4 * (index < 0 ? count + index : index), value, true);
+  return reseal(out);
+}
+
 /** Rewrites the JSON header (keeping the framing valid). */
 function withHeader(bytes: Uint8Array, edit: (header: Record<string, unknown>) => void): Uint8Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset);
@@ -104,6 +114,9 @@ describe('model files', () => {
         view.setUint32(at, view.getUint32(at, true) - 4, true);
         return reseal(bytes);
       })(), /the parameters hold \d+ values but the file has \d+ weights/],
+      // A diverged run's weights with a valid CRC: refused, not evaluated silently to 10 %.
+      ['NaN weight', withWeight(good, 7, Number.NaN), /conv2d_1\/kernel\[7\] is NaN: the weights must be finite numbers/],
+      ['infinite weight', withWeight(good, -1, Number.NEGATIVE_INFINITY), /dense_\d\/bias\[9\] is -Infinity/],
     ];
     for (const [name, bytes, pattern] of cases) {
       const path = join(dir, `${name.replace(/ /g, '-')}.fmnist`);
