@@ -6,7 +6,7 @@
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ArgumentError } from '../errors.js';
-import { size, type BuildPlan, type ParameterSlot, type Shape } from '../layers/layer.js';
+import { plannedSizes } from '../layers/layer.js';
 import { architectureLayers, type ArchitectureName, type ArchitectureOptions } from '../models/architectures.js';
 import { stateBuffers, type OptimizerName } from '../train/optimizers.js';
 
@@ -92,25 +92,13 @@ export function checkFitsInMemory(run: {
     if (flag === undefined) throw error;
     throw new ArgumentError(flag, (error as ArgumentError).problem);
   }
-  let parameters = 0;
-  let valuesPerImage = size(layers.inputShape);
-  const plan: BuildPlan = {
-    parameter(name, shape, initializer, fanIn, fanOut): ParameterSlot {
-      parameters += size(shape);
-      return { name, shape, length: size(shape), initializer, fanIn, fanOut, byteOffset: 0, gradByteOffset: 0 };
-    },
-    batchBuffer: (name, shape, dtype) => ({ name, shape, dtype, byteOffset: 0 }),
-  };
-  let shape: Shape = layers.inputShape;
-  for (const layer of layers.layers) {
-    try {
-      layer.build(shape, plan);
-    } catch {
-      return; // a shape that does not fit (e.g. a kernel larger than the image): the model's own build names it
-    }
-    shape = layer.outputShape!;
-    if (!layer.inPlace) valuesPerImage += size(shape);
+  let sizes: ReturnType<typeof plannedSizes>;
+  try {
+    sizes = plannedSizes(layers.inputShape, layers.layers);
+  } catch {
+    return; // a shape that does not fit (e.g. a kernel larger than the image): the model's own build names it
   }
+  const { parameters, valuesPerSample } = sizes;
   // f32 weights, their gradients and the optimizer's state, all in the parameter layout.
   const parameterBytes = parameters * 4 * (2 + stateBuffers(run.optimizer));
   if (parameterBytes >= WASM32_BYTES) {
@@ -119,9 +107,9 @@ export function checkFitsInMemory(run: {
     throw new ArgumentError(flags, `${parameters} parameters need ${gigabytes(parameterBytes)} with their gradients and ${run.optimizer} state, ` +
       `more than the 4 GiB a wasm32 core can address; use smaller layers`);
   }
-  const batchBytes = run.batchSize * valuesPerImage * 4;
+  const batchBytes = run.batchSize * valuesPerSample * 4;
   if (parameterBytes + batchBytes >= WASM32_BYTES) {
-    const fits = Math.floor((WASM32_BYTES - parameterBytes) / (valuesPerImage * 4));
+    const fits = Math.floor((WASM32_BYTES - parameterBytes) / (valuesPerSample * 4));
     throw new ArgumentError('--batch-size', `a batch of ${run.batchSize} images needs at least ${gigabytes(batchBytes)} of activations, ` +
       `more than the 4 GiB a wasm32 core can address with this model (at most ${fits} images can fit)`);
   }

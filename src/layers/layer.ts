@@ -177,6 +177,32 @@ export abstract class Layer {
   }
 }
 
+/**
+ * What a stack of layers needs, found by building them on a plan that records instead of
+ * allocating: their parameter count and the activation values per sample (input and every
+ * output but in-place ones). For checks before any memory is committed (a model file's header, a
+ * command line). Builds `layers`, so pass fresh ones (a layer builds once).
+ * @throws RangeError or ArgumentError as the layers' `build` does, for a shape that does not fit
+ */
+export function plannedSizes(inputShape: Shape, layers: readonly Layer[]): { parameters: number; valuesPerSample: number } {
+  let parameters = 0;
+  let valuesPerSample = size(inputShape);
+  const plan: BuildPlan = {
+    parameter(name, shape, initializer, fanIn, fanOut): ParameterSlot {
+      parameters += size(shape);
+      return { name, shape, length: size(shape), initializer, fanIn, fanOut, byteOffset: 0, gradByteOffset: 0 };
+    },
+    batchBuffer: (name, shape, dtype) => ({ name, shape, dtype, byteOffset: 0 }),
+  };
+  let shape = inputShape;
+  for (const layer of layers) {
+    layer.build(shape, plan);
+    shape = layer.outputShape!;
+    if (!layer.inPlace) valuesPerSample += size(shape);
+  }
+  return { parameters, valuesPerSample };
+}
+
 /** Product of the dimensions. */
 export function size(shape: Shape): number {
   let n = 1;

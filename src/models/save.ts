@@ -41,7 +41,7 @@
 import { loadCore, type Core } from '../core/index.js';
 import { ArgumentError, ModelFileError } from '../errors.js';
 import { layerFromConfig } from '../layers/index.js';
-import type { LayerConfig } from '../layers/layer.js';
+import { plannedSizes, type LayerConfig } from '../layers/layer.js';
 import { Sequential, type ArchitectureInfo, type ResolvedCompileOptions } from './sequential.js';
 
 export const MODEL_FILE_MAGIC: readonly number[] = [0x89, 0x46, 0x4d, 0x4e, 0x57, 0x0d, 0x0a, 0x1a];
@@ -219,6 +219,16 @@ function checkHeader(header: ModelHeader, source: string): void {
 }
 
 function instantiate({ header, weights }: { header: ModelHeader; weights: Float32Array }, core: Core, source: string): Sequential {
+  const mismatch = (problem: string) => fail(source, `weights do not match the header: ${problem}`);
+  // The layers' parameter count against the file's weights before any memory is committed: a
+  // small file whose header claims huge layers must not allocate and initialise gigabytes.
+  let parameters: number;
+  try {
+    parameters = plannedSizes(header.inputShape, header.layers.map((config) => layerFromConfig(config))).parameters;
+  } catch (error) {
+    fail(source, `the header describes an invalid model: ${(error as Error).message}`, error);
+  }
+  if (parameters !== weights.length) mismatch(`the layers make ${parameters} parameters but the file has ${weights.length} weights`);
   let model: Sequential;
   try {
     model = new Sequential(core, {
@@ -233,13 +243,13 @@ function instantiate({ header, weights }: { header: ModelHeader; weights: Float3
   model.architecture = header.architecture ?? undefined;
   const slots = model.parameterSlots;
   const entries = header.parameters;
-  const mismatch = (problem: string) => fail(source, `weights do not match the header: ${problem}`);
   if (entries.length !== slots.length) {
     mismatch(`the layers have ${slots.length} parameters (${slots.map((s) => s.name).join(', ')}), the header lists ${entries.length}`);
   }
   let offset = 0;
   slots.forEach((slot, i) => {
     const entry = entries[i]!;
+    if (entry === null || typeof entry !== 'object') mismatch(`parameter ${i} is ${JSON.stringify(entry)}, expected { name, shape, offset, length }`);
     if (entry.name !== slot.name) mismatch(`parameter ${i} is ${JSON.stringify(entry.name)}, the layers make ${JSON.stringify(slot.name)}`);
     if (!Array.isArray(entry.shape) || entry.shape.length !== slot.shape.length || entry.shape.some((d, j) => d !== slot.shape[j])) {
       mismatch(`${slot.name} has shape ${JSON.stringify(entry.shape)} in the header, the layers need [${slot.shape.join(', ')}]`);
@@ -249,7 +259,6 @@ function instantiate({ header, weights }: { header: ModelHeader; weights: Float3
     }
     offset += slot.length;
   });
-  if (offset !== weights.length) mismatch(`the parameters hold ${offset} values but the file has ${weights.length} weights`);
   // A valid CRC only says the bytes arrived intact; NaN or ±Inf weights (saved from a diverged run)
   // would make every prediction NaN and evaluate silently to chance.
   slots.forEach((slot, i) => {
@@ -301,8 +310,9 @@ export async function loadModel(path: string, options: { core?: Core } = {}): Pr
   return deserializeModel(bytes, { core: options.core, source: path });
 }
 
+/** `n` rounded up to a multiple of 4 (arithmetic, not `& ~3`: a corrupt length can pass 2^31). */
 function align4(n: number): number {
-  return (n + 3) & ~3;
+  return Math.ceil(n / 4) * 4;
 }
 
 function hex(n: number): string {
