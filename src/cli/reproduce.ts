@@ -14,6 +14,7 @@ import { formatReproduceMarkdown, type RowResult, type ReproduceReport } from '.
 import { writeFileAtomic } from '../util/write-atomic.js';
 import { integerList, nonNegativeInteger, oneOf, pathValue, positiveInteger, positiveNumber } from './options.js';
 import { loadData, trainAndEvaluate } from './session.js';
+import { checkOptionsApply } from './validate.js';
 
 interface ReproduceFlags {
   epochs?: number;
@@ -66,6 +67,8 @@ export function reproduceCommand(): Command {
       const unknown = wanted.filter((n) => !PAPER_ROWS.some((r) => r.row === n));
       if (unknown.length > 0) throw new ArgumentError('--rows', `the paper's table has rows 1 to ${PAPER_ROWS.length}, got ${unknown.join(', ')}`);
       const rows = PAPER_ROWS.filter((r) => wanted.includes(r.row));
+      checkOptionsApply({ activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize },
+        rows.map((r) => r.preset.architecture), `rows ${rows.map((r) => `${r.row} (${r.preset.architecture})`).join(', ')}`);
       try {
         await mkdir(flags.out, { recursive: true });
       } catch (error) {

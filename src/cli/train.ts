@@ -55,7 +55,7 @@ export function trainCommand(): Command {
         throw new ArgumentError('--model', `--preset ${flags.preset} trains ${preset.architecture}, got --model ${model}`);
       }
       const architectureFlags = { hidden: flags.hidden, activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize, padding: flags.padding };
-      checkOptionsApply(model, architectureFlags);
+      checkOptionsApply(architectureFlags, [model], `--model ${model}`);
       if (flags.save !== undefined) checkOutputFile('--save', flags.save);
       const defaults = preset ?? MODERN_DEFAULTS[model];
       const optimizerType = flags.optimizer ?? defaults.optimizer.type;

@@ -56,14 +56,15 @@ const ARCHITECTURE_FLAGS: Readonly<Record<keyof ArchitectureOptions, { flag: str
 };
 
 /**
- * That every architecture option given on the command line shapes `model` (scratch-mlp is always
- * sigmoid; only cnn has convolutions), instead of being silently ignored.
- * @throws ArgumentError naming the first option that does not apply, and the model.
+ * That every architecture option given on the command line shapes one of the models it is for
+ * (scratch-mlp is always sigmoid; only cnn has convolutions), instead of being silently ignored.
+ * `where` names what chose the models in the message (`--model mlp`, `--rows 1,2`).
+ * @throws ArgumentError naming the first option that does not apply, and `where`.
  */
-export function checkOptionsApply(model: ArchitectureName, given: ArchitectureOptions): void {
-  for (const [key, { flag, models }] of Object.entries(ARCHITECTURE_FLAGS)) {
-    if (given[key as keyof ArchitectureOptions] !== undefined && !models.includes(model)) {
-      throw new ArgumentError(flag, `does not apply to --model ${model} (it shapes ${models.join(', ')})`);
+export function checkOptionsApply(given: ArchitectureOptions, models: readonly ArchitectureName[], where: string): void {
+  for (const [key, { flag, models: shaped }] of Object.entries(ARCHITECTURE_FLAGS)) {
+    if (given[key as keyof ArchitectureOptions] !== undefined && !models.some((model) => shaped.includes(model))) {
+      throw new ArgumentError(flag, `does not apply to ${where} (it shapes ${shaped.join(', ')})`);
     }
   }
 }

@@ -47,6 +47,9 @@ describe('fmnist train checks its destination and options before loading data', 
     expectUsageError(await fmnist('train', '--model', 'mlp', '--data', data, '--kernel-size', '5'), /--kernel-size: does not apply to --model mlp/);
     expectUsageError(await fmnist('train', '--model', 'mlp', '--data', data, '--padding', 'same'), /--padding: does not apply to --model mlp/);
     expectUsageError(await fmnist('train', '--model', 'scratch-mlp', '--data', data, '--activation', 'relu'), /--activation: does not apply to --model scratch-mlp/);
+    expectUsageError(await fmnist('reproduce', '--rows', '1,2', '--filters', '16', '--data', data, '--out', join(dir, 'never')),
+      /^fmnist: --filters: does not apply to rows 1 \(scratch-mlp\), 2 \(scratch-mlp\)/);
+    expectUsageError(await fmnist('reproduce', '--rows', '1', '--activation', 'relu', '--data', data, '--out', join(dir, 'never')), /--activation: does not apply to rows 1/);
     // The options that do apply still run.
     const cnn = await fmnist('train', '--model', 'cnn', '--data', data, '--filters', '4', '--kernel-size', '5', '--padding', 'same', '--hidden', '8', '--json');
     expect(cnn.code).toBe(0);
