@@ -99,7 +99,7 @@ export function checkFitsInMemory(run: {
   } catch {
     return; // a shape that does not fit (e.g. a kernel larger than the image): the model's own build names it
   }
-  const { parameters, valuesPerSample } = sizes;
+  const { parameters, bytesPerSample } = sizes;
   // f32 weights, their gradients and the optimizer's state, all in the parameter layout.
   const parameterBytes = parameters * 4 * (2 + stateBuffers(run.optimizer));
   if (parameterBytes >= WASM32_BYTES) {
@@ -108,10 +108,10 @@ export function checkFitsInMemory(run: {
     throw new ArgumentError(flags, `${parameters} parameters need ${gigabytes(parameterBytes)} with their gradients and ${run.optimizer} state, ` +
       `more than the 4 GiB a wasm32 core can address; use smaller layers`);
   }
-  const batchBytes = run.batchSize * valuesPerSample * 4;
+  const batchBytes = run.batchSize * bytesPerSample;
   if (parameterBytes + batchBytes >= WASM32_BYTES) {
-    const fits = Math.floor((WASM32_BYTES - parameterBytes) / (valuesPerSample * 4));
-    throw new ArgumentError('--batch-size', `a batch of ${run.batchSize} images needs at least ${gigabytes(batchBytes)} of activations, ` +
+    const fits = Math.floor((WASM32_BYTES - parameterBytes) / bytesPerSample);
+    throw new ArgumentError('--batch-size', `a batch of ${run.batchSize} images needs at least ${gigabytes(batchBytes)} of activations and their gradients, ` +
       `more than the 4 GiB a wasm32 core can address with this model (at most ${fits} images can fit)`);
   }
 }

@@ -179,28 +179,33 @@ export abstract class Layer {
 
 /**
  * What a stack of layers needs, found by building them on a plan that records instead of
- * allocating: their parameter count and the activation values per sample (input and every
- * output but in-place ones). For checks before any memory is committed (a model file's header, a
- * command line). Builds `layers`, so pass fresh ones (a layer builds once).
+ * allocating: their parameter count, and the bytes per sample that a batch needs at least (the f32
+ * input, every output that is not in place with its gradient, the layers' per-batch buffers). For
+ * checks before any memory is committed (a model file's header, a command line). Builds `layers`,
+ * so pass fresh ones (a layer builds once).
  * @throws RangeError or ArgumentError as the layers' `build` does, for a shape that does not fit
  */
-export function plannedSizes(inputShape: Shape, layers: readonly Layer[]): { parameters: number; valuesPerSample: number } {
+export function plannedSizes(inputShape: Shape, layers: readonly Layer[]): { parameters: number; bytesPerSample: number } {
+  const BYTES = { f32: 4, i32: 4, u8: 1 } as const;
   let parameters = 0;
-  let valuesPerSample = size(inputShape);
+  let bytesPerSample = 4 * size(inputShape);
   const plan: BuildPlan = {
     parameter(name, shape, initializer, fanIn, fanOut): ParameterSlot {
       parameters += size(shape);
       return { name, shape, length: size(shape), initializer, fanIn, fanOut, byteOffset: 0, gradByteOffset: 0 };
     },
-    batchBuffer: (name, shape, dtype) => ({ name, shape, dtype, byteOffset: 0 }),
+    batchBuffer(name, shape, dtype): BatchSlot {
+      bytesPerSample += BYTES[dtype] * size(shape);
+      return { name, shape, dtype, byteOffset: 0 };
+    },
   };
   let shape = inputShape;
   for (const layer of layers) {
     layer.build(shape, plan);
     shape = layer.outputShape!;
-    if (!layer.inPlace) valuesPerSample += size(shape);
+    if (!layer.inPlace) bytesPerSample += 2 * 4 * size(shape);
   }
-  return { parameters, valuesPerSample };
+  return { parameters, bytesPerSample };
 }
 
 /** Product of the dimensions. */
