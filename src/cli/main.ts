@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `fmnist` command. Exit codes: 0 success, 2 bad arguments or bad input (one line on stderr
- * naming the argument or file), 1 anything else (an internal error: set FMNIST_DEBUG=1 for the stack).
+ * naming the argument or file), 1 anything else (an internal error: set FMNIST_DEBUG=1 for the stack);
+ * 130 / 143 after SIGINT / SIGTERM during a save (util/write-atomic.ts removes the temporary file);
+ * `bench` passes on its benchmark run's code.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
