@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `fmnist` command. Exit codes: 0 success, 2 bad arguments or bad input (one line on stderr
- * naming the argument or file), 1 anything else (an internal error: set FMNIST_DEBUG=1 for the stack).
+ * naming the argument or file), 1 anything else (an internal error: set FMNIST_DEBUG=1 for the stack);
+ * 130 / 143 after SIGINT / SIGTERM during a save (util/write-atomic.ts removes the temporary file);
+ * `bench` passes on its benchmark run's code.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
@@ -31,7 +33,8 @@ export function program(): Command {
 async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
-    return 0;
+    // A command that ran a child (bench) reports its failure through process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has printed its one-line message already; help and --version end with 0.

@@ -13,9 +13,10 @@ import { PAPER_ROWS, type PaperRow } from '../reproduce/presets.js';
 import { accuracyChartSvg } from '../reproduce/chart.js';
 import { formatReproduceMarkdown, rowSettings, type RowResult, type ReproduceReport } from '../reproduce/report.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
-import { integerList, nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from './options.js';
+import { integerList, nonNegativeInteger, oneOf, pathValue, positiveInteger, positiveNumber } from './options.js';
 import { progressCallbacks } from './progress.js';
 import { cliEvaluation, loadData } from './session.js';
+import { checkOptionsApply } from './validate.js';
 
 interface ReproduceFlags {
   epochs?: number;
@@ -59,9 +60,9 @@ export function reproduceCommand(): Command {
     .description("train the six configurations of the paper's table and compare with its accuracy figures")
     .option('--epochs <n>', 'cap every row at N epochs (a quick run; the report says so)', positiveInteger)
     .option('--rows <list>', "rows of the paper's table to run, e.g. 1,5 (default all six)", integerList)
-    .option('--out <dir>', 'directory for report.md, report.json and accuracy.svg', 'reproduce-out')
+    .option('--out <dir>', 'directory for report.md, report.json and accuracy.svg', pathValue, 'reproduce-out')
     .option('--json', 'print the report as one JSON object on stdout', false)
-    .option('--data <dir>', 'directory with the four IDX files or the two CSV files')
+    .option('--data <dir>', 'directory with the four IDX files or the two CSV files', pathValue)
     .option('--seed <n>', 'seed of the initialisation and the shuffle', nonNegativeInteger, 0)
     .option('--limit <n>', 'train on the first N training images (the report says so)', positiveInteger)
     .option('--batch-size <n>', "override every row's batch size", positiveInteger)
@@ -76,6 +77,8 @@ export function reproduceCommand(): Command {
       if (unknown.length > 0)
         throw new ArgumentError('--rows', `the paper's table has rows 1 to ${PAPER_ROWS.length}, got ${unknown.join(', ')}`);
       const rows = PAPER_ROWS.filter((r) => wanted.includes(r.row));
+      checkOptionsApply({ activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize },
+        rows.map((r) => r.config.architecture), `rows ${rows.map((r) => `${r.row} (${r.config.architecture})`).join(', ')}`);
       try {
         await mkdir(flags.out, { recursive: true });
       } catch (error) {

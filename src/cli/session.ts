@@ -1,9 +1,9 @@
 /** What the CLI commands share: load the data with a download bar, and the JSON view of an evaluation. */
-import cliProgress from 'cli-progress';
 import { loadFashionMnist, type FashionMnist } from '../data/index.js';
 import type { ClassMetrics } from '../metrics/report.js';
 import type { Sequential } from '../models/sequential.js';
 import { evaluateModel, type Evaluation } from '../models/training.js';
+import { downloadProgress } from './progress.js';
 
 /** An evaluation under the keys of the CLI's JSON output (DESIGN.md), with the report text. */
 export interface CliEvaluation {
@@ -17,23 +17,7 @@ export interface CliEvaluation {
 
 /** Loads Fashion-MNIST as DESIGN.md orders, with a download bar on a terminal. */
 export async function loadData(dir: string | undefined, json: boolean): Promise<FashionMnist> {
-  let bar: cliProgress.SingleBar | undefined;
-  const data = await loadFashionMnist({
-    dir,
-    onProgress(progress) {
-      if (!process.stderr.isTTY) return;
-      if (bar === undefined) {
-        bar = new cliProgress.SingleBar(
-          { stream: process.stderr, format: 'downloading {file} {bar} {percentage}%', hideCursor: true },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(progress.totalBytes ?? 1, 0, { file: progress.file });
-      }
-      bar.setTotal(progress.totalBytes ?? progress.receivedBytes);
-      bar.update(progress.receivedBytes, { file: progress.file });
-      if (progress.done && progress.fileIndex === progress.fileCount - 1) bar.stop();
-    },
-  });
+  const data = await loadFashionMnist({ dir, onProgress: downloadProgress() });
   if (!json) process.stderr.write(`data: ${data.source.dir} (${data.train.count} train, ${data.test.count} test images)\n`);
   return data;
 }

@@ -5,9 +5,10 @@ import { ARCHITECTURES, MODERN_DEFAULTS, type ArchitectureName } from '../models
 import { saveModel } from '../models/save.js';
 import { TRAINING_PRESETS, trainAndEvaluate, type TrainingConfig } from '../models/training.js';
 import { OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
-import { integerList, nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from './options.js';
+import { integerList, nonNegativeInteger, oneOf, pathValue, positiveInteger, positiveNumber } from './options.js';
 import { progressCallbacks } from './progress.js';
 import { cliEvaluation, loadData } from './session.js';
+import { checkFitsInMemory, checkOptionsApply, checkOutputFile } from './validate.js';
 
 interface TrainFlags {
   model?: ArchitectureName;
@@ -48,9 +49,9 @@ export function trainCommand(): Command {
     .option('--lr <rate>', 'learning rate', positiveNumber)
     .option('--optimizer <name>', `optimizer: ${OPTIMIZERS.join(', ')}`, oneOf(OPTIMIZERS))
     .option('--seed <n>', 'seed of the initialisation and the shuffle', nonNegativeInteger, 0)
-    .option('--data <dir>', 'directory with the four IDX files or the two CSV files')
+    .option('--data <dir>', 'directory with the four IDX files or the two CSV files', pathValue)
     .option('--limit <n>', 'train on the first N training images', positiveInteger)
-    .option('--save <file>', 'save the trained model (written atomically)')
+    .option('--save <file>', 'save the trained model (written atomically)', pathValue)
     .option('--json', 'print one JSON object on stdout', false)
     .action(async (flags: TrainFlags) => {
       const preset = flags.preset === undefined ? undefined : TRAINING_PRESETS[flags.preset];
@@ -59,19 +60,16 @@ export function trainCommand(): Command {
       if (preset !== undefined && model !== preset.architecture) {
         throw new ArgumentError('--model', `--preset ${flags.preset} trains ${preset.architecture}, got --model ${model}`);
       }
+      const architectureFlags = { hidden: flags.hidden, activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize, padding: flags.padding };
+      checkOptionsApply(architectureFlags, [model], `--model ${model}`);
+      if (flags.save !== undefined) checkOutputFile('--save', flags.save);
       const defaults = preset ?? MODERN_DEFAULTS[model];
       const optimizerType = flags.optimizer ?? defaults.optimizer.type;
       const config: TrainingConfig = {
         architecture: model,
         architectureOptions: {
           ...preset?.architectureOptions,
-          ...definedOnly({
-            hidden: flags.hidden,
-            activation: flags.activation,
-            filters: flags.filters,
-            kernelSize: flags.kernelSize,
-            padding: flags.padding,
-          }),
+          ...definedOnly(architectureFlags),
         },
         optimizer: {
           ...(optimizerType === defaults.optimizer.type ? defaults.optimizer : { type: optimizerType }),
@@ -83,6 +81,7 @@ export function trainCommand(): Command {
         seed: flags.seed,
         limit: flags.limit,
       };
+      checkFitsInMemory({ ...config, architectureOptions: config.architectureOptions ?? {}, optimizer: config.optimizer.type });
       const data = await loadData(flags.data, flags.json);
       const trainImages = Math.min(config.limit ?? data.train.count, data.train.count);
       const result = await trainAndEvaluate(config, data, {

@@ -4,7 +4,7 @@
  * are their Node file forms. Formats and mappings: tfjs.ts and onnx.ts, and the README's "Interop".
  */
 import type { Core } from '../core/index.js';
-import { ArgumentError, ModelFileError } from '../errors.js';
+import { ArgumentError, describeValue, ModelFileError } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
 import type { ModelFile } from './files.js';
 import { toOnnxFile } from './onnx.js';
@@ -37,7 +37,7 @@ export function exportModel(model: Sequential, format: ExportFormat, options: Ex
     case 'onnx':
       return [toOnnxFile(model, basename)];
     default:
-      throw new ArgumentError('format', `expected one of ${EXPORT_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${JSON.stringify(format)}`);
+      throw new ArgumentError('format', `expected one of ${EXPORT_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${describeValue(format)}`);
   }
 }
 
@@ -60,7 +60,7 @@ export interface ImportOptions {
 export async function importModel(files: readonly ModelFile[], options: ImportOptions = {}): Promise<Sequential> {
   const format = options.format ?? 'tfjs';
   if (format !== 'tfjs') {
-    throw new ArgumentError('format', `expected one of ${IMPORT_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${JSON.stringify(format)}`);
+    throw new ArgumentError('format', `expected one of ${IMPORT_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${describeValue(format)}`);
   }
   return fromTfjsFiles(files, options.core);
 }
@@ -78,7 +78,7 @@ export async function saveModelAs(model: Sequential, path: string, format: Expor
   let files: ModelFile[];
   if (format === 'tfjs') {
     if (!fileName.toLowerCase().endsWith('.json') || fileName.length <= 5) {
-      throw new ArgumentError('path', `a TF.js model is a model.json and its weights: expected a path ending in .json, got ${JSON.stringify(path)}`);
+      throw new ArgumentError('path', `a TF.js model is a model.json and its weights: expected a path ending in .json, got ${describeValue(path)}`);
     }
     files = exportModel(model, 'tfjs', { basename: fileName.slice(0, -5) });
   } else {

@@ -23,7 +23,7 @@
  * one. Optimizer state (Adam's moments) is not carried: in TF.js files it is the manifest's
  * `group: 'optimizer'` weights, which import skips.
  */
-import { ArgumentError, ModelFileError } from '../errors.js';
+import { ArgumentError, describeValue, ModelFileError } from '../errors.js';
 import { layerFromConfig, type ActivationName, type InitializerName, type Layer, type LayerConfig } from '../layers/index.js';
 import type { Core } from '../core/index.js';
 import { Sequential, type CompileOptions, type ResolvedCompileOptions } from '../models/sequential.js';
@@ -300,7 +300,7 @@ function readTopology(topology: unknown, fail: (problem: string) => never): { in
       // batch_input_shape: TF.js and Keras 2; batch_shape: a Keras 3 InputLayer.
       const batchShape = c.batch_input_shape ?? c.batch_shape;
       if (!Array.isArray(batchShape) || batchShape.length < 2 || !batchShape.slice(1).every((d) => Number.isInteger(d) && (d as number) > 0)) {
-        fail(`${where}: the first layer needs batch_input_shape [null, ...dimensions], got ${JSON.stringify(batchShape)}`);
+        fail(`${where}: the first layer needs batch_input_shape [null, ...dimensions], got ${describeValue(batchShape)}`);
       }
       inputShape = (batchShape as number[]).slice(1);
       if (c.dtype !== undefined && c.dtype !== 'float32') unsupported(`dtype ${JSON.stringify(c.dtype)} (only float32)`);
@@ -319,7 +319,7 @@ function readTopology(topology: unknown, fail: (problem: string) => never): { in
     const pair = (key: string): [number, number] => {
       const value = c[key];
       const list = typeof value === 'number' ? [value, value] : value;
-      if (!Array.isArray(list) || list.length !== 2 || !list.every((d) => Number.isInteger(d) && d > 0)) fail(`${where}: ${key} must be one or two positive integers, got ${JSON.stringify(value)}`);
+      if (!Array.isArray(list) || list.length !== 2 || !list.every((d) => Number.isInteger(d) && d > 0)) fail(`${where}: ${key} must be one or two positive integers, got ${describeValue(value)}`);
       return list as [number, number];
     };
     switch (entry?.class_name) {

@@ -21,7 +21,7 @@
  */
 import type { Core } from '../core/index.js';
 import type { ArenaBuffer } from '../core/arena.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 import { initialize, size, type BatchSlot, type BuildPlan, type Layer, type ParameterSlot, type Shape } from '../layers/layer.js';
 import type { ImageSet } from '../train/fit.js';
 import { stateBuffers, type OptimizerName } from '../train/optimizers.js';
@@ -259,7 +259,7 @@ export function checkSet(model: ModelPlan, set: ImageSet, argument: string): voi
     throw new ArgumentError(argument, 'expected { images: Uint8Array, labels: Uint8Array, count, rows, cols }');
   }
   if (!Number.isInteger(set.count) || set.count < 1)
-    throw new ArgumentError(argument, `count: expected a positive integer, got ${JSON.stringify(set.count)}`);
+    throw new ArgumentError(argument, `count: expected a positive integer, got ${describeValue(set.count)}`);
   if (set.rows * set.cols !== pixels) {
     throw new ArgumentError(
       argument,
@@ -297,7 +297,7 @@ export function checkSoftmaxOutput(plan: ModelPlan): void {
  *   count·inputSize values.
  */
 export function checkImages(model: ModelPlan, images: Uint8Array | Float32Array, count: number): void {
-  if (!Number.isInteger(count) || count < 1) throw new ArgumentError('count', `expected a positive integer, got ${JSON.stringify(count)}`);
+  if (!Number.isInteger(count) || count < 1) throw new ArgumentError('count', `expected a positive integer, got ${describeValue(count)}`);
   if (!(images instanceof Uint8Array) && !(images instanceof Float32Array)) {
     throw new ArgumentError('images', 'expected a Uint8Array (pixels 0..255) or a Float32Array (values 0..1)');
   }

@@ -14,7 +14,7 @@
  * temporary run above it and release it.
  */
 import { loadCore, type Core } from '../core/index.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 import type { Layer, ParameterSlot, Shape } from '../layers/layer.js';
 import type { History } from '../train/callbacks.js';
 import { fitSettings, runFit, type FitOptions, type ImageSet } from '../train/fit.js';
@@ -87,12 +87,12 @@ export class Sequential {
     ) {
       throw new ArgumentError(
         'inputShape',
-        `expected positive integer dimensions such as [784] or [28, 28, 1], got ${JSON.stringify(options.inputShape)}`,
+        `expected positive integer dimensions such as [784] or [28, 28, 1], got ${describeValue(options.inputShape)}`,
       );
     }
     const seed = options.seed ?? 0;
     if (!Number.isSafeInteger(seed) || seed < 0)
-      throw new ArgumentError('seed', `expected a non-negative integer, got ${JSON.stringify(seed)}`);
+      throw new ArgumentError('seed', `expected a non-negative integer, got ${describeValue(seed)}`);
     coresInUse.add(core);
     this.core = core;
     this.runs = new RunPlans(core);
@@ -174,10 +174,10 @@ export class Sequential {
     const plan = this.planned();
     const loss = options.loss ?? 'categoricalCrossentropy';
     if (loss !== 'categoricalCrossentropy')
-      throw new ArgumentError('loss', `expected 'categoricalCrossentropy', got ${JSON.stringify(loss)}`);
+      throw new ArgumentError('loss', `expected 'categoricalCrossentropy', got ${describeValue(loss)}`);
     const reduction = options.reduction ?? 'mean';
     if (reduction !== 'mean' && reduction !== 'sum')
-      throw new ArgumentError('reduction', `expected 'mean' or 'sum', got ${JSON.stringify(reduction)}`);
+      throw new ArgumentError('reduction', `expected 'mean' or 'sum', got ${describeValue(reduction)}`);
     const optimizer = resolveOptimizer(options.optimizer ?? 'sgd');
     if (plan.slots.length === 0) throw new ArgumentError('layers', 'the model has no parameters to train');
     checkSoftmaxOutput(plan);
@@ -237,7 +237,7 @@ export class Sequential {
     checkSoftmaxOutput(plan);
     const rows = options.batchSize ?? this.runs.rows ?? DEFAULT_EVAL_BATCH;
     if (!Number.isInteger(rows) || rows < 1)
-      throw new ArgumentError('batchSize', `expected a positive integer, got ${JSON.stringify(rows)}`);
+      throw new ArgumentError('batchSize', `expected a positive integer, got ${describeValue(rows)}`);
     checkSet(plan, set, 'data');
     return this.runs.with(
       plan,

@@ -7,7 +7,7 @@
  * reads it directly), then ceil(n / batchSize) steps, the last one partial (Keras trains it too),
  * then the validation pass.
  */
-import { ArgumentError, TrainingError } from '../errors.js';
+import { ArgumentError, describeValue, TrainingError } from '../errors.js';
 import { settle, type BatchLogs, type Callbacks, type EpochLogs, type History } from './callbacks.js';
 import { Rng } from './rng.js';
 
@@ -72,21 +72,21 @@ export interface FitSettings {
  */
 export function fitSettings(train: ImageSet, options: FitOptions, defaultSeed: number): FitSettings {
   if (options === null || typeof options !== 'object')
-    throw new ArgumentError('options', `expected an object, got ${JSON.stringify(options)}`);
+    throw new ArgumentError('options', `expected an object, got ${describeValue(options)}`);
   const epochs = options.epochs ?? 1;
   const batchSize = options.batchSize ?? 32;
   const shuffle = options.shuffle ?? true;
   const seed = options.seed ?? defaultSeed;
   if (!Number.isInteger(epochs) || epochs < 1)
-    throw new ArgumentError('epochs', `expected a positive integer, got ${JSON.stringify(epochs)}`);
+    throw new ArgumentError('epochs', `expected a positive integer, got ${describeValue(epochs)}`);
   if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new ArgumentError('batchSize', `expected a positive integer, got ${JSON.stringify(batchSize)}`);
+    throw new ArgumentError('batchSize', `expected a positive integer, got ${describeValue(batchSize)}`);
   if (!Number.isSafeInteger(seed) || seed < 0)
-    throw new ArgumentError('seed', `expected a non-negative integer, got ${JSON.stringify(seed)}`);
+    throw new ArgumentError('seed', `expected a non-negative integer, got ${describeValue(seed)}`);
   let count = train.count;
   if (options.limit !== undefined) {
     if (!Number.isInteger(options.limit) || options.limit < 1) {
-      throw new ArgumentError('limit', `expected a positive integer, got ${JSON.stringify(options.limit)}`);
+      throw new ArgumentError('limit', `expected a positive integer, got ${describeValue(options.limit)}`);
     }
     count = Math.min(count, options.limit);
   }

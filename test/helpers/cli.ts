@@ -1,10 +1,11 @@
-// Runs the built `fmnist` command (dist/, as `npm test` builds it first) the way a user does.
+// Runs the built `fmnist` command (dist/, as `npm test` builds it first) and checks its usage errors.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 
-export const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+// FMNIST_CLI runs the tests against another build (e.g. to watch a new test fail before its fix).
+export const MAIN = process.env.FMNIST_CLI ?? fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 export interface Run {
   code: number;
@@ -22,7 +23,7 @@ export async function fmnist(...args: string[]): Promise<Run> {
   }
 }
 
-/** Exit code 2, nothing on stdout, one stderr line matching `pattern`. */
+/** Exit 2, nothing on stdout, one stderr line matching `pattern`. */
 export function expectUsageError(run: Run, pattern: RegExp): void {
   expect(run.code).toBe(2);
   expect(run.stdout).toBe('');
