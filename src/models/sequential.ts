@@ -4,9 +4,9 @@
  *
  * The model holds three plans (src/models/plan.ts): the model plan (parameters and gradients, made
  * at build), the optimizer state (made at compile) and the current run plan (activations, scratch and
- * the uploaded datasets for one batch size, re-made only when the batch size or the datasets change).
- * The kernel sequences run from them (src/models/execute.ts); `fit` hands the loop in src/train/fit.ts
- * a narrow stepper over one run plan, never the model.
+ * the uploaded datasets for one batch size, re-made only when the batch size or the datasets change;
+ * src/models/runs.ts keeps them). The kernel sequences run from them (src/models/execute.ts); `fit`
+ * hands the loop in src/train/fit.ts a narrow stepper over one run plan, never the model.
  *
  * One model, one training at a time: a `fit` (or `compile`, `trainOnBatch`, `dispose`) while a fit
  * runs fails at once. `evaluate`, `predict` and `computeGradients` from a callback work and leave the
