@@ -119,6 +119,130 @@ const GEMM_SHAPES: readonly (readonly [number, number, number])[] = [
   ...TAIL_SIZES.map((s, i) => [s, TAIL_SIZES[(i + 3) % TAIL_SIZES.length], TAIL_SIZES[(i + 7) % TAIL_SIZES.length]] as const),
 ];
 
+// ---- conv2d and maxpool2d
+
+/** batch, height, width, inChannels, kernelHeight, kernelWidth, outChannels, padding. */
+type Conv = readonly [number, number, number, number, number, number, number, 0 | 1];
+
+/**
+ * Every route of assembly/conv2d.ts: direct forward and small-K backward filter (K ≤ 32), im2col +
+ * GEMM (K > 32), 1x1 (GEMM only); 'valid' and 'same', an even kernel; batch 1..5; channel counts
+ * below, at and across the 8-channel groups the backward filter splits by.
+ */
+const CONV_SHAPES: readonly Conv[] = [
+  [1, 5, 6, 1, 3, 3, 1, 1], [2, 7, 5, 3, 3, 3, 11, 0], [3, 6, 7, 5, 3, 3, 13, 1], [5, 4, 4, 7, 1, 1, 17, 0],
+  [4, 9, 9, 1, 3, 3, 32, 0], [3, 8, 6, 4, 2, 2, 20, 1], [2, 5, 5, 9, 5, 5, 3, 1], [5, 6, 6, 8, 3, 3, 24, 1],
+];
+
+const convName = ([b, h, wd, ic, kh, kw, oc, pad]: Conv) => `${b}x${h}x${wd}x${ic} * ${kh}x${kw}->${oc} ${pad ? 'same' : 'valid'}`;
+
+function convGeometry([batch, height, width, inC, kh, kw, outC, padding]: Conv) {
+  const outH = padding ? height : height - kh + 1;
+  const outW = padding ? width : width - kw + 1;
+  return {
+    inLen: batch * height * width * inC,
+    outLen: batch * outH * outW * outC,
+    filterLen: kh * kw * inC * outC,
+    workspaceBytes: w.exports.conv2d_f32_workspace_bytes(batch, height, width, inC, kh, kw, outC, padding),
+  };
+}
+
+function convForwardCase(shape: Conv, withBias: boolean): PartCase {
+  const g = convGeometry(shape);
+  const seed = shape.reduce((x: number, y) => x * 31 + y, 7);
+  const input = w.from(randomF32(g.inLen, seed)).ptr;
+  const filters = w.from(randomF32(g.filterLen, seed + 1)).ptr;
+  const bias = withBias ? w.from(randomF32(shape[6], seed + 2)).ptr : 0;
+  const e = w.exports;
+  return {
+    name: `conv2d_f32_nhwc_forward_part ${convName(shape)} bias=${withBias}`,
+    outputs: [new Float32Array(g.outLen).fill(Number.NaN)],
+    workspaceBytes: g.workspaceBytes,
+    unsplit: ([out], ws) => e.conv2d_f32_nhwc_forward(out, input, filters, bias, ws, ...shape),
+    part: ([out], ws, p, parts) => e.conv2d_f32_nhwc_forward_part(out, input, filters, bias, ws, ...shape, p, parts),
+  };
+}
+
+function convBackwardDataCase(shape: Conv): PartCase {
+  const g = convGeometry(shape);
+  const seed = shape.reduce((x: number, y) => x * 37 + y, 11);
+  const dout = w.from(randomF32(g.outLen, seed)).ptr;
+  const filters = w.from(randomF32(g.filterLen, seed + 1)).ptr;
+  const e = w.exports;
+  return {
+    name: `conv2d_f32_nhwc_backward_data_part ${convName(shape)}`,
+    outputs: [new Float32Array(g.inLen).fill(Number.NaN)],
+    workspaceBytes: g.workspaceBytes,
+    unsplit: ([dinput], ws) => e.conv2d_f32_nhwc_backward_data(dinput, dout, filters, ws, ...shape),
+    part: ([dinput], ws, p, parts) => e.conv2d_f32_nhwc_backward_data_part(dinput, dout, filters, ws, ...shape, p, parts),
+  };
+}
+
+function convBackwardFilterCase(shape: Conv, accumulate: boolean, withBias: boolean): PartCase {
+  const g = convGeometry(shape);
+  const seed = shape.reduce((x: number, y) => x * 41 + y, 13);
+  const input = w.from(randomF32(g.inLen, seed)).ptr;
+  const dout = w.from(randomF32(g.outLen, seed + 1)).ptr;
+  const outC = shape[6];
+  const initial = (length: number, s: number) => (accumulate ? randomF32(length, s) : new Float32Array(length).fill(Number.NaN));
+  const e = w.exports;
+  const acc = accumulate ? 1 : 0;
+  return {
+    name: `conv2d_f32_nhwc_backward_filter_part ${convName(shape)} accumulate=${accumulate} bias=${withBias}`,
+    outputs: withBias ? [initial(g.filterLen, seed + 2), initial(outC, seed + 3)] : [initial(g.filterLen, seed + 2)],
+    workspaceBytes: g.workspaceBytes,
+    unsplit: ([dfilters, dbias = 0], ws) => e.conv2d_f32_nhwc_backward_filter(dfilters, dbias, input, dout, ws, ...shape, acc),
+    part: ([dfilters, dbias = 0], ws, p, parts) =>
+      e.conv2d_f32_nhwc_backward_filter_part(dfilters, dbias, input, dout, ws, ...shape, acc, p, parts),
+  };
+}
+
+/** batch, height, width, channels, size, stride. */
+type Pool = readonly [number, number, number, number, number, number];
+
+const POOL_SHAPES: readonly Pool[] = [
+  [1, 4, 4, 3, 2, 2], [3, 7, 5, 9, 2, 2], [5, 6, 6, 13, 3, 2], [2, 5, 5, 8, 2, 1], [4, 28, 28, 32, 2, 2],
+];
+
+const poolName = ([b, h, wd, c, size, stride]: Pool) => `${b}x${h}x${wd}x${c} pool ${size} stride ${stride}`;
+
+function poolLengths([batch, height, width, channels, size, stride]: Pool) {
+  const outH = Math.floor((height - size) / stride) + 1;
+  const outW = Math.floor((width - size) / stride) + 1;
+  return { inLen: batch * height * width * channels, outLen: batch * outH * outW * channels };
+}
+
+function poolForwardCase(shape: Pool): PartCase {
+  const { inLen, outLen } = poolLengths(shape);
+  const input = w.from(randomF32(inLen, shape.reduce((x: number, y) => x * 43 + y, 17))).ptr;
+  const e = w.exports;
+  return {
+    name: `maxpool2d_f32_nhwc_forward_part ${poolName(shape)}`,
+    outputs: [new Float32Array(outLen).fill(Number.NaN), new Int32Array(outLen).fill(-1)],
+    workspaceBytes: 0,
+    unsplit: ([out, arg]) => e.maxpool2d_f32_nhwc_forward(out, arg, input, ...shape),
+    part: ([out, arg], _ws, p, parts) => e.maxpool2d_f32_nhwc_forward_part(out, arg, input, ...shape, p, parts),
+  };
+}
+
+function poolBackwardCase(shape: Pool): PartCase {
+  const { inLen, outLen } = poolLengths(shape);
+  const seed = shape.reduce((x: number, y) => x * 47 + y, 19);
+  const e = w.exports;
+  const input = w.from(randomF32(inLen, seed)).ptr;
+  const pooled = w.nan(outLen).ptr;
+  const argmax = w.alloc(outLen).ptr;
+  e.maxpool2d_f32_nhwc_forward(pooled, argmax, input, ...shape);
+  const dout = w.from(randomF32(outLen, seed + 1)).ptr;
+  return {
+    name: `maxpool2d_f32_nhwc_backward_part ${poolName(shape)}`,
+    outputs: [new Float32Array(inLen).fill(Number.NaN)],
+    workspaceBytes: 0,
+    unsplit: ([dinput]) => e.maxpool2d_f32_nhwc_backward(dinput, dout, argmax, ...shape),
+    part: ([dinput], _ws, p, parts) => e.maxpool2d_f32_nhwc_backward_part(dinput, dout, argmax, ...shape, p, parts),
+  };
+}
+
 for (const build of ['debug', 'release'] as const) {
   describe(`${build} build`, () => {
     beforeAll(async () => {
@@ -142,6 +266,25 @@ for (const build of ['debug', 'release'] as const) {
         () => gemmCase('tn', 784, 128, 300, true),
         () => gemmCase('nt', 128, 300, 784, false),
       ]);
+    });
+    it('conv2d_f32_nhwc_forward_part (by samples), with and without bias', () => {
+      expectAll(CONV_SHAPES.flatMap((shape) => [true, false].map((bias) => () => convForwardCase(shape, bias))));
+    });
+
+    it('conv2d_f32_nhwc_backward_data_part (by samples)', () => {
+      expectAll(CONV_SHAPES.map((shape) => () => convBackwardDataCase(shape)));
+    });
+
+    it('conv2d_f32_nhwc_backward_filter_part (by 8-channel groups), overwrite and accumulate, with and without dbias', () => {
+      expectAll(CONV_SHAPES.flatMap((shape) => [
+        () => convBackwardFilterCase(shape, false, true),
+        () => convBackwardFilterCase(shape, true, true),
+        () => convBackwardFilterCase(shape, false, false),
+      ]));
+    });
+
+    it('maxpool2d_f32_nhwc_forward_part and _backward_part (by samples)', () => {
+      expectAll(POOL_SHAPES.flatMap((shape) => [() => poolForwardCase(shape), () => poolBackwardCase(shape)]));
     });
   });
 }
