@@ -4,10 +4,10 @@
 // output bit-identical (compared as Uint32 bits) to the unsplit kernel. Each part alone must write
 // a disjoint slice: run alone into NaN-filled outputs, the elements every part writes together
 // cover each output exactly once. Guard words after every buffer stay intact. Debug and release
-// builds; shapes at the tile and block boundaries of the kernels, batch 1..5, channels that are
+// builds (the relaxed ones in the vitest project "relaxed-simd": bit-identity holds there too); shapes at the tile and block boundaries of the kernels, batch 1..5, channels that are
 // not a multiple of 8.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestWasm } from '../helpers/wasm.js';
+import { kernelTestBuilds, TestWasm } from '../helpers/wasm.js';
 import { randomF32, TAIL_SIZES } from '../helpers/random.js';
 
 const PARTS = [1, 2, 3, 4, 7] as const;
@@ -243,7 +243,7 @@ function poolBackwardCase(shape: Pool): PartCase {
   };
 }
 
-for (const build of ['debug', 'release'] as const) {
+for (const build of kernelTestBuilds(['debug', 'release'])) {
   describe(`${build} build`, () => {
     beforeAll(async () => {
       w = await TestWasm.create(build);
