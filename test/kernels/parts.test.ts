@@ -288,3 +288,112 @@ for (const build of kernelTestBuilds(['debug', 'release'])) {
     });
   });
 }
+
+// ---- The kernels without `_part` exports, split by the pool in TypeScript: elementwise kernels and
+// optimizers by element ranges starting at multiples of 16 (the last range keeps the tail), the
+// row kernels by rows. Their vector bodies and tails compute each element the same way, wherever
+// it falls, so any such split is bit-identical: checked here, on the outputs and updated states.
+
+/** [start, end) element ranges: part p starts at a multiple of 16, the last one ends at count. */
+function elementRanges(count: number, parts: number): [number, number][] {
+  const blocks = Math.floor(count / 16);
+  return Array.from({ length: parts }, (_, p) => [
+    p === 0 ? 0 : Math.floor((blocks * p) / parts) * 16,
+    p === parts - 1 ? count : Math.floor((blocks * (p + 1)) / parts) * 16,
+  ] as [number, number]).filter(([a, b]) => b > a);
+}
+
+/** Row ranges of `rows` rows for `parts` parts. */
+function rowRanges(rows: number, parts: number): [number, number][] {
+  return Array.from({ length: parts }, (_, p) => [Math.floor((rows * p) / parts), Math.floor((rows * (p + 1)) / parts)] as [number, number])
+    .filter(([a, b]) => b > a);
+}
+
+/**
+ * A kernel over `count` units (elements or rows), as `call(offset, length, buffers)` on buffers
+ * whose initial contents `init` gives: the whole call and every split must leave the same bits.
+ */
+function expectSplitsIdentical(name: string, init: (Float32Array | Int32Array | Uint8Array)[], count: number,
+  ranges: (count: number, parts: number) => [number, number][],
+  call: (ptrs: number[], offset: number, length: number) => void, outputs: number[]): void {
+  const failures: string[] = [];
+  w.reset();
+  const run = (parts: number) => {
+    const ptrs = init.map((data) => w.from(data).ptr);
+    for (const [a, b] of ranges(count, parts).reverse()) call(ptrs, a, b - a);
+    return outputs.map((o) => new Uint32Array(w.exports.memory.buffer, ptrs[o], init[o].length).slice());
+  };
+  const want = run(1);
+  for (const parts of PARTS.slice(1)) {
+    run(parts).forEach((got, o) => {
+      const i = got.findIndex((v, j) => v !== want[o][j]);
+      if (i >= 0) failures.push(`${name} count=${count} parts=${parts}: buffer ${outputs[o]} [${i}] differs`);
+    });
+  }
+  w.checkGuards();
+  expect(failures).toEqual([]);
+}
+
+const ELEMENT_COUNTS = [1, 15, 16, 17, 16 * 7 + 5, 1003];
+
+for (const build of kernelTestBuilds(['release'], ['release-relaxed'])) {
+  describe(`${build} build: splits the pool makes in TypeScript`, () => {
+    beforeAll(async () => {
+      w = await TestWasm.create(build);
+    });
+
+    it('sgd, momentum and adam steps by element ranges', () => {
+      for (const count of ELEMENT_COUNTS) {
+        const r = (seed: number) => randomF32(count, seed);
+        const at = (ptr: number, offset: number) => ptr + 4 * offset;
+        const e = w.exports;
+        expectSplitsIdentical('sgd_f32_step', [r(1), r(2)], count, elementRanges,
+          ([p, g], o, n) => e.sgd_f32_step(at(p, o), at(g, o), n, 0.01), [0]);
+        expectSplitsIdentical('momentum_f32_step', [r(1), r(2), r(3)], count, elementRanges,
+          ([p, v, g], o, n) => e.momentum_f32_step(at(p, o), at(v, o), at(g, o), n, 0.01, 0.9), [0, 1]);
+        const positive = randomF32(count, 4, 0, 1);
+        expectSplitsIdentical('adam_f32_step', [r(1), r(2), positive, r(3)], count, elementRanges,
+          ([p, m, v, g], o, n) => e.adam_f32_step(at(p, o), at(m, o), at(v, o), at(g, o), n, 0.001, 0.9, 0.999, 1e-7, 3), [0, 1, 2]);
+      }
+    });
+
+    it('sigmoid and relu, forward and backward, by element ranges', () => {
+      for (const count of ELEMENT_COUNTS) {
+        const r = (seed: number) => randomF32(count, seed, -8, 8);
+        const nan = () => new Float32Array(count).fill(Number.NaN);
+        const at = (ptr: number, offset: number) => ptr + 4 * offset;
+        const e = w.exports;
+        expectSplitsIdentical('sigmoid_f32_forward', [nan(), r(1)], count, elementRanges,
+          ([y, x], o, n) => e.sigmoid_f32_forward(at(y, o), at(x, o), n), [0]);
+        expectSplitsIdentical('sigmoid_f32_backward', [nan(), r(1), randomF32(count, 2, 0, 1)], count, elementRanges,
+          ([dx, dy, y], o, n) => e.sigmoid_f32_backward(at(dx, o), at(dy, o), at(y, o), n), [0]);
+        expectSplitsIdentical('relu_f32_forward', [nan(), r(1)], count, elementRanges,
+          ([y, x], o, n) => e.relu_f32_forward(at(y, o), at(x, o), n), [0]);
+        expectSplitsIdentical('relu_f32_backward', [nan(), r(1), r(2)], count, elementRanges,
+          ([dx, dy, y], o, n) => e.relu_f32_backward(at(dx, o), at(dy, o), at(y, o), n), [0]);
+      }
+    });
+
+    it('bias_add forward, softmax forward, argmax and the batch gather by rows', () => {
+      const e = w.exports;
+      for (const [rows, cols] of [[1, 10], [7, 10], [15, 33], [64, 300]] as const) {
+        const len = rows * cols;
+        const row = (ptr: number, r: number, width = cols) => ptr + 4 * r * width;
+        expectSplitsIdentical('bias_add_f32_forward', [new Float32Array(len).fill(Number.NaN), randomF32(len, 1), randomF32(cols, 2)],
+          rows, rowRanges, ([y, x, b], r, n) => e.bias_add_f32_forward(row(y, r), row(x, r), b, n, cols), [0]);
+        expectSplitsIdentical('softmax_f32_forward', [new Float32Array(len).fill(Number.NaN), randomF32(len, 3, -20, 20)],
+          rows, rowRanges, ([y, x], r, n) => e.softmax_f32_forward(row(y, r), row(x, r), n, cols), [0]);
+        expectSplitsIdentical('argmax_f32_rows', [new Int32Array(rows).fill(-1), randomF32(len, 4)],
+          rows, rowRanges, ([out, x], r, n) => e.argmax_f32_rows(out + 4 * r, row(x, r), n, cols), [0]);
+        const pixels = 37;
+        const images = Uint8Array.from({ length: 50 * pixels }, (_, i) => (i * 7919) % 256);
+        const labels = Uint8Array.from({ length: 50 }, (_, i) => (i * 3) % 10);
+        const indices = Int32Array.from({ length: rows }, (_, i) => (i * 17) % 50);
+        expectSplitsIdentical('gather_batch_u8_f32',
+          [new Float32Array(rows * pixels).fill(Number.NaN), new Float32Array(rows * 10).fill(Number.NaN), images, labels, indices],
+          rows, rowRanges, ([inputs, targets, im, lb, ix], r, n) =>
+            e.gather_batch_u8_f32(row(inputs, r, pixels), row(targets, r, 10), im, lb, ix + 4 * r, n, pixels, 10), [0, 1]);
+      }
+    });
+  });
+}
