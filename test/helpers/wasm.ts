@@ -14,8 +14,11 @@ export type Build = 'debug' | 'release' | 'release-shared' | 'release-relaxed' |
  */
 export function kernelTestBuilds(usual: readonly Build[],
   relaxed: readonly Build[] = ['release-relaxed', 'release-relaxed-shared']): readonly Build[] {
-  return process.env.FMNIST_TEST_RELAXED === '1' ? relaxed : usual;
+  return RELAXED_PROJECT ? relaxed : usual;
 }
+
+/** True in the vitest project "relaxed-simd", whose kernel tests run on the relaxed builds. */
+export const RELAXED_PROJECT = process.env.FMNIST_TEST_RELAXED === '1';
 
 /** Pages of the shared memory the tests give the shared builds (they declare up to 65536). */
 export const SHARED_MAXIMUM_PAGES = 16384;
