@@ -326,89 +326,12 @@ export function pack_transpose(dst: usize, width: i32, src: usize, ld: i32, coun
 }
 
 // ---- Micro-kernel. C[0..MR, 0..NR) (= or +=) Ap·Bp over kc steps.
-
-/** The MR×NR micro-kernel of this build: 5×8 strict, 6×8 relaxed (see the header). */
-// @ts-ignore: decorator
-@inline function ukernel(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize, ldc: usize, accumulate: i32): void {
-  if (ASC_FEATURE_RELAXED_SIMD) ukernel_6x8(kc, ap, bp, ldb, c, ldc, accumulate);
-  else ukernel_5x8(kc, ap, bp, ldb, c, ldc, accumulate);
-}
 /**
  * ap: packed MR-high A panel [kc][MR]; bp: NR-wide B panel, kc rows `ldb` bytes apart (NR·4 when
  * packed, B's row stride when read in place); c: a full MR×NR tile, rows `ldc` bytes apart.
+ * MR is 5 or 6 (a compile-time constant: the sixth row exists only in the relaxed builds).
  */
-export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize, ldc: usize, accumulate: i32): void {
-  let vacc0x0 = f32x4.splat(0);
-  let vacc0x1 = f32x4.splat(0);
-  let vacc1x0 = f32x4.splat(0);
-  let vacc1x1 = f32x4.splat(0);
-  let vacc2x0 = f32x4.splat(0);
-  let vacc2x1 = f32x4.splat(0);
-  let vacc3x0 = f32x4.splat(0);
-  let vacc3x1 = f32x4.splat(0);
-  let vacc4x0 = f32x4.splat(0);
-  let vacc4x1 = f32x4.splat(0);
-  let va: v128;
-  let vb0: v128;
-  let vb1: v128;
-  let p = kc;
-  while (p > 0) {
-    vb0 = v128.load(bp, 0);
-    vb1 = v128.load(bp, 16);
-    va = v128.load32_splat(ap, 0);
-    vacc0x0 = fmadd_f32x4(vacc0x0, va, vb0);
-    vacc0x1 = fmadd_f32x4(vacc0x1, va, vb1);
-    va = v128.load32_splat(ap, 4);
-    vacc1x0 = fmadd_f32x4(vacc1x0, va, vb0);
-    vacc1x1 = fmadd_f32x4(vacc1x1, va, vb1);
-    va = v128.load32_splat(ap, 8);
-    vacc2x0 = fmadd_f32x4(vacc2x0, va, vb0);
-    vacc2x1 = fmadd_f32x4(vacc2x1, va, vb1);
-    va = v128.load32_splat(ap, 12);
-    vacc3x0 = fmadd_f32x4(vacc3x0, va, vb0);
-    vacc3x1 = fmadd_f32x4(vacc3x1, va, vb1);
-    va = v128.load32_splat(ap, 16);
-    vacc4x0 = fmadd_f32x4(vacc4x0, va, vb0);
-    vacc4x1 = fmadd_f32x4(vacc4x1, va, vb1);
-    ap += 20;
-    bp += ldb;
-    p--;
-  }
-  if (accumulate) {
-    v128.store(c, f32x4.add(v128.load(c, 0), vacc0x0), 0);
-    v128.store(c, f32x4.add(v128.load(c, 16), vacc0x1), 16);
-    c += ldc;
-    v128.store(c, f32x4.add(v128.load(c, 0), vacc1x0), 0);
-    v128.store(c, f32x4.add(v128.load(c, 16), vacc1x1), 16);
-    c += ldc;
-    v128.store(c, f32x4.add(v128.load(c, 0), vacc2x0), 0);
-    v128.store(c, f32x4.add(v128.load(c, 16), vacc2x1), 16);
-    c += ldc;
-    v128.store(c, f32x4.add(v128.load(c, 0), vacc3x0), 0);
-    v128.store(c, f32x4.add(v128.load(c, 16), vacc3x1), 16);
-    c += ldc;
-    v128.store(c, f32x4.add(v128.load(c, 0), vacc4x0), 0);
-    v128.store(c, f32x4.add(v128.load(c, 16), vacc4x1), 16);
-  } else {
-    v128.store(c, vacc0x0, 0);
-    v128.store(c, vacc0x1, 16);
-    c += ldc;
-    v128.store(c, vacc1x0, 0);
-    v128.store(c, vacc1x1, 16);
-    c += ldc;
-    v128.store(c, vacc2x0, 0);
-    v128.store(c, vacc2x1, 16);
-    c += ldc;
-    v128.store(c, vacc3x0, 0);
-    v128.store(c, vacc3x1, 16);
-    c += ldc;
-    v128.store(c, vacc4x0, 0);
-    v128.store(c, vacc4x1, 16);
-  }
-}
-
-/** The relaxed builds' tile: ukernel_5x8 with a sixth row (see the header). */
-export function ukernel_6x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize, ldc: usize, accumulate: i32): void {
+export function ukernel(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize, ldc: usize, accumulate: i32): void {
   let vacc0x0 = f32x4.splat(0);
   let vacc0x1 = f32x4.splat(0);
   let vacc1x0 = f32x4.splat(0);
@@ -443,10 +366,12 @@ export function ukernel_6x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize,
     va = v128.load32_splat(ap, 16);
     vacc4x0 = fmadd_f32x4(vacc4x0, va, vb0);
     vacc4x1 = fmadd_f32x4(vacc4x1, va, vb1);
-    va = v128.load32_splat(ap, 20);
-    vacc5x0 = fmadd_f32x4(vacc5x0, va, vb0);
-    vacc5x1 = fmadd_f32x4(vacc5x1, va, vb1);
-    ap += 24;
+    if (MR == 6) {
+      va = v128.load32_splat(ap, 20);
+      vacc5x0 = fmadd_f32x4(vacc5x0, va, vb0);
+      vacc5x1 = fmadd_f32x4(vacc5x1, va, vb1);
+    }
+    ap += MR * 4;
     bp += ldb;
     p--;
   }
@@ -465,9 +390,11 @@ export function ukernel_6x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize,
     c += ldc;
     v128.store(c, f32x4.add(v128.load(c, 0), vacc4x0), 0);
     v128.store(c, f32x4.add(v128.load(c, 16), vacc4x1), 16);
-    c += ldc;
-    v128.store(c, f32x4.add(v128.load(c, 0), vacc5x0), 0);
-    v128.store(c, f32x4.add(v128.load(c, 16), vacc5x1), 16);
+    if (MR == 6) {
+      c += ldc;
+      v128.store(c, f32x4.add(v128.load(c, 0), vacc5x0), 0);
+      v128.store(c, f32x4.add(v128.load(c, 16), vacc5x1), 16);
+    }
   } else {
     v128.store(c, vacc0x0, 0);
     v128.store(c, vacc0x1, 16);
@@ -483,8 +410,11 @@ export function ukernel_6x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize,
     c += ldc;
     v128.store(c, vacc4x0, 0);
     v128.store(c, vacc4x1, 16);
-    c += ldc;
-    v128.store(c, vacc5x0, 0);
-    v128.store(c, vacc5x1, 16);
+    if (MR == 6) {
+      c += ldc;
+      v128.store(c, vacc5x0, 0);
+      v128.store(c, vacc5x1, 16);
+    }
   }
 }
+

@@ -15,6 +15,16 @@
 import { fmadd_f32x4 } from './simd';
 
 export function peak_f32x4_probe(iterations: i32): f32 {
+  return chains(iterations, false);
+}
+
+export function peak_f32x4_madd_probe(iterations: i32): f32 {
+  return chains(iterations, true);
+}
+
+/** The twelve chains, each step v·m + a as mul then add, or through fmadd_f32x4 when `fused`. */
+// @ts-ignore: decorator
+@inline function chains(iterations: i32, fused: bool): f32 {
   const vm = f32x4.splat(0.999);
   const va = f32x4.splat(0.001);
   let v0 = f32x4.splat(1.0);
@@ -29,62 +39,40 @@ export function peak_f32x4_probe(iterations: i32): f32 {
   let v9 = f32x4.splat(5.5);
   let v10 = f32x4.splat(6.0);
   let v11 = f32x4.splat(6.5);
-  for (let i = 0; i < iterations; i++) {
-    v0 = f32x4.add(f32x4.mul(v0, vm), va);
-    v1 = f32x4.add(f32x4.mul(v1, vm), va);
-    v2 = f32x4.add(f32x4.mul(v2, vm), va);
-    v3 = f32x4.add(f32x4.mul(v3, vm), va);
-    v4 = f32x4.add(f32x4.mul(v4, vm), va);
-    v5 = f32x4.add(f32x4.mul(v5, vm), va);
-    v6 = f32x4.add(f32x4.mul(v6, vm), va);
-    v7 = f32x4.add(f32x4.mul(v7, vm), va);
-    v8 = f32x4.add(f32x4.mul(v8, vm), va);
-    v9 = f32x4.add(f32x4.mul(v9, vm), va);
-    v10 = f32x4.add(f32x4.mul(v10, vm), va);
-    v11 = f32x4.add(f32x4.mul(v11, vm), va);
+  if (fused) {
+    for (let i = 0; i < iterations; i++) {
+      v0 = fmadd_f32x4(va, v0, vm);
+      v1 = fmadd_f32x4(va, v1, vm);
+      v2 = fmadd_f32x4(va, v2, vm);
+      v3 = fmadd_f32x4(va, v3, vm);
+      v4 = fmadd_f32x4(va, v4, vm);
+      v5 = fmadd_f32x4(va, v5, vm);
+      v6 = fmadd_f32x4(va, v6, vm);
+      v7 = fmadd_f32x4(va, v7, vm);
+      v8 = fmadd_f32x4(va, v8, vm);
+      v9 = fmadd_f32x4(va, v9, vm);
+      v10 = fmadd_f32x4(va, v10, vm);
+      v11 = fmadd_f32x4(va, v11, vm);
+    }
+  } else {
+    for (let i = 0; i < iterations; i++) {
+      v0 = f32x4.add(f32x4.mul(v0, vm), va);
+      v1 = f32x4.add(f32x4.mul(v1, vm), va);
+      v2 = f32x4.add(f32x4.mul(v2, vm), va);
+      v3 = f32x4.add(f32x4.mul(v3, vm), va);
+      v4 = f32x4.add(f32x4.mul(v4, vm), va);
+      v5 = f32x4.add(f32x4.mul(v5, vm), va);
+      v6 = f32x4.add(f32x4.mul(v6, vm), va);
+      v7 = f32x4.add(f32x4.mul(v7, vm), va);
+      v8 = f32x4.add(f32x4.mul(v8, vm), va);
+      v9 = f32x4.add(f32x4.mul(v9, vm), va);
+      v10 = f32x4.add(f32x4.mul(v10, vm), va);
+      v11 = f32x4.add(f32x4.mul(v11, vm), va);
+    }
   }
-  return fold(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11);
-}
-
-/** Sum of every lane of the twelve chains, so that no chain is dead code. */
-// @ts-ignore: decorator
-@inline function fold(v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128,
-  v6: v128, v7: v128, v8: v128, v9: v128, v10: v128, v11: v128): f32 {
   const vsum = f32x4.add(
     f32x4.add(f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)), f32x4.add(f32x4.add(v4, v5), f32x4.add(v6, v7))),
     f32x4.add(f32x4.add(v8, v9), f32x4.add(v10, v11)),
   );
   return f32x4.extract_lane(vsum, 0) + f32x4.extract_lane(vsum, 1) + f32x4.extract_lane(vsum, 2) + f32x4.extract_lane(vsum, 3);
-}
-
-export function peak_f32x4_madd_probe(iterations: i32): f32 {
-  const vm = f32x4.splat(0.999);
-  const va = f32x4.splat(0.001);
-  let v0 = f32x4.splat(1.0);
-  let v1 = f32x4.splat(1.5);
-  let v2 = f32x4.splat(2.0);
-  let v3 = f32x4.splat(2.5);
-  let v4 = f32x4.splat(3.0);
-  let v5 = f32x4.splat(3.5);
-  let v6 = f32x4.splat(4.0);
-  let v7 = f32x4.splat(4.5);
-  let v8 = f32x4.splat(5.0);
-  let v9 = f32x4.splat(5.5);
-  let v10 = f32x4.splat(6.0);
-  let v11 = f32x4.splat(6.5);
-  for (let i = 0; i < iterations; i++) {
-    v0 = fmadd_f32x4(va, v0, vm);
-    v1 = fmadd_f32x4(va, v1, vm);
-    v2 = fmadd_f32x4(va, v2, vm);
-    v3 = fmadd_f32x4(va, v3, vm);
-    v4 = fmadd_f32x4(va, v4, vm);
-    v5 = fmadd_f32x4(va, v5, vm);
-    v6 = fmadd_f32x4(va, v6, vm);
-    v7 = fmadd_f32x4(va, v7, vm);
-    v8 = fmadd_f32x4(va, v8, vm);
-    v9 = fmadd_f32x4(va, v9, vm);
-    v10 = fmadd_f32x4(va, v10, vm);
-    v11 = fmadd_f32x4(va, v11, vm);
-  }
-  return fold(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11);
 }
