@@ -108,7 +108,9 @@ export class TestWasm {
 async function instantiateBuild(build: Build): Promise<CoreExports> {
   const bytes = await readFile(new URL(`../../build/${build}.wasm`, import.meta.url));
   const shared = build.endsWith('-shared');
-  const env = shared ? { memory: new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAXIMUM_PAGES, shared: true }) } : {};
+  const env: WebAssembly.ModuleImports = shared
+    ? { memory: new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAXIMUM_PAGES, shared: true }) }
+    : {};
   const { instance } = await WebAssembly.instantiate(bytes, { env });
   return instance.exports as unknown as CoreExports;
 }
