@@ -16,23 +16,13 @@ import type { BenchOptions, BenchRow } from './main.js';
 import { gemmShapes, type GemmShape } from './shapes.js';
 import { addPeerColumns } from './peers/tfjs-gemm.js';
 import { loadRelease, WasmHeap } from './harness.js';
-import { instantiateCore } from '../src/core/load.js';
+import { loadRelaxed } from './relaxed.js';
 
 export { GEMM_PEER_LEGEND as legend } from './peers/tfjs-gemm.js';
 
 const FLOP_PER_PROBE_ROUND = 96;
 const CALIBRATION_ROUNDS = 100_000; // about 0.25 ms
 
-
-/** The relaxed-SIMD build, or why it cannot run here. */
-async function loadRelaxed(): Promise<CoreExports | string> {
-  try {
-    return await instantiateCore({ url: new URL('../build/release-relaxed.wasm', import.meta.url) });
-  } catch (error) {
-    if (error instanceof WebAssembly.CompileError) return 'no relaxed SIMD in this runtime (Node 20: run with --experimental-wasm-relaxed-simd)';
-    throw error;
-  }
-}
 
 function kernel(core: CoreExports, variant: GemmShape['variant']) {
   return variant === 'nn' ? core.gemm_f32_nn : variant === 'tn' ? core.gemm_f32_tn : core.gemm_f32_nt;
