@@ -5,6 +5,11 @@
 // workspace: gemm_f32_workspace_bytes() bytes, 16-byte aligned, contents clobbered; it holds the
 //   packed operands and one edge tile, so the kernels allocate nothing and keep no state.
 // Aliasing: C must not overlap A, B or the workspace; A and B may overlap each other (read only).
+// Parts (assembly/parts.ts): gemm_f32_{nn,tn,nt}_part(…, part, parts) computes one block of C: C is
+//   cut into column groups of whole NR-wide panels (each part packs only its B panels) and, when
+//   there are fewer panels than parts, each group into row groups of whole MR-high panels. A block
+//   boundary is always a tile boundary, so every element keeps its tile (full or edge) and its sum
+//   over k in the same KC slices and order: bit-identical to the unsplit call (see gemm_block).
 // Alignment: none required of A, B, C (wasm loads and stores are unaligned-safe); every read stays
 //   inside A and B and every write inside C: full-width SIMD loads are used only where the whole
 //   vector lies inside the row, partial panels and tails are scalar.
@@ -16,33 +21,31 @@
 //       pack op(A)[block, slice] into MR-high panels  Ap[panel][p][0..MR)  (zero-padded past m)
 //       for each B panel (stays in L1), each A panel (streams from L2): one MR×NR micro-kernel.
 //   The transposed variants differ only in how they pack, so one micro-kernel serves all three.
-//   Small m (≤ 40, 8 row panels; batch 15 is 3): B stored [k,n] (nn, tn) is not packed; the
+//   Small m (≤ 8 row panels; batch 15 is 3): B stored [k,n] (nn, tn) is not packed; the
 //   micro-kernel reads full panels in place with B's row stride, so the k×n copy is not paid for
-//   a product too short to amortize it (15x784x300: 79% → 107% of the probe; 5x784x300: 50% →
-//   101%). Packing still wins when many row panels re-read a B whose row stride aliases in L1
-//   (n = 512, rows 2 KiB apart: 512³ read in place 95% of the probe, packed 108%).
-//   The first k slice applies `accumulate`; later slices add onto C.
-// Micro-kernel: 5×8 tile, XNNPACK's f32-gemm wasmsimd "loadsplat" scheme: per k, two f32x4 loads
-//   of B, five v128.load32_splat broadcasts of A, 10 f32x4.mul + 10 f32x4.add into 10 accumulators.
-//   Registers: V8 on x86-64 gives wasm SIMD 15 XMM registers (one of 16 is its scratch), and each
-//   row needs a temporary for its first product besides the broadcast, so MR×NR/4 accumulators +
-//   NR/4 B vectors + 2 must fit in 15: 5×8 needs 14; XNNPACK's 6×8 needs 16 and V8 then keeps one
-//   accumulator in memory (a store and a reload on its loop-carried chain every k).
-//   No k unrolling: Binaryen -O3 regroups unrolled steps by accumulator (each acc's k, k+1, ...
-//   updates fused into one expression), which keeps every step's B vectors and broadcasts live at
-//   once and spills. With one k per iteration the loop V8 emits has no spill; it is issue-bound
-//   (37 x86 instructions per 20 FP ops: the counter, two pointer bumps, V8's interrupt check, index
-//   zero-extensions and an lea per broadcast offset, since V8 does not fold offsets into splat loads).
-//   Measured (Node 20, this 2-core AMD EPYC, GFLOP/s at 128x784x300 / 512³, probe ≈ 38 in the same runs):
-//   5×8 40 / 41, 3×12 40 / 40, 4×8 36 / 36, 6×8 27 / 28 (spills), 5×8 unrolled ×2 28 / 28 (spills),
-//   5×8 looping on an end pointer instead of a counter 23 / 23 (V8's code for it is worse), 5×8
-//   unrolled ×2 with a counter exit between the steps (which stops the regrouping) 34 / 34.
-// Blocking: KC·NR·4 = 8 KiB of B panel plus KC·MR·4 = 5 KiB of A panel in L1 (32 KiB), the MC×KC
+//   a product too short to amortize it. Packing still wins when many row panels re-read a B whose
+//   row stride aliases in L1 (n = 512). The first k slice applies `accumulate`; later slices add.
+// Micro-kernel: XNNPACK's f32-gemm wasmsimd "loadsplat" scheme: per k, two f32x4 loads of B, MR
+//   v128.load32_splat broadcasts of A, MR×2 multiply-adds (fmadd_f32x4) into MR×2 accumulators.
+//   Registers: V8 on x86-64 gives wasm SIMD 15 XMM registers (one of 16 is its scratch).
+//   Strict builds, 5×8: a mul + add needs a product temporary besides the broadcast, so 10
+//   accumulators + 2 B + 2 = 14 fit; 6×8 needs 16 and spills an accumulator.
+//   Relaxed builds, 6×8: f32x4.relaxed_madd needs no temporary, so 12 + 2 + 1 = 15 fit (V8 emits
+//   12 vfmadd231ps and no spill); measured at least as fast as 5×8 with FMA.
+//   No k unrolling: Binaryen -O3 regroups unrolled steps by accumulator, which keeps every step's
+//   B vectors and broadcasts live at once and spills. With one k per iteration the loop has no
+//   spill; the strict one is issue-bound (37 x86 instructions per 20 FP ops, including an lea per
+//   broadcast offset, since V8 does not fold offsets into splat loads).
+// Blocking: KC·NR·4 = 8 KiB of B panel plus KC·MR·4 = 5-6 KiB of A panel in L1 (32 KiB), the MC×KC
 //   A block (130 KiB) in L2, the KC×NC B block (1 MiB) in L2/L3. Each dimension is split into
-//   equal blocks (784 = 4 × 196, not 3 × 256 + 16) so no slice is a thin remainder. KC = 128..512
-//   measured within noise of 256 at the paper's shapes; 512 loses 15% at 512³ (L1 overflow).
+//   equal blocks (784 = 4 × 196, not 3 × 256 + 16) so no slice is a thin remainder.
+// The alternatives measured (tiles, unrolling, KC, B in place) are in bench/README.md, "Kernel
+// design measurements".
 
-const MR = 5;
+import { part_start, valid_part } from './parts';
+import { fmadd_f32x4 } from './simd';
+
+const MR = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 const NR = 8;
 const KC = 256;
 const MC = 128 / MR * MR + MR; // a multiple of MR, ≥ 128 (a batch of 128 in one block)
@@ -58,15 +61,30 @@ export function gemm_f32_workspace_bytes(): i32 {
 }
 
 export function gemm_f32_nn(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, false, false);
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, false, 0, 1);
 }
 
 export function gemm_f32_tn(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, true, false);
+  gemm(c, a, b, workspace, m, k, n, accumulate, true, false, 0, 1);
 }
 
 export function gemm_f32_nt(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, false, true);
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, true, 0, 1);
+}
+
+export function gemm_f32_nn_part(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
+  part: i32, parts: i32): void {
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, false, part, parts);
+}
+
+export function gemm_f32_tn_part(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
+  part: i32, parts: i32): void {
+  gemm(c, a, b, workspace, m, k, n, accumulate, true, false, part, parts);
+}
+
+export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
+  part: i32, parts: i32): void {
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, true, part, parts);
 }
 
 /** Splits `total` into the fewest blocks of at most `max`, of equal size rounded up to `unit`. */
@@ -77,27 +95,65 @@ export function gemm_f32_nt(c: usize, a: usize, b: usize, workspace: usize, m: i
 }
 
 @inline function gemm(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
-  transA: bool, transB: bool): void {
+  transA: bool, transB: bool, part: i32, parts: i32): void {
   // Debug builds check the contract; release builds (--noAssert) trust the caller.
   assert(m >= 1 && k >= 1 && n >= 1, 'gemm: m, k and n must be at least 1');
   assert((workspace & 15) == 0, 'gemm: workspace must be 16-byte aligned');
+  assert(valid_part(part, parts), 'gemm: need 0 <= part < parts');
+  if (!valid_part(part, parts)) return;
+  // The parts form a grid over C: column groups of whole NR panels first (each part packs only its
+  // B panels), and when there are fewer panels than parts, row groups of whole MR panels inside them.
+  const panels = (n + NR - 1) / NR;
+  const colParts = min(parts, panels);
+  const rowParts = parts / colParts;
+  if (part >= colParts * rowParts) return;
+  const colPart = part % colParts;
+  const rowPart = part / colParts;
+  const rowPanels = (m + MR - 1) / MR;
+  const j0 = part_start(panels, colPart, colParts) * NR;
+  const j1 = min(n, part_start(panels, colPart + 1, colParts) * NR);
+  const i0 = part_start(rowPanels, rowPart, rowParts) * MR;
+  const i1 = min(m, part_start(rowPanels, rowPart + 1, rowParts) * MR);
+  if (j0 >= j1 || i0 >= i1) return;
+  gemm_block(c, a, b, workspace, m, k, n, accumulate, transA, transB, i0, i1, j0, j1);
+}
+
+/**
+ * Columns j0..j1 of gemm_f32_tn's C (j0 a multiple of NR = 8), all rows: conv2d's backward filter
+ * parts, which split dfilters by 8-channel groups. Not exported from the module.
+ */
+export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
+  j0: i32, j1: i32): void {
+  assert(j0 % NR == 0 && j0 < j1 && j1 <= n, 'gemm_f32_tn_columns: need NR | j0 < j1 <= n');
+  gemm_block(c, a, b, workspace, m, k, n, accumulate, true, false, 0, m, j0, j1);
+}
+
+/**
+ * C[i0..i1, j0..j1) of the product, i0 a multiple of MR and j0 of NR. Every element's value depends
+ * only on k (the KC slicing) and not on which block, panel or tile computed it: a tile's sum runs
+ * over p in order from 0 within each slice and is then added to C (a full tile adds the vector,
+ * an edge tile the same lanes one by one), so any block of C computes exactly the unsplit values.
+ */
+// @ts-ignore: decorator
+@inline function gemm_block(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
+  transA: bool, transB: bool, i0: i32, i1: i32, j0: i32, j1: i32): void {
   const tile = workspace;
   const apack = workspace + <usize>TILE_BYTES;
   const bpack = apack + <usize>APACK_BYTES;
   const ldc = (<usize>n) << 2;
   const kcb = blockSize(k, KC, 1);
-  const mcb = blockSize(m, MC, MR);
-  const ncb = blockSize(n, NC, NR);
-  const directB = !transB && m <= DIRECT_B_MAX_M;
-  for (let jc = 0; jc < n; jc += ncb) {
-    const nc = min(ncb, n - jc);
+  const mcb = blockSize(i1 - i0, MC, MR);
+  const ncb = blockSize(j1 - j0, NC, NR);
+  const directB = !transB && i1 - i0 <= DIRECT_B_MAX_M;
+  for (let jc = j0; jc < j1; jc += ncb) {
+    const nc = min(ncb, j1 - jc);
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);
       const acc = pc > 0 ? 1 : accumulate;
       if (transB) pack_b_t_block(bpack, b, k, jc, nc, pc, kc);
       else if (!directB) pack_b_n_block(bpack, b, n, jc, nc, pc, kc);
-      for (let ic = 0; ic < m; ic += mcb) {
-        const mc = min(mcb, m - ic);
+      for (let ic = i0; ic < i1; ic += mcb) {
+        const mc = min(mcb, i1 - ic);
         if (transA) pack_a_t_block(apack, a, m, ic, mc, pc, kc);
         else pack_a_n_block(apack, a, k, ic, mc, pc, kc);
         const apanelBytes = <usize>(kc * MR * 4);
@@ -123,9 +179,9 @@ export function gemm_f32_nt(c: usize, a: usize, b: usize, workspace: usize, m: i
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             if (mr == MR && nr == NR) {
-              ukernel_5x8(kc, ap, bpanel, ldb, cp, ldc, acc);
+              ukernel(kc, ap, bpanel, ldb, cp, ldc, acc);
             } else {
-              ukernel_5x8(kc, ap, bpanel, ldb, tile, NR * 4, 0);
+              ukernel(kc, ap, bpanel, ldb, tile, NR * 4, 0);
               store_partial_tile(cp, ldc, tile, mr, nr, acc);
             }
             ap += apanelBytes;
@@ -274,8 +330,9 @@ export function pack_transpose(dst: usize, width: i32, src: usize, ld: i32, coun
 /**
  * ap: packed MR-high A panel [kc][MR]; bp: NR-wide B panel, kc rows `ldb` bytes apart (NR·4 when
  * packed, B's row stride when read in place); c: a full MR×NR tile, rows `ldc` bytes apart.
+ * MR is 5 or 6 (a compile-time constant: the sixth row exists only in the relaxed builds).
  */
-export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize, ldc: usize, accumulate: i32): void {
+export function ukernel(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize, ldc: usize, accumulate: i32): void {
   let vacc0x0 = f32x4.splat(0);
   let vacc0x1 = f32x4.splat(0);
   let vacc1x0 = f32x4.splat(0);
@@ -286,6 +343,8 @@ export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize,
   let vacc3x1 = f32x4.splat(0);
   let vacc4x0 = f32x4.splat(0);
   let vacc4x1 = f32x4.splat(0);
+  let vacc5x0 = f32x4.splat(0);
+  let vacc5x1 = f32x4.splat(0);
   let va: v128;
   let vb0: v128;
   let vb1: v128;
@@ -294,21 +353,26 @@ export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize,
     vb0 = v128.load(bp, 0);
     vb1 = v128.load(bp, 16);
     va = v128.load32_splat(ap, 0);
-    vacc0x0 = f32x4.add(vacc0x0, f32x4.mul(va, vb0));
-    vacc0x1 = f32x4.add(vacc0x1, f32x4.mul(va, vb1));
+    vacc0x0 = fmadd_f32x4(vacc0x0, va, vb0);
+    vacc0x1 = fmadd_f32x4(vacc0x1, va, vb1);
     va = v128.load32_splat(ap, 4);
-    vacc1x0 = f32x4.add(vacc1x0, f32x4.mul(va, vb0));
-    vacc1x1 = f32x4.add(vacc1x1, f32x4.mul(va, vb1));
+    vacc1x0 = fmadd_f32x4(vacc1x0, va, vb0);
+    vacc1x1 = fmadd_f32x4(vacc1x1, va, vb1);
     va = v128.load32_splat(ap, 8);
-    vacc2x0 = f32x4.add(vacc2x0, f32x4.mul(va, vb0));
-    vacc2x1 = f32x4.add(vacc2x1, f32x4.mul(va, vb1));
+    vacc2x0 = fmadd_f32x4(vacc2x0, va, vb0);
+    vacc2x1 = fmadd_f32x4(vacc2x1, va, vb1);
     va = v128.load32_splat(ap, 12);
-    vacc3x0 = f32x4.add(vacc3x0, f32x4.mul(va, vb0));
-    vacc3x1 = f32x4.add(vacc3x1, f32x4.mul(va, vb1));
+    vacc3x0 = fmadd_f32x4(vacc3x0, va, vb0);
+    vacc3x1 = fmadd_f32x4(vacc3x1, va, vb1);
     va = v128.load32_splat(ap, 16);
-    vacc4x0 = f32x4.add(vacc4x0, f32x4.mul(va, vb0));
-    vacc4x1 = f32x4.add(vacc4x1, f32x4.mul(va, vb1));
-    ap += 20;
+    vacc4x0 = fmadd_f32x4(vacc4x0, va, vb0);
+    vacc4x1 = fmadd_f32x4(vacc4x1, va, vb1);
+    if (MR == 6) {
+      va = v128.load32_splat(ap, 20);
+      vacc5x0 = fmadd_f32x4(vacc5x0, va, vb0);
+      vacc5x1 = fmadd_f32x4(vacc5x1, va, vb1);
+    }
+    ap += MR * 4;
     bp += ldb;
     p--;
   }
@@ -327,6 +391,11 @@ export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize,
     c += ldc;
     v128.store(c, f32x4.add(v128.load(c, 0), vacc4x0), 0);
     v128.store(c, f32x4.add(v128.load(c, 16), vacc4x1), 16);
+    if (MR == 6) {
+      c += ldc;
+      v128.store(c, f32x4.add(v128.load(c, 0), vacc5x0), 0);
+      v128.store(c, f32x4.add(v128.load(c, 16), vacc5x1), 16);
+    }
   } else {
     v128.store(c, vacc0x0, 0);
     v128.store(c, vacc0x1, 16);
@@ -342,5 +411,11 @@ export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize,
     c += ldc;
     v128.store(c, vacc4x0, 0);
     v128.store(c, vacc4x1, 16);
+    if (MR == 6) {
+      c += ldc;
+      v128.store(c, vacc5x0, 0);
+      v128.store(c, vacc5x1, 16);
+    }
   }
 }
+

@@ -3,6 +3,17 @@
  * Pointers are byte addresses into `memory`; sizes are element counts, never bytes;
  * flags are the enums below. Argument order: outputs, inputs, workspace, sizes, flags.
  * Kernels allocate nothing and keep no state; the caller owns every buffer.
+ *
+ * Every build has these exports (build/release.wasm strict SIMD128; release-shared.wasm the same
+ * code on a shared memory imported as env.memory; release-relaxed*.wasm with fused multiply-add).
+ * The `_part` exports (assembly/parts.ts) split a kernel for threads: part `part` of `parts` writes a
+ * disjoint slice of the outputs; all parts together, in any order or at once on threads sharing
+ * the memory, give bits identical to the unsplit kernel. Each concurrent part needs its own
+ * workspace, of the size the whole call needs. The kernels without `_part` split in the caller:
+ * sgd/momentum/adam steps, sigmoid and relu (forward, backward) by element ranges starting at
+ * multiples of 16; bias_add forward, softmax forward, argmax and the batch gather by rows
+ * (test/kernels/parts.test.ts). bias_add backward and the fused softmax cross-entropy (one summed
+ * loss) do not split bit-identically as they are.
  */
 
 /** `padding` flag of the conv2d kernels: Keras' 'valid' (no padding) or 'same' (output = input size). */
@@ -31,10 +42,29 @@ export interface CoreExports {
   gemm_f32_tn(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number): void;
   /** A [m,k], B stored [n,k] (so A·Bᵀ). */
   gemm_f32_nt(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number): void;
+  /**
+   * Part `part` (0 ≤ part < parts) of gemm_f32_nn: writes a disjoint block of C (whole 8-column
+   * panels, and whole 5-row panels when there are fewer panels than parts; parts beyond the useful
+   * count write nothing). All parts, in any order or on threads sharing the memory, each with its
+   * own workspace, leave C bit-identical to gemm_f32_nn, which is part 0 of 1.
+   */
+  gemm_f32_nn_part(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number,
+    part: number, parts: number): void;
+  /** Part of gemm_f32_tn, as gemm_f32_nn_part. */
+  gemm_f32_tn_part(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number,
+    part: number, parts: number): void;
+  /** Part of gemm_f32_nt, as gemm_f32_nn_part. */
+  gemm_f32_nt_part(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number,
+    part: number, parts: number): void;
   /** Bytes of 16-byte-aligned workspace every gemm call needs (a constant: the kernels block). */
   gemm_f32_workspace_bytes(): number;
   /** Peak probe: `iterations` rounds of 12 independent f32x4 mul+add chains (96 FLOP per round). */
   peak_f32x4_probe(iterations: number): number;
+  /**
+   * The same chains through the kernels' multiply-add: fused (f32x4.relaxed_madd) in the relaxed
+   * builds, mul + add in the strict ones (96 FLOP per round either way).
+   */
+  peak_f32x4_madd_probe(iterations: number): number;
 
   // elementwise.ts (y may alias x; dx may alias dy)
   /** y[r,c] = x[r,c] + bias[c]. */
@@ -72,6 +102,24 @@ export interface CoreExports {
   conv2d_f32_nhwc_backward_filter(dfilters: number, dbias: number, input: number, doutput: number, workspace: number,
     batch: number, height: number, width: number, inChannels: number,
     kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, accumulate: number): void;
+  /**
+   * Part `part` of `parts` of conv2d_f32_nhwc_forward: the output of its run of batch samples.
+   * Like every `_part` export: parts write disjoint slices, and all of them, in any order or on
+   * threads sharing the memory, each with its own workspace of the whole call's size, leave the
+   * outputs bit-identical to the unsplit kernel (part 0 of 1). Extra parts write nothing.
+   */
+  conv2d_f32_nhwc_forward_part(output: number, input: number, filters: number, bias: number, workspace: number,
+    batch: number, height: number, width: number, inChannels: number,
+    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, part: number, parts: number): void;
+  /** Part of conv2d_f32_nhwc_backward_data: dinput of its run of batch samples (zeroes only those). */
+  conv2d_f32_nhwc_backward_data_part(dinput: number, doutput: number, filters: number, workspace: number,
+    batch: number, height: number, width: number, inChannels: number,
+    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, part: number, parts: number): void;
+  /** Part of conv2d_f32_nhwc_backward_filter: the dfilters columns and dbias entries of its run of 8-channel groups. */
+  conv2d_f32_nhwc_backward_filter_part(dfilters: number, dbias: number, input: number, doutput: number, workspace: number,
+    batch: number, height: number, width: number, inChannels: number,
+    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, accumulate: number,
+    part: number, parts: number): void;
   /** Workspace bytes the three conv2d kernels need for this shape (max over the three). */
   conv2d_f32_workspace_bytes(batch: number, height: number, width: number, inChannels: number,
     kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding): number;
@@ -83,6 +131,16 @@ export interface CoreExports {
   /** dinput = 0, then dinput[argmax[i]] += doutput[i]. */
   maxpool2d_f32_nhwc_backward(dinput: number, doutput: number, argmax: number,
     batch: number, height: number, width: number, channels: number, size: number, stride: number): void;
+
+  /** Part `part` of `parts` of maxpool2d_f32_nhwc_forward: output and argmax of its run of samples. */
+  maxpool2d_f32_nhwc_forward_part(output: number, argmax: number, input: number,
+    batch: number, height: number, width: number, channels: number, size: number, stride: number, part: number, parts: number): void;
+  /**
+   * Part of maxpool2d_f32_nhwc_backward: dinput of its run of samples. With parts > 1 each argmax
+   * entry must point into its own sample (the forward's always do).
+   */
+  maxpool2d_f32_nhwc_backward_part(dinput: number, doutput: number, argmax: number,
+    batch: number, height: number, width: number, channels: number, size: number, stride: number, part: number, parts: number): void;
 
   // optimizers.ts (Keras' update rules)
   /** params −= learningRate · grads. */
