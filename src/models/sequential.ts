@@ -308,7 +308,7 @@ export class Sequential implements Trainable {
     arena.commit();
     for (const buffer of state) arena.f32(buffer).fill(0);
     this.markAfterState = arena.mark();
-    this.optimizer = new Optimizer(optimizer, this.core.exports, this.paramBase, this.gradBase, state.map((b) => b.byteOffset), this.paramCount);
+    this.optimizer = new Optimizer(optimizer, this.core.kernels, this.paramBase, this.gradBase, state.map((b) => b.byteOffset), this.paramCount);
     this.compiled = { optimizer, loss, reduction };
     return this;
   }
@@ -357,7 +357,7 @@ export class Sequential implements Trainable {
     const classes = this.classes;
     this.prepare(this.run?.rows ?? Math.min(count, DEFAULT_EVAL_BATCH), this.run?.sets.map((s) => s.set) ?? []);
     const run = this.run!;
-    const k = this.core.exports;
+    const k = this.core.kernels;
     const arena = this.core.arena;
     const labels = new Int32Array(count);
     const probabilities = new Float32Array(count * classes);
@@ -485,7 +485,7 @@ export class Sequential implements Trainable {
     if (current && current.rows === rows && sets.every((set) => current.sets.some((s) => sameSet(s, set)))) return;
     sets.forEach((set, i) => this.checkSet(set, i === 0 ? 'train' : 'validationData'));
     const arena = this.core.arena;
-    const k = this.core.exports;
+    const k = this.core.kernels;
     arena.release(this.markAfterState);
     const classes = this.classes;
     const pixels = size(this.inputShape);
@@ -542,7 +542,7 @@ export class Sequential implements Trainable {
   /** @internal One batch of the training order: gather, forward, fused loss, argmax. */
   forwardLoss(set: ImageSet, start: number, rows: number): { loss: number; correct: number } {
     const run = this.run!;
-    const k = this.core.exports;
+    const k = this.core.kernels;
     const planned = this.plannedSet(set);
     const orderAt = run.order!.byteOffset + start * 4;
     k.gather_batch_u8_f32(run.input.byteOffset, run.targets.byteOffset, planned.buffers.images.byteOffset,
@@ -580,7 +580,7 @@ export class Sequential implements Trainable {
   /** Runs layers 0..through; with `logits`, the head skips its softmax (the loss fuses it). */
   private forward(rows: number, through: number, logits: boolean): void {
     const run = this.run!;
-    const k = this.core.exports;
+    const k = this.core.kernels;
     const workspace = run.workspace.byteOffset;
     let x = run.input.byteOffset;
     for (let i = 0; i <= through; i++) {
@@ -593,7 +593,7 @@ export class Sequential implements Trainable {
   /** Forward to the logits, then loss (mean per sample) and dlogits, then the argmax into batch/predictions. */
   private forwardAndLoss(rows: number): number {
     const run = this.run!;
-    const k = this.core.exports;
+    const k = this.core.kernels;
     this.forward(rows, this.head, true);
     const logits = run.outputs[this.head]!;
     const reduction = this.compiled?.reduction === 'sum' ? Reduction.Sum : Reduction.Mean;
@@ -604,7 +604,7 @@ export class Sequential implements Trainable {
 
   private backward(rows: number): void {
     const run = this.run!;
-    const k = this.core.exports;
+    const k = this.core.kernels;
     const workspace = run.workspace.byteOffset;
     for (let i = this.head; i >= this.firstTrainable; i--) {
       const x = i === 0 ? run.input.byteOffset : run.outputs[i - 1]!;
@@ -615,7 +615,7 @@ export class Sequential implements Trainable {
 
   private evaluateRows(set: ImageSet): { loss: number; correct: number; predictions: Int32Array } {
     const run = this.run!;
-    const k = this.core.exports;
+    const k = this.core.kernels;
     const planned = this.plannedSet(set);
     const pixels = size(this.inputShape);
     const classes = this.classes;

@@ -1,0 +1,215 @@
+/**
+ * `core.kernels`: the raw exports with the heavy and the long elementwise kernels spread over the
+ * core's threads. Same signatures as `CoreExports`, same results bit for bit:
+ * - GEMM, conv2d and maxpool2d run their `_part(..., part, parts)` form: each part writes a
+ *   disjoint slice of the outputs with the one-thread summation order (assembly/ guarantees it).
+ *   Part 0 runs on the calling thread with the call's workspace, part p on worker p − 1 with its
+ *   own workspace, reserved in the arena when the core is made.
+ * - Elementwise kernels, optimizer steps, bias_add forward and gather_batch are split here into
+ *   contiguous ranges (of 16 elements, or whole rows), so every element takes the same code path
+ *   as in one call: the SIMD body of 16, and the last range keeps the 4-wide and scalar tails.
+ * - Everything else (reductions, softmax, argmax) passes through to the calling thread.
+ * A call splits only when each part gets enough work to pay for a dispatch (bench/threads.bench.ts
+ * measures one dispatch + join at ~10-30 µs here), so small batches stay on one thread.
+ */
+import type { CoreExports } from './abi.js';
+import { MAX_ARGS, type WorkerPool } from './pool.js';
+
+/**
+ * Fewest FLOPs per part of a split GEMM/conv: ~0.5 ms at 30 GFLOP/s, 20x a dispatch + join
+ * (measured ~15-25 µs on the shared 2-core machine), so a split never costs more than it saves.
+ */
+const MIN_PART_FLOPS = 4_000_000;
+/** Fewest elements per part of a split elementwise kernel (~40-100 µs of work, a few dispatches). */
+const MIN_PART_ELEMENTS = 65_536;
+/** Workspace per worker: the GEMM's, plus one im2col chunk of the conv kernels (assembly/conv2d.ts: 512 KiB) with room to spare. */
+export const CONV_CHUNK_RESERVE_BYTES = 1 << 20;
+
+type Kernel = (...args: number[]) => number | void;
+
+/** A kernel with a `_part` form. `workspace` is the index of its workspace argument, or -1. */
+interface PartSpec {
+  name: keyof CoreExports;
+  workspace: number;
+  /** Floating-point operations of the call (GEMM/conv) or elements touched (maxpool), from its args. */
+  work(a: Float64Array): number;
+  /** Per-part minimum of `work`. */
+  minPart: number;
+  /** Workspace bytes a part needs, from its args. */
+  workspaceBytes(a: Float64Array, exports: CoreExports): number;
+}
+
+/** A kernel split into ranges here: `count` is the index of the length argument, `strides` the pointer arguments and the bytes one unit moves each. */
+interface RangeSpec {
+  name: keyof CoreExports;
+  count: number;
+  strides: readonly (readonly [number, (a: Float64Array) => number])[];
+  /** Units per range boundary: 16 elements (SIMD body), or 1 row. */
+  granule: number;
+  /** Elements per unit. */
+  unitElements(a: Float64Array): number;
+}
+
+const convOut = (size: number, kernel: number, padding: number) => (padding === 1 ? size : size - kernel + 1);
+// conv2d args after output/input/filters/bias/workspace (forward) or dinput/doutput/filters/workspace (backward data):
+// batch, height, width, inChannels, kernelHeight, kernelWidth, outChannels, padding.
+const convFlops = (a: Float64Array, at: number) =>
+  2 * a[at]! * convOut(a[at + 1]!, a[at + 4]!, a[at + 7]!) * convOut(a[at + 2]!, a[at + 5]!, a[at + 7]!) * a[at + 3]! * a[at + 4]! * a[at + 5]! * a[at + 6]!;
+const convWorkspace = (a: Float64Array, at: number, exports: CoreExports) =>
+  exports.conv2d_f32_workspace_bytes(a[at]!, a[at + 1]!, a[at + 2]!, a[at + 3]!, a[at + 4]!, a[at + 5]!, a[at + 6]!, a[at + 7]!);
+const gemmFlops = (a: Float64Array) => 2 * a[4]! * a[5]! * a[6]!;
+const gemmWorkspace = (_a: Float64Array, exports: CoreExports) => exports.gemm_f32_workspace_bytes();
+const noWorkspace = () => 0;
+// maxpool2d args after its 2 or 3 pointers: batch, height, width, channels.
+const poolElements = (a: Float64Array, at: number) => a[at]! * a[at + 1]! * a[at + 2]! * a[at + 3]!;
+
+const PART_KERNELS: readonly PartSpec[] = [
+  { name: 'gemm_f32_nn', workspace: 3, work: gemmFlops, minPart: MIN_PART_FLOPS, workspaceBytes: gemmWorkspace },
+  { name: 'gemm_f32_tn', workspace: 3, work: gemmFlops, minPart: MIN_PART_FLOPS, workspaceBytes: gemmWorkspace },
+  { name: 'gemm_f32_nt', workspace: 3, work: gemmFlops, minPart: MIN_PART_FLOPS, workspaceBytes: gemmWorkspace },
+  { name: 'conv2d_f32_nhwc_forward', workspace: 4, work: (a) => convFlops(a, 5), minPart: MIN_PART_FLOPS, workspaceBytes: (a, e) => convWorkspace(a, 5, e) },
+  { name: 'conv2d_f32_nhwc_backward_data', workspace: 3, work: (a) => convFlops(a, 4), minPart: MIN_PART_FLOPS, workspaceBytes: (a, e) => convWorkspace(a, 4, e) },
+  { name: 'conv2d_f32_nhwc_backward_filter', workspace: 4, work: (a) => convFlops(a, 5), minPart: MIN_PART_FLOPS, workspaceBytes: (a, e) => convWorkspace(a, 5, e) },
+  { name: 'maxpool2d_f32_nhwc_forward', workspace: -1, work: (a) => poolElements(a, 3), minPart: MIN_PART_ELEMENTS, workspaceBytes: noWorkspace },
+  { name: 'maxpool2d_f32_nhwc_backward', workspace: -1, work: (a) => poolElements(a, 3), minPart: MIN_PART_ELEMENTS, workspaceBytes: noWorkspace },
+];
+
+const F32 = () => 4;
+const elementwise = (name: keyof CoreExports, pointers: number, count: number): RangeSpec => ({
+  name, count, granule: 16, unitElements: () => 1,
+  strides: Array.from({ length: pointers }, (_, i) => [i, F32] as const),
+});
+
+const RANGE_KERNELS: readonly RangeSpec[] = [
+  elementwise('sigmoid_f32_forward', 2, 2),
+  elementwise('sigmoid_f32_backward', 3, 3),
+  elementwise('relu_f32_forward', 2, 2),
+  elementwise('relu_f32_backward', 3, 3),
+  elementwise('sgd_f32_step', 2, 2),
+  elementwise('momentum_f32_step', 3, 3),
+  elementwise('adam_f32_step', 4, 4),
+  // bias_add_f32_forward(y, x, bias, rows, cols): whole rows.
+  { name: 'bias_add_f32_forward', count: 3, granule: 1, unitElements: (a) => a[4]!, strides: [[0, (a) => 4 * a[4]!], [1, (a) => 4 * a[4]!]] },
+  // gather_batch_u8_f32(inputs, targets, images, labels, indices, batchSize, pixels, classes): whole rows.
+  { name: 'gather_batch_u8_f32', count: 5, granule: 1, unitElements: (a) => a[6]!, strides: [[0, (a) => 4 * a[6]!], [1, (a) => 4 * a[7]!], [4, F32]] },
+];
+
+/** Names of the kernels workers may run: the index is the protocol's kernel id. */
+export const WORKER_KERNELS: readonly string[] = [
+  ...PART_KERNELS.map((spec) => `${spec.name}_part`),
+  ...RANGE_KERNELS.map((spec) => spec.name),
+];
+
+export interface ThreadContext {
+  pool: WorkerPool;
+  coreId: number;
+  /** Threads, caller included. */
+  threads: number;
+  /** Byte address of worker 0's workspace; worker w's is at base + w · bytes. */
+  workspaceBase: number;
+  workspaceBytes: number;
+}
+
+/** A plain object of the exports (the wasm functions themselves, see `unwrapped`): what `core.kernels` is on one thread. */
+export function kernelTable(exports: CoreExports): CoreExports {
+  const raw = exports as unknown as Record<string, Kernel>;
+  const table: Record<string, unknown> = {};
+  for (const name of Object.keys(exports)) table[name] = typeof raw[name] === 'function' ? unwrapped(raw[name]) : raw[name];
+  return table as unknown as CoreExports;
+}
+
+/**
+ * Replaces the kernels above in `table` (from `kernelTable`) by forms that run on
+ * `context.threads` threads. Kernels whose `_part` form the build lacks stay on the calling thread.
+ */
+export function spreadKernels(table: CoreExports, exports: CoreExports, context: ThreadContext): void {
+  const { pool, coreId, threads, workspaceBase, workspaceBytes } = context;
+  const raw = table as unknown as Record<string, Kernel>;
+  const kernels = table as unknown as Record<string, unknown>;
+  // The call's args, staged once per call so worker slots can be filled from them (no allocation).
+  const staged = new Float64Array(MAX_ARGS);
+
+  PART_KERNELS.forEach((spec, index) => {
+    const part = unwrapped(raw[`${spec.name}_part`]);
+    const whole = unwrapped(raw[spec.name]);
+    if (part === undefined || whole === undefined) return;
+    const argc = whole.length;
+    const kernelName = spec.name;
+    kernels[spec.name] = function (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number,
+      a8: number, a9: number, a10: number, a11: number, a12: number, a13: number): void {
+      const s = staged;
+      s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7;
+      s[8] = a8; s[9] = a9; s[10] = a10; s[11] = a11; s[12] = a12; s[13] = a13;
+      let parts = Math.min(threads, Math.floor(spec.work(s) / spec.minPart));
+      if (parts > 1 && spec.workspace >= 0 && spec.workspaceBytes(s, exports) > workspaceBytes) parts = 1;
+      if (parts <= 1) {
+        whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13);
+        return;
+      }
+      for (let w = 0; w < parts - 1; w++) {
+        const args = pool.args(w);
+        for (let i = 0; i < argc; i++) args[i] = s[i]!;
+        if (spec.workspace >= 0) args[spec.workspace] = workspaceBase + w * workspaceBytes;
+        args[argc] = w + 1;
+        args[argc + 1] = parts;
+      }
+      s[argc] = 0;
+      s[argc + 1] = parts;
+      pool.start(coreId, index, parts - 1);
+      try {
+        part(s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, s[5]!, s[6]!, s[7]!, s[8]!, s[9]!, s[10]!, s[11]!, s[12]!, s[13]!, s[14]!, s[15]!);
+      } finally {
+        pool.join(parts - 1, kernelName);
+      }
+    };
+  });
+
+  RANGE_KERNELS.forEach((spec, offset) => {
+    const whole = unwrapped(raw[spec.name]);
+    if (whole === undefined) return;
+    const index = PART_KERNELS.length + offset;
+    const argc = whole.length;
+    const kernelName = spec.name;
+    kernels[spec.name] = function (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number,
+      a8: number, a9: number): void {
+      const s = staged;
+      s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7; s[8] = a8; s[9] = a9;
+      const units = s[spec.count]!;
+      const work = units * spec.unitElements(s);
+      let parts = Math.min(threads, Math.floor(work / MIN_PART_ELEMENTS));
+      // Ranges of a whole number of granules; the last one keeps the remainder.
+      const chunk = parts > 1 ? Math.ceil(units / parts / spec.granule) * spec.granule : units;
+      if (parts > 1) parts = Math.ceil(units / chunk);
+      if (parts <= 1) {
+        whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+        return;
+      }
+      for (let w = 0; w < parts - 1; w++) {
+        const args = pool.args(w);
+        const first = (w + 1) * chunk;
+        for (let i = 0; i < argc; i++) args[i] = s[i]!;
+        for (let i = 0; i < spec.strides.length; i++) {
+          const [at, unitBytes] = spec.strides[i]!;
+          // A null pointer stays null: it means "skip this output" (gather_batch's targets).
+          if (s[at] !== 0) args[at] = s[at]! + first * unitBytes(s);
+        }
+        args[spec.count] = Math.min(chunk, units - first);
+      }
+      s[spec.count] = chunk;
+      pool.start(coreId, index, parts - 1);
+      try {
+        whole(s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, s[5]!, s[6]!, s[7]!, s[8]!, s[9]!);
+      } finally {
+        pool.join(parts - 1, kernelName);
+      }
+    };
+  });
+}
+
+/**
+ * The wasm function itself: @assemblyscript/loader wraps each export in a rest-args function (one
+ * array per call, and `length` 0); its `original` is the export, whose `length` is the wasm arity.
+ */
+function unwrapped(kernel: Kernel | undefined): Kernel | undefined {
+  return (kernel as (Kernel & { original?: Kernel }) | undefined)?.original ?? kernel;
+}
