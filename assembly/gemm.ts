@@ -42,6 +42,8 @@
 //   equal blocks (784 = 4 × 196, not 3 × 256 + 16) so no slice is a thin remainder. KC = 128..512
 //   measured within noise of 256 at the paper's shapes; 512 loses 15% at 512³ (L1 overflow).
 
+import { fmadd_f32x4 } from './simd';
+
 const MR = 5;
 const NR = 8;
 const KC = 256;
@@ -58,15 +60,30 @@ export function gemm_f32_workspace_bytes(): i32 {
 }
 
 export function gemm_f32_nn(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, false, false);
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, false, 0, 1);
 }
 
 export function gemm_f32_tn(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, true, false);
+  gemm(c, a, b, workspace, m, k, n, accumulate, true, false, 0, 1);
 }
 
 export function gemm_f32_nt(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, false, true);
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, true, 0, 1);
+}
+
+export function gemm_f32_nn_part(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
+  part: i32, parts: i32): void {
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, false, part, parts);
+}
+
+export function gemm_f32_tn_part(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
+  part: i32, parts: i32): void {
+  gemm(c, a, b, workspace, m, k, n, accumulate, true, false, part, parts);
+}
+
+export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
+  part: i32, parts: i32): void {
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, true, part, parts);
 }
 
 /** Splits `total` into the fewest blocks of at most `max`, of equal size rounded up to `unit`. */
@@ -76,28 +93,61 @@ export function gemm_f32_nt(c: usize, a: usize, b: usize, workspace: usize, m: i
   return (even + unit - 1) / unit * unit;
 }
 
+/** First of `units` units that part `part` of `parts` owns (the parts own consecutive, even runs). */
+// @ts-ignore: decorator
+@inline export function part_start(units: i32, part: i32, parts: i32): i32 {
+  return <i32>(<i64>units * <i64>part / <i64>parts);
+}
+
 @inline function gemm(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
-  transA: bool, transB: bool): void {
+  transA: bool, transB: bool, part: i32, parts: i32): void {
   // Debug builds check the contract; release builds (--noAssert) trust the caller.
   assert(m >= 1 && k >= 1 && n >= 1, 'gemm: m, k and n must be at least 1');
   assert((workspace & 15) == 0, 'gemm: workspace must be 16-byte aligned');
+  assert(parts >= 1 && part >= 0 && part < parts, 'gemm: need 0 <= part < parts');
+  // The parts form a grid over C: column groups of whole NR panels first (each part packs only its
+  // B panels), and when there are fewer panels than parts, row groups of whole MR panels inside them.
+  const panels = (n + NR - 1) / NR;
+  const colParts = min(parts, panels);
+  const rowParts = parts / colParts;
+  if (part >= colParts * rowParts) return;
+  const colPart = part % colParts;
+  const rowPart = part / colParts;
+  const rowPanels = (m + MR - 1) / MR;
+  const j0 = part_start(panels, colPart, colParts) * NR;
+  const j1 = min(n, part_start(panels, colPart + 1, colParts) * NR);
+  const i0 = part_start(rowPanels, rowPart, rowParts) * MR;
+  const i1 = min(m, part_start(rowPanels, rowPart + 1, rowParts) * MR);
+  if (j0 >= j1 || i0 >= i1) return;
+  gemm_block(c, a, b, workspace, m, k, n, accumulate, transA, transB, i0, i1, j0, j1);
+}
+
+/**
+ * C[i0..i1, j0..j1) of the product, i0 a multiple of MR and j0 of NR. Every element's value depends
+ * only on k (the KC slicing) and not on which block, panel or tile computed it: a tile's sum runs
+ * over p in order from 0 within each slice and is then added to C (a full tile adds the vector,
+ * an edge tile the same lanes one by one), so any block of C computes exactly the unsplit values.
+ */
+// @ts-ignore: decorator
+@inline function gemm_block(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
+  transA: bool, transB: bool, i0: i32, i1: i32, j0: i32, j1: i32): void {
   const tile = workspace;
   const apack = workspace + <usize>TILE_BYTES;
   const bpack = apack + <usize>APACK_BYTES;
   const ldc = (<usize>n) << 2;
   const kcb = blockSize(k, KC, 1);
-  const mcb = blockSize(m, MC, MR);
-  const ncb = blockSize(n, NC, NR);
-  const directB = !transB && m <= DIRECT_B_MAX_M;
-  for (let jc = 0; jc < n; jc += ncb) {
-    const nc = min(ncb, n - jc);
+  const mcb = blockSize(i1 - i0, MC, MR);
+  const ncb = blockSize(j1 - j0, NC, NR);
+  const directB = !transB && i1 - i0 <= DIRECT_B_MAX_M;
+  for (let jc = j0; jc < j1; jc += ncb) {
+    const nc = min(ncb, j1 - jc);
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);
       const acc = pc > 0 ? 1 : accumulate;
       if (transB) pack_b_t_block(bpack, b, k, jc, nc, pc, kc);
       else if (!directB) pack_b_n_block(bpack, b, n, jc, nc, pc, kc);
-      for (let ic = 0; ic < m; ic += mcb) {
-        const mc = min(mcb, m - ic);
+      for (let ic = i0; ic < i1; ic += mcb) {
+        const mc = min(mcb, i1 - ic);
         if (transA) pack_a_t_block(apack, a, m, ic, mc, pc, kc);
         else pack_a_n_block(apack, a, k, ic, mc, pc, kc);
         const apanelBytes = <usize>(kc * MR * 4);
@@ -294,20 +344,20 @@ export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize,
     vb0 = v128.load(bp, 0);
     vb1 = v128.load(bp, 16);
     va = v128.load32_splat(ap, 0);
-    vacc0x0 = f32x4.add(vacc0x0, f32x4.mul(va, vb0));
-    vacc0x1 = f32x4.add(vacc0x1, f32x4.mul(va, vb1));
+    vacc0x0 = fmadd_f32x4(vacc0x0, va, vb0);
+    vacc0x1 = fmadd_f32x4(vacc0x1, va, vb1);
     va = v128.load32_splat(ap, 4);
-    vacc1x0 = f32x4.add(vacc1x0, f32x4.mul(va, vb0));
-    vacc1x1 = f32x4.add(vacc1x1, f32x4.mul(va, vb1));
+    vacc1x0 = fmadd_f32x4(vacc1x0, va, vb0);
+    vacc1x1 = fmadd_f32x4(vacc1x1, va, vb1);
     va = v128.load32_splat(ap, 8);
-    vacc2x0 = f32x4.add(vacc2x0, f32x4.mul(va, vb0));
-    vacc2x1 = f32x4.add(vacc2x1, f32x4.mul(va, vb1));
+    vacc2x0 = fmadd_f32x4(vacc2x0, va, vb0);
+    vacc2x1 = fmadd_f32x4(vacc2x1, va, vb1);
     va = v128.load32_splat(ap, 12);
-    vacc3x0 = f32x4.add(vacc3x0, f32x4.mul(va, vb0));
-    vacc3x1 = f32x4.add(vacc3x1, f32x4.mul(va, vb1));
+    vacc3x0 = fmadd_f32x4(vacc3x0, va, vb0);
+    vacc3x1 = fmadd_f32x4(vacc3x1, va, vb1);
     va = v128.load32_splat(ap, 16);
-    vacc4x0 = f32x4.add(vacc4x0, f32x4.mul(va, vb0));
-    vacc4x1 = f32x4.add(vacc4x1, f32x4.mul(va, vb1));
+    vacc4x0 = fmadd_f32x4(vacc4x0, va, vb0);
+    vacc4x1 = fmadd_f32x4(vacc4x1, va, vb1);
     ap += 20;
     bp += ldb;
     p--;

@@ -95,3 +95,15 @@
   if (n >= 2) v128.store32_lane(ptr, v, 1, 4);
   if (n >= 3) v128.store32_lane(ptr, v, 2, 8);
 }
+
+/**
+ * acc + a·b per lane. The strict builds multiply and add (two roundings, the summation order the
+ * bit-identity guarantees rest on); the relaxed builds (asc --enable relaxed-simd) use
+ * f32x4.relaxed_madd, one fused multiply-add (one rounding) where the CPU has FMA. The choice is
+ * made at compile time, so the strict builds' code is exactly what it was without this helper.
+ */
+// @ts-ignore: decorator
+@inline export function fmadd_f32x4(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}

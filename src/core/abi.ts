@@ -31,6 +31,20 @@ export interface CoreExports {
   gemm_f32_tn(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number): void;
   /** A [m,k], B stored [n,k] (so A·Bᵀ). */
   gemm_f32_nt(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number): void;
+  /**
+   * Part `part` (0 ≤ part < parts) of gemm_f32_nn: writes a disjoint block of C (whole 8-column
+   * panels, and whole 5-row panels when there are fewer panels than parts; parts beyond the useful
+   * count write nothing). All parts, in any order or on threads sharing the memory, each with its
+   * own workspace, leave C bit-identical to gemm_f32_nn, which is part 0 of 1.
+   */
+  gemm_f32_nn_part(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number,
+    part: number, parts: number): void;
+  /** Part of gemm_f32_tn, as gemm_f32_nn_part. */
+  gemm_f32_tn_part(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number,
+    part: number, parts: number): void;
+  /** Part of gemm_f32_nt, as gemm_f32_nn_part. */
+  gemm_f32_nt_part(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number,
+    part: number, parts: number): void;
   /** Bytes of 16-byte-aligned workspace every gemm call needs (a constant: the kernels block). */
   gemm_f32_workspace_bytes(): number;
   /** Peak probe: `iterations` rounds of 12 independent f32x4 mul+add chains (96 FLOP per round). */

@@ -1,8 +1,15 @@
-// Test harness: a fresh debug-build instance (assertions on) with a bump allocator that puts
-// guard words after every buffer and prefills outputs with NaN, so a kernel that writes past
-// its output or forgets an element is caught.
+// Test harness: a fresh instance of one build (the debug build, assertions on, by default) with a
+// bump allocator that puts guard words after every buffer and prefills outputs with NaN, so a
+// kernel that writes past its output or forgets an element is caught.
+import { readFile } from 'node:fs/promises';
 import type { CoreExports } from '../../src/core/abi.js';
 import { instantiateCore } from '../../src/core/load.js';
+
+/** The wasm builds of asconfig.json. The relaxed ones need relaxed SIMD in the runtime. */
+export type Build = 'debug' | 'release' | 'release-shared' | 'release-relaxed' | 'release-relaxed-shared';
+
+/** Pages of the shared memory the tests give the shared builds (they declare up to 65536). */
+export const SHARED_MAXIMUM_PAGES = 16384;
 
 const GUARD = 0x7fc0dead; // a NaN payload no kernel produces
 const GUARD_WORDS = 4;
@@ -23,8 +30,9 @@ export class TestWasm {
     this.top = align16(exports.heap_base());
   }
 
-  static async create(build: 'debug' | 'release' = 'debug'): Promise<TestWasm> {
-    return new TestWasm(await instantiateCore({ debug: build === 'debug' }));
+  static async create(build: Build = 'debug'): Promise<TestWasm> {
+    if (build === 'debug' || build === 'release') return new TestWasm(await instantiateCore({ debug: build === 'debug' }));
+    return new TestWasm(await instantiateBuild(build));
   }
 
   /** Allocates `length` elements of 4 bytes (or bytes for u8), followed by guard words. */
@@ -79,6 +87,18 @@ export class TestWasm {
     this.top = align16(this.exports.heap_base());
     this.buffers.length = 0;
   }
+}
+
+/**
+ * Instantiates build/<build>.wasm directly: the shared builds import `env.memory`, given here as a
+ * new shared memory (initial 16 pages, as asconfig.json declares).
+ */
+async function instantiateBuild(build: Build): Promise<CoreExports> {
+  const bytes = await readFile(new URL(`../../build/${build}.wasm`, import.meta.url));
+  const shared = build.endsWith('-shared');
+  const env = shared ? { memory: new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAXIMUM_PAGES, shared: true }) } : {};
+  const { instance } = await WebAssembly.instantiate(bytes, { env });
+  return instance.exports as unknown as CoreExports;
 }
 
 function align16(n: number): number {
