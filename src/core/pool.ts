@@ -149,6 +149,8 @@ export class WorkerPool {
   private readonly attached = new Map<number, number>();
   private readonly blocking = canBlock();
   private nextId = 1;
+  /** Tasks started so far (each split call counts once), for tests and benchmarks. */
+  dispatches = 0;
   private names: readonly string[] = [];
   private readonly finalizer = new FinalizationRegistry<number>((id) => this.detach(id));
 
@@ -217,6 +219,7 @@ export class WorkerPool {
 
   /** Starts `kernel` on workers 0..count-1 (their args already written). */
   start(core: number, kernel: number, count: number): void {
+    this.dispatches++;
     for (let w = 0; w < count; w++) {
       const control = this.workers[w]!.control;
       control[CORE] = core;
@@ -251,10 +254,6 @@ export class WorkerPool {
     }
   }
 
-  /** @internal For tests: the number of live workers. */
-  static workerCount(): number {
-    return shared?.size ?? 0;
-  }
 }
 
 function makeControl(): { control: Int32Array; args: Float64Array; message: Uint16Array } {

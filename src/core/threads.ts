@@ -22,6 +22,9 @@ import { MAX_ARGS, type WorkerPool } from './pool.js';
 const MIN_PART_FLOPS = 4_000_000;
 /** Fewest elements per part of a split elementwise kernel (~40-100 µs of work, a few dispatches). */
 const MIN_PART_ELEMENTS = 65_536;
+
+/** @internal The split thresholds in force; the thread tests lower them to 1 to split every size. */
+export const splitPolicy = { minPartFlops: MIN_PART_FLOPS, minPartElements: MIN_PART_ELEMENTS };
 /** Workspace per worker: the GEMM's, plus one im2col chunk of the conv kernels (assembly/conv2d.ts: 512 KiB) with room to spare. */
 export const CONV_CHUNK_RESERVE_BYTES = 1 << 20;
 
@@ -33,8 +36,8 @@ interface PartSpec {
   workspace: number;
   /** Floating-point operations of the call (GEMM/conv) or elements touched (maxpool), from its args. */
   work(a: Float64Array): number;
-  /** Per-part minimum of `work`. */
-  minPart: number;
+  /** Whether `work` counts FLOPs or elements (which of splitPolicy's minima applies). */
+  unit: 'flops' | 'elements';
   /** Workspace bytes a part needs, from its args. */
   workspaceBytes(a: Float64Array, exports: CoreExports): number;
 }
@@ -64,14 +67,14 @@ const noWorkspace = () => 0;
 const poolElements = (a: Float64Array, at: number) => a[at]! * a[at + 1]! * a[at + 2]! * a[at + 3]!;
 
 const PART_KERNELS: readonly PartSpec[] = [
-  { name: 'gemm_f32_nn', workspace: 3, work: gemmFlops, minPart: MIN_PART_FLOPS, workspaceBytes: gemmWorkspace },
-  { name: 'gemm_f32_tn', workspace: 3, work: gemmFlops, minPart: MIN_PART_FLOPS, workspaceBytes: gemmWorkspace },
-  { name: 'gemm_f32_nt', workspace: 3, work: gemmFlops, minPart: MIN_PART_FLOPS, workspaceBytes: gemmWorkspace },
-  { name: 'conv2d_f32_nhwc_forward', workspace: 4, work: (a) => convFlops(a, 5), minPart: MIN_PART_FLOPS, workspaceBytes: (a, e) => convWorkspace(a, 5, e) },
-  { name: 'conv2d_f32_nhwc_backward_data', workspace: 3, work: (a) => convFlops(a, 4), minPart: MIN_PART_FLOPS, workspaceBytes: (a, e) => convWorkspace(a, 4, e) },
-  { name: 'conv2d_f32_nhwc_backward_filter', workspace: 4, work: (a) => convFlops(a, 5), minPart: MIN_PART_FLOPS, workspaceBytes: (a, e) => convWorkspace(a, 5, e) },
-  { name: 'maxpool2d_f32_nhwc_forward', workspace: -1, work: (a) => poolElements(a, 3), minPart: MIN_PART_ELEMENTS, workspaceBytes: noWorkspace },
-  { name: 'maxpool2d_f32_nhwc_backward', workspace: -1, work: (a) => poolElements(a, 3), minPart: MIN_PART_ELEMENTS, workspaceBytes: noWorkspace },
+  { name: 'gemm_f32_nn', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
+  { name: 'gemm_f32_tn', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
+  { name: 'gemm_f32_nt', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
+  { name: 'conv2d_f32_nhwc_forward', workspace: 4, work: (a) => convFlops(a, 5), unit: 'flops', workspaceBytes: (a, e) => convWorkspace(a, 5, e) },
+  { name: 'conv2d_f32_nhwc_backward_data', workspace: 3, work: (a) => convFlops(a, 4), unit: 'flops', workspaceBytes: (a, e) => convWorkspace(a, 4, e) },
+  { name: 'conv2d_f32_nhwc_backward_filter', workspace: 4, work: (a) => convFlops(a, 5), unit: 'flops', workspaceBytes: (a, e) => convWorkspace(a, 5, e) },
+  { name: 'maxpool2d_f32_nhwc_forward', workspace: -1, work: (a) => poolElements(a, 3), unit: 'elements', workspaceBytes: noWorkspace },
+  { name: 'maxpool2d_f32_nhwc_backward', workspace: -1, work: (a) => poolElements(a, 3), unit: 'elements', workspaceBytes: noWorkspace },
 ];
 
 const F32 = () => 4;
@@ -140,7 +143,8 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
       const s = staged;
       s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7;
       s[8] = a8; s[9] = a9; s[10] = a10; s[11] = a11; s[12] = a12; s[13] = a13;
-      let parts = Math.min(threads, Math.floor(spec.work(s) / spec.minPart));
+      const minPart = spec.unit === 'flops' ? splitPolicy.minPartFlops : splitPolicy.minPartElements;
+      let parts = Math.min(threads, Math.floor(spec.work(s) / minPart));
       if (parts > 1 && spec.workspace >= 0 && spec.workspaceBytes(s, exports) > workspaceBytes) parts = 1;
       if (parts <= 1) {
         whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13);
@@ -176,7 +180,7 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
       s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7; s[8] = a8; s[9] = a9;
       const units = s[spec.count]!;
       const work = units * spec.unitElements(s);
-      let parts = Math.min(threads, Math.floor(work / MIN_PART_ELEMENTS));
+      let parts = Math.min(threads, Math.floor(work / splitPolicy.minPartElements));
       // Ranges of a whole number of granules; the last one keeps the remainder.
       const chunk = parts > 1 ? Math.ceil(units / parts / spec.granule) * spec.granule : units;
       if (parts > 1) parts = Math.ceil(units / chunk);
