@@ -37,7 +37,7 @@ const SPIN = 20000;
 const WORKER_SOURCE = `'use strict';
 const SEQ = ${SEQ}, DONE = ${DONE}, WAKE = ${WAKE}, POSTED = ${POSTED}, CORE = ${CORE}, KERNEL = ${KERNEL}, STATUS = ${STATUS}, MESSAGE_LENGTH = ${MESSAGE_LENGTH};
 const SPIN = ${SPIN}, MESSAGE_CHARS = ${MESSAGE_CHARS};
-const port = typeof self === 'object' && typeof self.postMessage === 'function' ? self : require('node:worker_threads').parentPort;
+let port;
 const instances = new Map();
 let control, args, message, names, handled = 0, done = 0;
 function abort(memory) {
@@ -106,8 +106,16 @@ function onMessage(data) {
   }
   if (Atomics.load(control, POSTED) === handled) loop();
 }
-if (typeof self === 'object' && typeof self.postMessage === 'function') self.onmessage = (event) => onMessage(event.data);
-else port.on('message', onMessage);
+if (typeof self === 'object' && typeof self.postMessage === 'function') {
+  port = self;
+  self.onmessage = (event) => onMessage(event.data);
+} else {
+  // import(), not require: Node runs an eval worker as ESM when the parent has --input-type=module.
+  import('node:worker_threads').then((threads) => {
+    port = threads.parentPort;
+    port.on('message', onMessage);
+  });
+}
 `;
 
 interface PoolWorker {
