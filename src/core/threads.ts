@@ -3,17 +3,18 @@
  * core's threads. Same signatures as `CoreExports`, same results bit for bit:
  * - GEMM, conv2d and maxpool2d run their `_part(..., part, parts)` form: each part writes a
  *   disjoint slice of the outputs with the one-thread summation order (assembly/ guarantees it).
- *   Part 0 runs on the calling thread with the call's workspace, part p on worker p − 1 with its
- *   own workspace, reserved in the arena when the core is made.
+ *   The calling thread runs its parts with the call's workspace, worker w with its own, reserved
+ *   in the arena when the core is made (pool.ts: parts are claimed by whoever is free first).
  * - Elementwise kernels, optimizer steps, bias_add forward and gather_batch are split here into
  *   contiguous ranges (of 16 elements, or whole rows), so every element takes the same code path
  *   as in one call: the SIMD body of 16, and the last range keeps the 4-wide and scalar tails.
  * - Everything else (reductions, softmax, argmax) passes through to the calling thread.
  * A call splits only when each part gets enough work to pay for a dispatch (bench/threads.bench.ts
- * measures one dispatch + join at ~10-30 µs here), so small batches stay on one thread.
+ * measures one dispatch + join), so small batches stay on one thread. A kernel whose `_part` form
+ * the build lacks stays on the calling thread.
  */
 import type { CoreExports } from './abi.js';
-import { MAX_ARGS, type WorkerPool } from './pool.js';
+import type { WorkerPool } from './pool.js';
 
 /**
  * Fewest FLOPs per part of a split GEMM/conv: ~0.5 ms at 30 GFLOP/s, 20x a dispatch + join
@@ -129,18 +130,17 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
   const { pool, coreId, threads, workspaceBase, workspaceBytes } = context;
   const raw = table as unknown as Record<string, Kernel>;
   const kernels = table as unknown as Record<string, unknown>;
-  // The call's args, staged once per call so worker slots can be filled from them (no allocation).
-  const staged = new Float64Array(MAX_ARGS);
+  const args = pool.args;
 
   PART_KERNELS.forEach((spec, index) => {
-    const part = unwrapped(raw[`${spec.name}_part`]);
-    const whole = unwrapped(raw[spec.name]);
+    const part = raw[`${spec.name}_part`];
+    const whole = raw[spec.name];
     if (part === undefined || whole === undefined) return;
     const argc = whole.length;
     const kernelName = spec.name;
     kernels[spec.name] = function (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number,
       a8: number, a9: number, a10: number, a11: number, a12: number, a13: number): void {
-      const s = staged;
+      const s = args;
       s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7;
       s[8] = a8; s[9] = a9; s[10] = a10; s[11] = a11; s[12] = a12; s[13] = a13;
       const minPart = spec.unit === 'flops' ? splitPolicy.minPartFlops : splitPolicy.minPartElements;
@@ -150,33 +150,19 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
         whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13);
         return;
       }
-      for (let w = 0; w < parts - 1; w++) {
-        const args = pool.args(w);
-        for (let i = 0; i < argc; i++) args[i] = s[i]!;
-        if (spec.workspace >= 0) args[spec.workspace] = workspaceBase + w * workspaceBytes;
-        args[argc] = w + 1;
-        args[argc + 1] = parts;
-      }
-      s[argc] = 0;
-      s[argc + 1] = parts;
-      pool.start(coreId, index, parts - 1);
-      try {
-        part(s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, s[5]!, s[6]!, s[7]!, s[8]!, s[9]!, s[10]!, s[11]!, s[12]!, s[13]!, s[14]!, s[15]!);
-      } finally {
-        pool.join(parts - 1, kernelName);
-      }
+      pool.run(coreId, index, part, kernelName, threads - 1, parts, 0, argc, spec.workspace, -1, 0, 0, workspaceBase, workspaceBytes);
     };
   });
 
   RANGE_KERNELS.forEach((spec, offset) => {
-    const whole = unwrapped(raw[spec.name]);
+    const whole = raw[spec.name];
     if (whole === undefined) return;
     const index = PART_KERNELS.length + offset;
     const argc = whole.length;
     const kernelName = spec.name;
     kernels[spec.name] = function (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number,
       a8: number, a9: number): void {
-      const s = staged;
+      const s = args;
       s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7; s[8] = a8; s[9] = a9;
       const units = s[spec.count]!;
       const work = units * spec.unitElements(s);
@@ -188,24 +174,12 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
         whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
         return;
       }
-      for (let w = 0; w < parts - 1; w++) {
-        const args = pool.args(w);
-        const first = (w + 1) * chunk;
-        for (let i = 0; i < argc; i++) args[i] = s[i]!;
-        for (let i = 0; i < spec.strides.length; i++) {
-          const [at, unitBytes] = spec.strides[i]!;
-          // A null pointer stays null: it means "skip this output" (gather_batch's targets).
-          if (s[at] !== 0) args[at] = s[at]! + first * unitBytes(s);
-        }
-        args[spec.count] = Math.min(chunk, units - first);
+      for (let i = 0; i < argc; i++) pool.setStride(i, 0);
+      for (let i = 0; i < spec.strides.length; i++) {
+        const [at, unitBytes] = spec.strides[i]!;
+        pool.setStride(at, unitBytes(s));
       }
-      s[spec.count] = chunk;
-      pool.start(coreId, index, parts - 1);
-      try {
-        whole(s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, s[5]!, s[6]!, s[7]!, s[8]!, s[9]!);
-      } finally {
-        pool.join(parts - 1, kernelName);
-      }
+      pool.run(coreId, index, whole, kernelName, threads - 1, parts, 1, argc, -1, spec.count, chunk, units, 0, 0);
     };
   });
 }

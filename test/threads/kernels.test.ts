@@ -1,6 +1,6 @@
 // Every kernel core.kernels spreads over threads gives the bits of the one-thread, own-memory
 // release build, with 1, 2, 3 and 4 threads (4 is more than the CI machines' cores) at awkward
-// sizes. The split thresholds are lowered to 1 so every size splits; each case also checks that a
+// sizes, once with the calling thread claiming parts and once with the workers running them all. The split thresholds are lowered to 1 so every size splits; each case also checks that a
 // split really happened, so a kernel that silently stayed on one thread cannot pass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreExports } from '../../src/core/abi.js';
@@ -167,11 +167,16 @@ describe('core.kernels on threads', () => {
 
   afterAll(() => {
     Object.assign(splitPolicy, saved);
+    workerPool().callerClaims = true;
     for (const core of cores.values()) core.dispose();
   });
 
-  it.each(THREADS)('gives the bits of the one-thread release build with %i thread(s)', (threads) => {
+  it.each(THREADS.flatMap((threads) => (threads === 1 ? [[threads, true]] : [[threads, true], [threads, false]])) as [number, boolean][])(
+    'gives the bits of the one-thread release build with %i thread(s) (the caller claims parts: %s)', (threads, callerClaims) => {
     const core = cores.get(threads)!;
+    // Parts go to whoever claims them first; without the caller, the workers run every part
+    // (their own workspaces, their part args), which a fast caller would otherwise often take.
+    workerPool().callerClaims = callerClaims;
     expect(core.threads).toBe(threads);
     const pool = workerPool();
     let checked = 0;
