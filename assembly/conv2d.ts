@@ -15,6 +15,10 @@
 //   conv2d_f32_nhwc_backward_data    dinput  overwritten
 //   conv2d_f32_nhwc_backward_filter  dfilters and dbias (unless 0): = when accumulate is 0, += otherwise
 // No output may alias any input or the workspace. Inputs are never written.
+// Parts (assembly/parts.ts): the forward and backward_data `_part` exports own a run of batch
+// samples (backward_data zeroes only its own samples of dinput; a sample's pixels are computed the
+// same in any batch); backward_filter's own a run of CHANNEL_GROUP output channels of dfilters and
+// dbias, each part redoing im2col (the channel sums run over all pixels in the unsplit order).
 // Preconditions: batch, in_channels, out_channels ≥ 1 and, for 'valid', k ≤ in. The debug build
 // asserts them; the release build returns without writing anything when they fail.
 //
@@ -40,7 +44,9 @@
 // such a layer is direct too (conv2d_small_k_backward_filter: 21 vs 11 GFLOP/s at the first
 // layer). Backward data always takes the GEMM route: the first layer never needs it.
 
-import { gemm_f32_nn, gemm_f32_nt, gemm_f32_tn, gemm_f32_workspace_bytes } from './gemm';
+import { gemm_f32_nn, gemm_f32_nt, gemm_f32_tn_columns, gemm_f32_workspace_bytes } from './gemm';
+import { part_start } from './parts';
+import { add_f32, copy_f32, fmadd_f32x4, zero_f32 } from './simd';
 
 /**
  * Target size of one im2col chunk. 256 KiB to 1 MiB measured within 2% of each other at
@@ -54,6 +60,12 @@ const COL_CHUNK_MIN_ROWS: i32 = 16;
  * this (measurements in the header).
  */
 const DIRECT_MAX_K: i32 = 32;
+/**
+ * Backward-filter parts own runs of this many output channels: the width of the small-K kernel's
+ * channel tile and of the GEMM's column panel (NR), so a split moves no channel between a full
+ * tile and a tail (they may round differently in the relaxed builds).
+ */
+const CHANNEL_GROUP: i32 = 8;
 
 // ---------------------------------------------------------------------------------------------
 // Shape helpers
@@ -98,59 +110,7 @@ export function conv2d_f32_workspace_bytes(batch: i32, height: i32, width: i32, 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Vector helpers: 16 floats per step, then 4, then a scalar tail.
-
-// @ts-ignore: decorator
-@inline function copy_f32(dst: usize, src: usize, n: i32): void {
-  while (n >= 16) {
-    v128.store(dst, v128.load(src), 0);
-    v128.store(dst, v128.load(src, 16), 16);
-    v128.store(dst, v128.load(src, 32), 32);
-    v128.store(dst, v128.load(src, 48), 48);
-    dst += 64; src += 64; n -= 16;
-  }
-  while (n >= 4) {
-    v128.store(dst, v128.load(src));
-    dst += 16; src += 16; n -= 4;
-  }
-  while (n > 0) {
-    store<f32>(dst, load<f32>(src));
-    dst += 4; src += 4; n--;
-  }
-}
-
-// @ts-ignore: decorator
-@inline function zero_f32(dst: usize, n: i32): void {
-  const vzero = f32x4.splat(0);
-  while (n >= 4) {
-    v128.store(dst, vzero);
-    dst += 16; n -= 4;
-  }
-  while (n > 0) {
-    store<f32>(dst, 0);
-    dst += 4; n--;
-  }
-}
-
-/** dst[i] += src[i]. */
-// @ts-ignore: decorator
-@inline function add_f32(dst: usize, src: usize, n: i32): void {
-  while (n >= 16) {
-    v128.store(dst, f32x4.add(v128.load(dst), v128.load(src)), 0);
-    v128.store(dst, f32x4.add(v128.load(dst, 16), v128.load(src, 16)), 16);
-    v128.store(dst, f32x4.add(v128.load(dst, 32), v128.load(src, 32)), 32);
-    v128.store(dst, f32x4.add(v128.load(dst, 48), v128.load(src, 48)), 48);
-    dst += 64; src += 64; n -= 16;
-  }
-  while (n >= 4) {
-    v128.store(dst, f32x4.add(v128.load(dst), v128.load(src)));
-    dst += 16; src += 16; n -= 4;
-  }
-  while (n > 0) {
-    store<f32>(dst, load<f32>(dst) + load<f32>(src));
-    dst += 4; src += 4; n--;
-  }
-}
+// Row helpers
 
 /** Each of `rows` rows of out [rows, cols] = bias [cols]. */
 function fill_rows_f32(out: usize, bias: usize, rows: i32, cols: i32): void {
@@ -161,10 +121,14 @@ function fill_rows_f32(out: usize, bias: usize, rows: i32, cols: i32): void {
   }
 }
 
-/** dbias[c] (= or +=) Σ_r dy[r, c]; dy [rows, cols]. Rows are summed four at a time in vectors. */
-function column_sums_f32(dbias: usize, dy: usize, rows: i32, cols: i32, accumulate: i32): void {
+/**
+ * dbias[c] (= or +=) Σ_r dy[r, c] for c < cols; dy's rows are `ld` floats apart. Rows are summed four
+ * at a time, ((r0 + r1) + (r2 + r3)) added to dbias, in vectors and in the scalar tail alike, so
+ * a column's sum does not depend on where the column range starts.
+ */
+function column_sums_f32(dbias: usize, dy: usize, rows: i32, cols: i32, ld: i32, accumulate: i32): void {
   if (!accumulate) zero_f32(dbias, cols);
-  const row_bytes = <usize>cols << 2;
+  const row_bytes = <usize>ld << 2;
   let r = 0;
   for (; r + 4 <= rows; r += 4) {
     let c = 0;
@@ -278,11 +242,25 @@ export function col2im_f32_nhwc(dinput: usize, col: usize, row0: i32, rows: i32,
 export function conv2d_f32_nhwc_forward(output: usize, input: usize, filters: usize, bias: usize, workspace: usize,
     batch: i32, height: i32, width: i32, in_channels: i32,
     kernel_height: i32, kernel_width: i32, out_channels: i32, padding: i32): void {
+  conv2d_f32_nhwc_forward_part(output, input, filters, bias, workspace, batch, height, width, in_channels,
+    kernel_height, kernel_width, out_channels, padding, 0, 1);
+}
+
+/** Part `part` of `parts` of conv2d_f32_nhwc_forward: the output of its run of batch samples. */
+export function conv2d_f32_nhwc_forward_part(output: usize, input: usize, filters: usize, bias: usize, workspace: usize,
+    batch: i32, height: i32, width: i32, in_channels: i32,
+    kernel_height: i32, kernel_width: i32, out_channels: i32, padding: i32, part: i32, parts: i32): void {
   const out_h = conv_out(height, kernel_height, padding);
   const out_w = conv_out(width, kernel_width, padding);
   assert(batch >= 1 && in_channels >= 1 && out_channels >= 1 && out_h >= 1 && out_w >= 1);
+  assert(parts >= 1 && part >= 0 && part < parts);
   if (batch < 1 || in_channels < 1 || out_channels < 1 || out_h < 1 || out_w < 1) return;
-  const rows = batch * out_h * out_w;
+  const b0 = part_start(batch, part, parts);
+  const samples = part_start(batch, part + 1, parts) - b0;
+  if (samples < 1) return;
+  output += <usize>(b0 * out_h * out_w * out_channels) << 2;
+  input += <usize>(b0 * height * width * in_channels) << 2;
+  const rows = samples * out_h * out_w;
   const kcol = kernel_height * kernel_width * in_channels;
   const accumulate = bias != 0 ? 1 : 0;
   if (kernel_height == 1 && kernel_width == 1) {
@@ -291,7 +269,7 @@ export function conv2d_f32_nhwc_forward(output: usize, input: usize, filters: us
     return;
   }
   if (kcol <= DIRECT_MAX_K) {
-    conv2d_direct_forward(output, input, filters, bias, batch, height, width, in_channels,
+    conv2d_direct_forward(output, input, filters, bias, samples, height, width, in_channels,
       kernel_height, kernel_width, out_channels, padding);
     return;
   }
@@ -310,18 +288,32 @@ export function conv2d_f32_nhwc_forward(output: usize, input: usize, filters: us
 export function conv2d_f32_nhwc_backward_data(dinput: usize, doutput: usize, filters: usize, workspace: usize,
     batch: i32, height: i32, width: i32, in_channels: i32,
     kernel_height: i32, kernel_width: i32, out_channels: i32, padding: i32): void {
+  conv2d_f32_nhwc_backward_data_part(dinput, doutput, filters, workspace, batch, height, width, in_channels,
+    kernel_height, kernel_width, out_channels, padding, 0, 1);
+}
+
+/** Part `part` of `parts` of conv2d_f32_nhwc_backward_data: dinput of its run of batch samples. */
+export function conv2d_f32_nhwc_backward_data_part(dinput: usize, doutput: usize, filters: usize, workspace: usize,
+    batch: i32, height: i32, width: i32, in_channels: i32,
+    kernel_height: i32, kernel_width: i32, out_channels: i32, padding: i32, part: i32, parts: i32): void {
   const out_h = conv_out(height, kernel_height, padding);
   const out_w = conv_out(width, kernel_width, padding);
   assert(batch >= 1 && in_channels >= 1 && out_channels >= 1 && out_h >= 1 && out_w >= 1);
+  assert(parts >= 1 && part >= 0 && part < parts);
   if (batch < 1 || in_channels < 1 || out_channels < 1 || out_h < 1 || out_w < 1) return;
-  const rows = batch * out_h * out_w;
+  const b0 = part_start(batch, part, parts);
+  const samples = part_start(batch, part + 1, parts) - b0;
+  if (samples < 1) return;
+  dinput += <usize>(b0 * height * width * in_channels) << 2;
+  doutput += <usize>(b0 * out_h * out_w * out_channels) << 2;
+  const rows = samples * out_h * out_w;
   const kcol = kernel_height * kernel_width * in_channels;
   if (kernel_height == 1 && kernel_width == 1) {
     // filters [in_c, out_c] is Bᵀ stored [n = in_c, k = out_c].
     gemm_f32_nt(dinput, doutput, filters, workspace, rows, out_channels, in_channels, 0);
     return;
   }
-  zero_f32(dinput, batch * height * width * in_channels);
+  zero_f32(dinput, samples * height * width * in_channels);
   const col = workspace + <usize>gemm_ws_bytes();
   const chunk = conv2d_chunk_rows(rows, kcol);
   const dout_row_bytes = <usize>out_channels << 2;
@@ -335,32 +327,50 @@ export function conv2d_f32_nhwc_backward_data(dinput: usize, doutput: usize, fil
 export function conv2d_f32_nhwc_backward_filter(dfilters: usize, dbias: usize, input: usize, doutput: usize, workspace: usize,
     batch: i32, height: i32, width: i32, in_channels: i32,
     kernel_height: i32, kernel_width: i32, out_channels: i32, padding: i32, accumulate: i32): void {
+  conv2d_f32_nhwc_backward_filter_part(dfilters, dbias, input, doutput, workspace, batch, height, width, in_channels,
+    kernel_height, kernel_width, out_channels, padding, accumulate, 0, 1);
+}
+
+/**
+ * Part `part` of `parts` of conv2d_f32_nhwc_backward_filter: the dfilters columns and dbias entries
+ * of its run of CHANNEL_GROUP-wide output-channel groups (each part redoes im2col for its columns).
+ */
+export function conv2d_f32_nhwc_backward_filter_part(dfilters: usize, dbias: usize, input: usize, doutput: usize, workspace: usize,
+    batch: i32, height: i32, width: i32, in_channels: i32,
+    kernel_height: i32, kernel_width: i32, out_channels: i32, padding: i32, accumulate: i32, part: i32, parts: i32): void {
   const out_h = conv_out(height, kernel_height, padding);
   const out_w = conv_out(width, kernel_width, padding);
   assert(batch >= 1 && in_channels >= 1 && out_channels >= 1 && out_h >= 1 && out_w >= 1);
+  assert(parts >= 1 && part >= 0 && part < parts);
   if (batch < 1 || in_channels < 1 || out_channels < 1 || out_h < 1 || out_w < 1) return;
+  const groups = (out_channels + CHANNEL_GROUP - 1) / CHANNEL_GROUP;
+  const c0 = part_start(groups, part, parts) * CHANNEL_GROUP;
+  const c1 = min(out_channels, part_start(groups, part + 1, parts) * CHANNEL_GROUP);
+  if (c0 >= c1) return;
   const rows = batch * out_h * out_w;
   const kcol = kernel_height * kernel_width * in_channels;
   const acc = accumulate != 0 ? 1 : 0;
-  if (dbias) column_sums_f32(dbias, doutput, rows, out_channels, acc);
+  if (dbias) {
+    column_sums_f32(dbias + (<usize>c0 << 2), doutput + (<usize>c0 << 2), rows, c1 - c0, out_channels, acc);
+  }
   if (kernel_height == 1 && kernel_width == 1) {
-    gemm_f32_tn(dfilters, input, doutput, workspace, in_channels, rows, out_channels, acc);
+    gemm_f32_tn_columns(dfilters, input, doutput, workspace, in_channels, rows, out_channels, acc, c0, c1);
     return;
   }
   const col = workspace + <usize>gemm_ws_bytes();
-  const chunk = conv2d_chunk_rows(rows, kcol);
-  const dout_row_bytes = <usize>out_channels << 2;
   if (kcol <= DIRECT_MAX_K) {
     conv2d_small_k_backward_filter(dfilters, input, doutput, col, batch, height, width, in_channels,
-      kernel_height, kernel_width, out_channels, padding, acc);
+      kernel_height, kernel_width, out_channels, padding, acc, c0, c1);
     return;
   }
+  const chunk = conv2d_chunk_rows(rows, kcol);
+  const dout_row_bytes = <usize>out_channels << 2;
   for (let r0 = 0; r0 < rows; r0 += chunk) {
     const n = min(chunk, rows - r0);
     im2col_f32_nhwc(col, input, r0, n, height, width, in_channels, kernel_height, kernel_width, padding);
     // col is A stored [k = n rows, m = kcol]: dfilters [kcol, out_c] (+)= colᵀ · doutput chunk.
-    gemm_f32_tn(dfilters, col, doutput + <usize>r0 * dout_row_bytes, workspace, kcol, n, out_channels,
-      r0 > 0 ? 1 : acc);
+    gemm_f32_tn_columns(dfilters, col, doutput + <usize>r0 * dout_row_bytes, workspace, kcol, n, out_channels,
+      r0 > 0 ? 1 : acc, c0, c1);
   }
 }
 
@@ -425,17 +435,17 @@ function conv2d_direct_forward(output: usize, input: usize, filters: usize, bias
               const vf0 = v128.load(fp);
               const vf1 = v128.load(fp, 16);
               const vi0 = v128.load32_splat(ip);
-              vacc0x0 = f32x4.add(vacc0x0, f32x4.mul(vi0, vf0));
-              vacc0x1 = f32x4.add(vacc0x1, f32x4.mul(vi0, vf1));
+              vacc0x0 = fmadd_f32x4(vacc0x0, vi0, vf0);
+              vacc0x1 = fmadd_f32x4(vacc0x1, vi0, vf1);
               const vi1 = v128.load32_splat(ip + pix);
-              vacc1x0 = f32x4.add(vacc1x0, f32x4.mul(vi1, vf0));
-              vacc1x1 = f32x4.add(vacc1x1, f32x4.mul(vi1, vf1));
+              vacc1x0 = fmadd_f32x4(vacc1x0, vi1, vf0);
+              vacc1x1 = fmadd_f32x4(vacc1x1, vi1, vf1);
               const vi2 = v128.load32_splat(ip + 2 * pix);
-              vacc2x0 = f32x4.add(vacc2x0, f32x4.mul(vi2, vf0));
-              vacc2x1 = f32x4.add(vacc2x1, f32x4.mul(vi2, vf1));
+              vacc2x0 = fmadd_f32x4(vacc2x0, vi2, vf0);
+              vacc2x1 = fmadd_f32x4(vacc2x1, vi2, vf1);
               const vi3 = v128.load32_splat(ip + 3 * pix);
-              vacc3x0 = f32x4.add(vacc3x0, f32x4.mul(vi3, vf0));
-              vacc3x1 = f32x4.add(vacc3x1, f32x4.mul(vi3, vf1));
+              vacc3x0 = fmadd_f32x4(vacc3x0, vi3, vf0);
+              vacc3x1 = fmadd_f32x4(vacc3x1, vi3, vf1);
               ip += 4;
               fp += ldf;
             }
@@ -500,8 +510,8 @@ function conv2d_direct_pixel_channels(out_row: usize, input: usize, filters: usi
       for (let t = t0; t < t1; t++) {
         const vi = v128.load32_splat(irow + (<usize>t << 2));
         const fp = frow + <usize>t * ldf;
-        vacc0 = f32x4.add(vacc0, f32x4.mul(vi, v128.load(fp)));
-        vacc1 = f32x4.add(vacc1, f32x4.mul(vi, v128.load(fp, 16)));
+        vacc0 = fmadd_f32x4(vacc0, vi, v128.load(fp));
+        vacc1 = fmadd_f32x4(vacc1, vi, v128.load(fp, 16));
       }
       irow += irow_step;
       frow += <usize>run * ldf;
@@ -515,7 +525,7 @@ function conv2d_direct_pixel_channels(out_row: usize, input: usize, filters: usi
     let frow = filters + (<usize>(ky0 * run) * ldf) + (<usize>oc << 2);
     for (let ky = ky0; ky < ky1; ky++) {
       for (let t = t0; t < t1; t++) {
-        vacc = f32x4.add(vacc, f32x4.mul(v128.load32_splat(irow + (<usize>t << 2)), v128.load(frow + <usize>t * ldf)));
+        vacc = fmadd_f32x4(vacc, v128.load32_splat(irow + (<usize>t << 2)), v128.load(frow + <usize>t * ldf));
       }
       irow += irow_step;
       frow += <usize>run * ldf;
@@ -555,7 +565,7 @@ function conv2d_direct_pixel_channels(out_row: usize, input: usize, filters: usi
  */
 function conv2d_small_k_backward_filter(dfilters: usize, input: usize, doutput: usize, pad: usize,
     batch: i32, height: i32, width: i32, in_channels: i32,
-    kernel_height: i32, kernel_width: i32, out_channels: i32, padding: i32, accumulate: i32): void {
+    kernel_height: i32, kernel_width: i32, out_channels: i32, padding: i32, accumulate: i32, c0: i32, c1: i32): void {
   const out_h = conv_out(height, kernel_height, padding);
   const out_w = conv_out(width, kernel_width, padding);
   const image_w = padding == 1 ? width + kernel_width - 1 : width;
@@ -572,7 +582,7 @@ function conv2d_small_k_backward_filter(dfilters: usize, input: usize, doutput: 
     }
     small_k_tn(dfilters, image, doutput + (<usize>(b * out_h * out_w * out_channels) << 2), out_h, out_w, image_w,
       in_channels, kernel_width * in_channels, kernel_height * kernel_width * in_channels, out_channels,
-      b > 0 ? 1 : accumulate);
+      b > 0 ? 1 : accumulate, c0, c1);
   }
 }
 
@@ -583,9 +593,12 @@ function conv2d_small_k_backward_filter(dfilters: usize, input: usize, doutput: 
   return <usize>((ky * image_w * in_channels + t - ky * run)) << 2;
 }
 
-/** One image of conv2d_small_k_backward_filter: image [out_h + kh − 1, image_w, in_c], dy [out_h, out_w, out_c]. */
+/**
+ * One image of conv2d_small_k_backward_filter, output channels c0..c1 (c0 a multiple of 8):
+ * image [out_h + kh − 1, image_w, in_c], dy [out_h, out_w, out_c].
+ */
 function small_k_tn(dw: usize, image: usize, dy: usize, out_h: i32, out_w: i32, image_w: i32, in_channels: i32,
-    run: i32, kcol: i32, out_channels: i32, accumulate: i32): void {
+    run: i32, kcol: i32, out_channels: i32, accumulate: i32, c0: i32, c1: i32): void {
   const ldd = <usize>out_channels << 2;
   const pix = <usize>in_channels << 2;
   const image_row = <usize>(image_w * in_channels) << 2;
@@ -594,8 +607,8 @@ function small_k_tn(dw: usize, image: usize, dy: usize, out_h: i32, out_w: i32, 
     const o0 = tap_offset(t, run, image_w, in_channels);
     const o1 = tap_offset(t + 1, run, image_w, in_channels);
     const o2 = tap_offset(t + 2, run, image_w, in_channels);
-    let oc = 0;
-    for (; oc + 8 <= out_channels; oc += 8) {
+    let oc = c0;
+    for (; oc + 8 <= c1; oc += 8) {
       const w0 = dw + <usize>t * ldd + (<usize>oc << 2);
       let vacc0x0 = f32x4.splat(0), vacc0x1 = vacc0x0, vacc1x0 = vacc0x0, vacc1x1 = vacc0x0;
       let vacc2x0 = vacc0x0, vacc2x1 = vacc0x0;
@@ -612,14 +625,14 @@ function small_k_tn(dw: usize, image: usize, dy: usize, out_h: i32, out_w: i32, 
           const vd0 = v128.load(dp);
           const vd1 = v128.load(dp, 16);
           const vc0 = v128.load32_splat(pp + o0);
-          vacc0x0 = f32x4.add(vacc0x0, f32x4.mul(vc0, vd0));
-          vacc0x1 = f32x4.add(vacc0x1, f32x4.mul(vc0, vd1));
+          vacc0x0 = fmadd_f32x4(vacc0x0, vc0, vd0);
+          vacc0x1 = fmadd_f32x4(vacc0x1, vc0, vd1);
           const vc1 = v128.load32_splat(pp + o1);
-          vacc1x0 = f32x4.add(vacc1x0, f32x4.mul(vc1, vd0));
-          vacc1x1 = f32x4.add(vacc1x1, f32x4.mul(vc1, vd1));
+          vacc1x0 = fmadd_f32x4(vacc1x0, vc1, vd0);
+          vacc1x1 = fmadd_f32x4(vacc1x1, vc1, vd1);
           const vc2 = v128.load32_splat(pp + o2);
-          vacc2x0 = f32x4.add(vacc2x0, f32x4.mul(vc2, vd0));
-          vacc2x1 = f32x4.add(vacc2x1, f32x4.mul(vc2, vd1));
+          vacc2x0 = fmadd_f32x4(vacc2x0, vc2, vd0);
+          vacc2x1 = fmadd_f32x4(vacc2x1, vc2, vd1);
           pp += pix;
           dp += ldd;
         }
@@ -629,26 +642,26 @@ function small_k_tn(dw: usize, image: usize, dy: usize, out_h: i32, out_w: i32, 
       v128.store(w0 + ldd, vacc1x0); v128.store(w0 + ldd, vacc1x1, 16);
       v128.store(w0 + 2 * ldd, vacc2x0); v128.store(w0 + 2 * ldd, vacc2x1, 16);
     }
-    if (oc < out_channels) {
+    if (oc < c1) {
       for (let j = 0; j < 3; j++) {
-        small_k_tn_tail(dw, image, dy, out_h, out_w, image_w, in_channels, run, out_channels, accumulate, t + j, oc);
+        small_k_tn_tail(dw, image, dy, out_h, out_w, image_w, in_channels, run, out_channels, accumulate, t + j, oc, c1);
       }
     }
   }
   for (; t < kcol; t++) {
-    small_k_tn_tail(dw, image, dy, out_h, out_w, image_w, in_channels, run, out_channels, accumulate, t, 0);
+    small_k_tn_tail(dw, image, dy, out_h, out_w, image_w, in_channels, run, out_channels, accumulate, t, c0, c1);
   }
 }
 
-/** Tap t, channels oc0.. of small_k_tn: 8-wide, 4-wide, then scalar. */
+/** Tap t, channels oc0..c1 of small_k_tn: 8-wide, 4-wide, then scalar. */
 function small_k_tn_tail(dw: usize, image: usize, dy: usize, out_h: i32, out_w: i32, image_w: i32, in_channels: i32,
-    run: i32, out_channels: i32, accumulate: i32, t: i32, oc0: i32): void {
+    run: i32, out_channels: i32, accumulate: i32, t: i32, oc0: i32, c1: i32): void {
   const ldd = <usize>out_channels << 2;
   const pix = <usize>in_channels << 2;
   const image_row = <usize>(image_w * in_channels) << 2;
   const first = image + tap_offset(t, run, image_w, in_channels);
   let oc = oc0;
-  for (; oc + 8 <= out_channels; oc += 8) {
+  for (; oc + 8 <= c1; oc += 8) {
     const w0 = dw + <usize>t * ldd + (<usize>oc << 2);
     let vacc0 = f32x4.splat(0), vacc1 = vacc0;
     if (accumulate) { vacc0 = v128.load(w0); vacc1 = v128.load(w0, 16); }
@@ -658,8 +671,8 @@ function small_k_tn_tail(dw: usize, image: usize, dy: usize, out_h: i32, out_w: 
       let pp = rp;
       for (let ox = 0; ox < out_w; ox++) {
         const vc = v128.load32_splat(pp);
-        vacc0 = f32x4.add(vacc0, f32x4.mul(vc, v128.load(dp)));
-        vacc1 = f32x4.add(vacc1, f32x4.mul(vc, v128.load(dp, 16)));
+        vacc0 = fmadd_f32x4(vacc0, vc, v128.load(dp));
+        vacc1 = fmadd_f32x4(vacc1, vc, v128.load(dp, 16));
         pp += pix;
         dp += ldd;
       }
@@ -668,7 +681,7 @@ function small_k_tn_tail(dw: usize, image: usize, dy: usize, out_h: i32, out_w: 
     v128.store(w0, vacc0);
     v128.store(w0, vacc1, 16);
   }
-  for (; oc + 4 <= out_channels; oc += 4) {
+  for (; oc + 4 <= c1; oc += 4) {
     const w0 = dw + <usize>t * ldd + (<usize>oc << 2);
     let vacc = accumulate ? v128.load(w0) : f32x4.splat(0);
     let dp = dy + (<usize>oc << 2);
@@ -676,7 +689,7 @@ function small_k_tn_tail(dw: usize, image: usize, dy: usize, out_h: i32, out_w: 
     for (let oy = 0; oy < out_h; oy++) {
       let pp = rp;
       for (let ox = 0; ox < out_w; ox++) {
-        vacc = f32x4.add(vacc, f32x4.mul(v128.load32_splat(pp), v128.load(dp)));
+        vacc = fmadd_f32x4(vacc, v128.load32_splat(pp), v128.load(dp));
         pp += pix;
         dp += ldd;
       }
@@ -684,7 +697,7 @@ function small_k_tn_tail(dw: usize, image: usize, dy: usize, out_h: i32, out_w: 
     }
     v128.store(w0, vacc);
   }
-  for (; oc < out_channels; oc++) {
+  for (; oc < c1; oc++) {
     const w0 = dw + <usize>t * ldd + (<usize>oc << 2);
     let acc: f32 = accumulate ? load<f32>(w0) : 0;
     let dp = dy + (<usize>oc << 2);

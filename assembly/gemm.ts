@@ -5,6 +5,11 @@
 // workspace: gemm_f32_workspace_bytes() bytes, 16-byte aligned, contents clobbered; it holds the
 //   packed operands and one edge tile, so the kernels allocate nothing and keep no state.
 // Aliasing: C must not overlap A, B or the workspace; A and B may overlap each other (read only).
+// Parts (assembly/parts.ts): gemm_f32_{nn,tn,nt}_part(…, part, parts) computes one block of C: C is
+//   cut into column groups of whole NR-wide panels (each part packs only its B panels) and, when
+//   there are fewer panels than parts, each group into row groups of whole MR-high panels. A block
+//   boundary is always a tile boundary, so every element keeps its tile (full or edge) and its sum
+//   over k in the same KC slices and order: bit-identical to the unsplit call (see gemm_block).
 // Alignment: none required of A, B, C (wasm loads and stores are unaligned-safe); every read stays
 //   inside A and B and every write inside C: full-width SIMD loads are used only where the whole
 //   vector lies inside the row, partial panels and tails are scalar.
@@ -42,6 +47,7 @@
 //   equal blocks (784 = 4 × 196, not 3 × 256 + 16) so no slice is a thin remainder. KC = 128..512
 //   measured within noise of 256 at the paper's shapes; 512 loses 15% at 512³ (L1 overflow).
 
+import { part_start } from './parts';
 import { fmadd_f32x4 } from './simd';
 
 const MR = 5;
@@ -93,12 +99,6 @@ export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize,
   return (even + unit - 1) / unit * unit;
 }
 
-/** First of `units` units that part `part` of `parts` owns (the parts own consecutive, even runs). */
-// @ts-ignore: decorator
-@inline export function part_start(units: i32, part: i32, parts: i32): i32 {
-  return <i32>(<i64>units * <i64>part / <i64>parts);
-}
-
 @inline function gemm(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
   transA: bool, transB: bool, part: i32, parts: i32): void {
   // Debug builds check the contract; release builds (--noAssert) trust the caller.
@@ -120,6 +120,16 @@ export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize,
   const i1 = min(m, part_start(rowPanels, rowPart + 1, rowParts) * MR);
   if (j0 >= j1 || i0 >= i1) return;
   gemm_block(c, a, b, workspace, m, k, n, accumulate, transA, transB, i0, i1, j0, j1);
+}
+
+/**
+ * Columns j0..j1 of gemm_f32_tn's C (j0 a multiple of NR = 8), all rows: conv2d's backward filter
+ * parts, which split dfilters by 8-channel groups. Not exported from the module.
+ */
+export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
+  j0: i32, j1: i32): void {
+  assert(j0 % NR == 0 && j0 < j1 && j1 <= n, 'gemm_f32_tn_columns: need NR | j0 < j1 <= n');
+  gemm_block(c, a, b, workspace, m, k, n, accumulate, true, false, 0, m, j0, j1);
 }
 
 /**

@@ -1,4 +1,5 @@
-// The ABI: every export of the wasm core. src/core/abi.ts mirrors this list with types and docs.
+// The ABI: every export of the wasm core, the same in every build (asconfig.json). src/core/abi.ts
+// mirrors this list with types and docs. The `_part` exports follow the contract in ./parts.ts.
 export {
   gemm_f32_nn, gemm_f32_tn, gemm_f32_nt, gemm_f32_workspace_bytes,
   gemm_f32_nn_part, gemm_f32_tn_part, gemm_f32_nt_part,
@@ -13,8 +14,12 @@ export { softmax_f32_forward, softmax_xent_f32_fused } from './softmax-xent';
 export {
   conv2d_f32_nhwc_forward, conv2d_f32_nhwc_backward_data, conv2d_f32_nhwc_backward_filter,
   conv2d_f32_workspace_bytes,
+  conv2d_f32_nhwc_forward_part, conv2d_f32_nhwc_backward_data_part, conv2d_f32_nhwc_backward_filter_part,
 } from './conv2d';
-export { maxpool2d_f32_nhwc_forward, maxpool2d_f32_nhwc_backward } from './maxpool2d';
+export {
+  maxpool2d_f32_nhwc_forward, maxpool2d_f32_nhwc_backward,
+  maxpool2d_f32_nhwc_forward_part, maxpool2d_f32_nhwc_backward_part,
+} from './maxpool2d';
 export { sgd_f32_step, momentum_f32_step, adam_f32_step } from './optimizers';
 export { gather_batch_u8_f32, argmax_f32_rows } from './data';
 

@@ -18,10 +18,15 @@
 // for every output i, so overlapping windows (stride < size) add up. argmax is trusted: every
 // entry must lie in [0, batch·height·width·channels).
 // No output may alias an input.
+// Parts (assembly/parts.ts): both `_part` exports own a run of batch samples; the backward then
+// needs each argmax entry inside its own sample (the forward's always are).
 //
 // The forward keeps the running max and its index in vectors over 4 channels (8 per step):
 // f32x4.gt gives a lane mask and v128.bitselect moves value and index together. The backward is
 // a scatter, which SIMD128 has no instruction for; it runs scalar, 4 per step, after a vector fill.
+
+import { part_start } from './parts';
+import { zero_f32 } from './simd';
 
 // @ts-ignore: decorator
 @inline function pool_out(size: i32, window: i32, stride: i32): i32 {
@@ -30,16 +35,26 @@
 
 export function maxpool2d_f32_nhwc_forward(output: usize, argmax: usize, input: usize,
     batch: i32, height: i32, width: i32, channels: i32, size: i32, stride: i32): void {
+  maxpool2d_f32_nhwc_forward_part(output, argmax, input, batch, height, width, channels, size, stride, 0, 1);
+}
+
+/** Part `part` of `parts` of maxpool2d_f32_nhwc_forward: output and argmax of its run of samples. */
+export function maxpool2d_f32_nhwc_forward_part(output: usize, argmax: usize, input: usize,
+    batch: i32, height: i32, width: i32, channels: i32, size: i32, stride: i32, part: i32, parts: i32): void {
   assert(batch >= 1 && channels >= 1 && size >= 1 && stride >= 1 && size <= height && size <= width);
+  assert(parts >= 1 && part >= 0 && part < parts);
   if (batch < 1 || channels < 1 || size < 1 || stride < 1 || size > height || size > width) return;
   const out_h = pool_out(height, size, stride);
   const out_w = pool_out(width, size, stride);
   const viota = i32x4(0, 1, 2, 3);
   const vfour = i32x4.splat(4);
   const row_step = width * channels; // input elements between window rows
-  let out = output;
-  let arg = argmax;
-  for (let b = 0; b < batch; b++) {
+  const b0 = part_start(batch, part, parts);
+  const b1 = part_start(batch, part + 1, parts);
+  const sample_bytes = <usize>(out_h * out_w * channels) << 2;
+  let out = output + <usize>b0 * sample_bytes;
+  let arg = argmax + <usize>b0 * sample_bytes;
+  for (let b = b0; b < b1; b++) {
     for (let oy = 0; oy < out_h; oy++) {
       for (let ox = 0; ox < out_w; ox++) {
         // flat input index of the window's top-left element, channel 0
@@ -111,21 +126,27 @@ export function maxpool2d_f32_nhwc_forward(output: usize, argmax: usize, input: 
 
 export function maxpool2d_f32_nhwc_backward(dinput: usize, doutput: usize, argmax: usize,
     batch: i32, height: i32, width: i32, channels: i32, size: i32, stride: i32): void {
+  maxpool2d_f32_nhwc_backward_part(dinput, doutput, argmax, batch, height, width, channels, size, stride, 0, 1);
+}
+
+/**
+ * Part `part` of `parts` of maxpool2d_f32_nhwc_backward: dinput of its run of samples, from the
+ * outputs of those samples. With parts > 1 every argmax entry must point into its own sample (as
+ * the forward's do), or two parts could write the same dinput element.
+ */
+export function maxpool2d_f32_nhwc_backward_part(dinput: usize, doutput: usize, argmax: usize,
+    batch: i32, height: i32, width: i32, channels: i32, size: i32, stride: i32, part: i32, parts: i32): void {
   assert(batch >= 1 && channels >= 1 && size >= 1 && stride >= 1 && size <= height && size <= width);
+  assert(parts >= 1 && part >= 0 && part < parts);
   const valid = batch >= 1 && channels >= 1 && size >= 1 && stride >= 1 && size <= height && size <= width;
-  const count = valid ? batch * pool_out(height, size, stride) * pool_out(width, size, stride) * channels : 0;
-  let n = batch >= 1 && channels >= 1 && height >= 1 && width >= 1 ? batch * height * width * channels : 0;
-  let p = dinput;
-  const vzero = f32x4.splat(0);
-  for (; n >= 4; n -= 4) {
-    v128.store(p, vzero);
-    p += 16;
-  }
-  for (; n > 0; n--) {
-    store<f32>(p, 0);
-    p += 4;
-  }
-  let i = 0;
+  const sample_out = valid ? pool_out(height, size, stride) * pool_out(width, size, stride) * channels : 0;
+  const sample_in = batch >= 1 && channels >= 1 && height >= 1 && width >= 1 ? height * width * channels : 0;
+  const b0 = part_start(batch, part, parts);
+  const b1 = part_start(batch, part + 1, parts);
+  if (b0 >= b1) return;
+  zero_f32(dinput + (<usize>(b0 * sample_in) << 2), (b1 - b0) * sample_in);
+  const count = b1 * sample_out;
+  let i = b0 * sample_out;
   for (; i + 4 <= count; i += 4) {
     const off = <usize>i << 2;
     const vidx = v128.load(argmax + off);

@@ -107,3 +107,57 @@
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }
+
+/** dst[i] = src[i]: 16 floats per step, then 4, then one at a time. */
+// @ts-ignore: decorator
+@inline export function copy_f32(dst: usize, src: usize, n: i32): void {
+  while (n >= 16) {
+    v128.store(dst, v128.load(src), 0);
+    v128.store(dst, v128.load(src, 16), 16);
+    v128.store(dst, v128.load(src, 32), 32);
+    v128.store(dst, v128.load(src, 48), 48);
+    dst += 64; src += 64; n -= 16;
+  }
+  while (n >= 4) {
+    v128.store(dst, v128.load(src));
+    dst += 16; src += 16; n -= 4;
+  }
+  while (n > 0) {
+    store<f32>(dst, load<f32>(src));
+    dst += 4; src += 4; n--;
+  }
+}
+
+/** dst[i] = 0. */
+// @ts-ignore: decorator
+@inline export function zero_f32(dst: usize, n: i32): void {
+  const vzero = f32x4.splat(0);
+  while (n >= 4) {
+    v128.store(dst, vzero);
+    dst += 16; n -= 4;
+  }
+  while (n > 0) {
+    store<f32>(dst, 0);
+    dst += 4; n--;
+  }
+}
+
+/** dst[i] += src[i]. */
+// @ts-ignore: decorator
+@inline export function add_f32(dst: usize, src: usize, n: i32): void {
+  while (n >= 16) {
+    v128.store(dst, f32x4.add(v128.load(dst), v128.load(src)), 0);
+    v128.store(dst, f32x4.add(v128.load(dst, 16), v128.load(src, 16)), 16);
+    v128.store(dst, f32x4.add(v128.load(dst, 32), v128.load(src, 32)), 32);
+    v128.store(dst, f32x4.add(v128.load(dst, 48), v128.load(src, 48)), 48);
+    dst += 64; src += 64; n -= 16;
+  }
+  while (n >= 4) {
+    v128.store(dst, f32x4.add(v128.load(dst), v128.load(src)));
+    dst += 16; src += 16; n -= 4;
+  }
+  while (n > 0) {
+    store<f32>(dst, load<f32>(dst) + load<f32>(src));
+    dst += 4; src += 4; n--;
+  }
+}

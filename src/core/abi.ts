@@ -86,6 +86,24 @@ export interface CoreExports {
   conv2d_f32_nhwc_backward_filter(dfilters: number, dbias: number, input: number, doutput: number, workspace: number,
     batch: number, height: number, width: number, inChannels: number,
     kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, accumulate: number): void;
+  /**
+   * Part `part` of `parts` of conv2d_f32_nhwc_forward: the output of its run of batch samples.
+   * Like every `_part` export: parts write disjoint slices, and all of them, in any order or on
+   * threads sharing the memory, each with its own workspace of the whole call's size, leave the
+   * outputs bit-identical to the unsplit kernel (part 0 of 1). Extra parts write nothing.
+   */
+  conv2d_f32_nhwc_forward_part(output: number, input: number, filters: number, bias: number, workspace: number,
+    batch: number, height: number, width: number, inChannels: number,
+    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, part: number, parts: number): void;
+  /** Part of conv2d_f32_nhwc_backward_data: dinput of its run of batch samples (zeroes only those). */
+  conv2d_f32_nhwc_backward_data_part(dinput: number, doutput: number, filters: number, workspace: number,
+    batch: number, height: number, width: number, inChannels: number,
+    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, part: number, parts: number): void;
+  /** Part of conv2d_f32_nhwc_backward_filter: the dfilters columns and dbias entries of its run of 8-channel groups. */
+  conv2d_f32_nhwc_backward_filter_part(dfilters: number, dbias: number, input: number, doutput: number, workspace: number,
+    batch: number, height: number, width: number, inChannels: number,
+    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, accumulate: number,
+    part: number, parts: number): void;
   /** Workspace bytes the three conv2d kernels need for this shape (max over the three). */
   conv2d_f32_workspace_bytes(batch: number, height: number, width: number, inChannels: number,
     kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding): number;
@@ -97,6 +115,16 @@ export interface CoreExports {
   /** dinput = 0, then dinput[argmax[i]] += doutput[i]. */
   maxpool2d_f32_nhwc_backward(dinput: number, doutput: number, argmax: number,
     batch: number, height: number, width: number, channels: number, size: number, stride: number): void;
+
+  /** Part `part` of `parts` of maxpool2d_f32_nhwc_forward: output and argmax of its run of samples. */
+  maxpool2d_f32_nhwc_forward_part(output: number, argmax: number, input: number,
+    batch: number, height: number, width: number, channels: number, size: number, stride: number, part: number, parts: number): void;
+  /**
+   * Part of maxpool2d_f32_nhwc_backward: dinput of its run of samples. With parts > 1 each argmax
+   * entry must point into its own sample (the forward's always do).
+   */
+  maxpool2d_f32_nhwc_backward_part(dinput: number, doutput: number, argmax: number,
+    batch: number, height: number, width: number, channels: number, size: number, stride: number, part: number, parts: number): void;
 
   // optimizers.ts (Keras' update rules)
   /** params −= learningRate · grads. */

@@ -8,6 +8,15 @@ import { instantiateCore } from '../../src/core/load.js';
 /** The wasm builds of asconfig.json. The relaxed ones need relaxed SIMD in the runtime. */
 export type Build = 'debug' | 'release' | 'release-shared' | 'release-relaxed' | 'release-relaxed-shared';
 
+/**
+ * The builds a kernel test file runs on: `usual` (its debug and/or release build), or, in the
+ * vitest project "relaxed-simd" (vitest.config.ts sets FMNIST_TEST_RELAXED), the relaxed builds.
+ */
+export function kernelTestBuilds(usual: readonly Build[],
+  relaxed: readonly Build[] = ['release-relaxed', 'release-relaxed-shared']): readonly Build[] {
+  return process.env.FMNIST_TEST_RELAXED === '1' ? relaxed : usual;
+}
+
 /** Pages of the shared memory the tests give the shared builds (they declare up to 65536). */
 export const SHARED_MAXIMUM_PAGES = 16384;
 

@@ -1,11 +1,12 @@
 // The release builds of asconfig.json are one ABI: the same exports, and the shared-memory build
 // (what the thread pool instantiates on one shared WebAssembly.Memory) runs exactly the code of
 // build/release.wasm (every function body of its .wat is identical) and gives bit-identical outputs.
-// The strict builds hold no relaxed-SIMD instruction. The relaxed builds' numerics are checked in
-// test/kernels/relaxed.relaxed.test.ts (it needs relaxed SIMD in the runtime).
+// The strict builds hold no relaxed-SIMD instruction. In the vitest project "relaxed-simd" the same
+// bit-identity is checked between release-relaxed and release-relaxed-shared; the relaxed builds'
+// accuracy is checked by gemm.test.ts, conv2d.test.ts and parts.test.ts in that project.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TestWasm, type Build } from '../helpers/wasm.js';
+import { kernelTestBuilds, TestWasm, type Build } from '../helpers/wasm.js';
 import { randomF32 } from '../helpers/random.js';
 
 const RELEASE_BUILDS = ['release', 'release-shared', 'release-relaxed', 'release-relaxed-shared'] as const;
@@ -29,7 +30,10 @@ function functionBodies(text: string): Map<string, string> {
   return bodies;
 }
 
-describe('the release builds', () => {
+const [OWN_MEMORY, SHARED_MEMORY] = kernelTestBuilds(['release', 'release-shared']);
+const relaxedProject = OWN_MEMORY === 'release-relaxed';
+
+describe.runIf(!relaxedProject)('the release builds', () => {
   it('all export the same functions', () => {
     const names = exportNames(wat('release'));
     expect(names).toContain('gemm_f32_nn_part');
@@ -60,12 +64,12 @@ describe('the release builds', () => {
   });
 });
 
-describe('release-shared on a shared WebAssembly.Memory', () => {
+describe(`${SHARED_MEMORY} on a shared WebAssembly.Memory`, () => {
   let strict: TestWasm;
   let shared: TestWasm;
   beforeAll(async () => {
-    strict = await TestWasm.create('release');
-    shared = await TestWasm.create('release-shared');
+    strict = await TestWasm.create(OWN_MEMORY);
+    shared = await TestWasm.create(SHARED_MEMORY);
   });
 
   it('runs on a SharedArrayBuffer', () => {
@@ -83,7 +87,7 @@ describe('release-shared on a shared WebAssembly.Memory', () => {
     return [out(strict), out(shared)];
   }
 
-  it('gemm (nn, tn, nt, whole and in parts) gives the same bits as release.wasm', () => {
+  it('gemm (nn, tn, nt, whole and in parts) gives the same bits as the build with its own memory', () => {
     const [m, k, n] = [37, 300, 75];
     const [want, got] = both((w) => {
       const a = w.from(randomF32(m * k, 1)).ptr;
@@ -99,7 +103,7 @@ describe('release-shared on a shared WebAssembly.Memory', () => {
     expect(got).toEqual(want);
   });
 
-  it('conv2d forward, backward data and filter, and maxpool give the same bits as release.wasm', () => {
+  it('conv2d forward, backward data and filter, and maxpool give the same bits as the build with its own memory', () => {
     const [batch, height, width, inC, kh, kw, outC, padding] = [3, 9, 8, 5, 3, 3, 11, 1];
     const outLen = batch * height * width * outC;
     const inLen = batch * height * width * inC;

@@ -1,9 +1,9 @@
 // assembly/conv2d.ts against the f64 reference (test/reference/conv2d.ts) on seeded data, on the
-// debug build (assertions on), with NaN-prefilled outputs and workspace and guard words after
+// debug build (assertions on; the relaxed-SIMD release build in the vitest project "relaxed-simd"), with NaN-prefilled outputs and workspace and guard words after
 // every buffer. Backward kernels are also checked against central differences of the f64
 // reference forward along a random direction.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TestWasm } from '../helpers/wasm.js';
+import { kernelTestBuilds, TestWasm } from '../helpers/wasm.js';
 import { randomF32 } from '../helpers/random.js';
 import * as ref from '../reference/conv2d.js';
 import type { ConvShape } from '../reference/conv2d.js';
@@ -44,9 +44,6 @@ interface CaseOptions {
 }
 
 let w: TestWasm;
-beforeAll(async () => {
-  w = await TestWasm.create('debug');
-});
 
 function runCase(s: ConvShape, seed: number, o: CaseOptions): void {
   w.reset();
@@ -87,6 +84,8 @@ function runCase(s: ConvShape, seed: number, o: CaseOptions): void {
   // Forward: each output sums K products plus the bias. Any summation order of n terms in f32
   // errs by at most (n − 1)·u·Σ|term|, and each product's rounding adds u·|x·w| (Higham,
   // Accuracy and Stability, §3.1 and §4.2): |err| ≤ (K + 2)·u·S with S = Σ|x|·|w| + |bias|.
+  // The relaxed builds fuse product and sum (one rounding instead of two per term), so this and the
+  // bounds below, which count the strict roundings, hold for them unchanged.
   const y = ref.conv2d_f32_nhwc_forward(x, f, bias, s);
   const yScale = ref.conv2d_f32_nhwc_forward(abs(x), abs(f), bias ? abs(bias) : null, s);
   const yTol = yScale.map((v) => (K + 2) * U * v);
@@ -174,72 +173,80 @@ function sweep(): { s: ConvShape; o: CaseOptions; seed: number }[] {
   return cases;
 }
 
-describe('conv2d_f32_nhwc (forward, backward_data, backward_filter)', () => {
-  for (const { s, o, seed } of sweep()) {
-    const flags = `${o.bias ? 'bias' : 'no bias'}${o.accumulate ? ', accumulate' : ''}${o.gradientCheck ? ', gradient check' : ''}`;
-    it(`${describeShape(s)} (${flags})`, () => runCase(s, seed, o));
-  }
+for (const build of kernelTestBuilds(['debug'], ['release-relaxed'])) {
+  describe(`${build} build`, () => {
+    beforeAll(async () => {
+      w = await TestWasm.create(build);
+    });
 
-  it('every channel count on a 5x6 image, 3x3 same and valid', () => {
-    let seed = 50_000;
-    for (const inChannels of CHANNELS)
-      for (const outChannels of CHANNELS)
-        for (const padding of [0, 1] as const) {
-          const s: ConvShape = { batch: 2, height: 5, width: 6, inChannels, kernelHeight: 3, kernelWidth: 3, outChannels, padding };
-          runCase(s, seed++, { bias: seed % 2 === 0, accumulate: seed % 3 === 0, gradientCheck: false });
+    describe('conv2d_f32_nhwc (forward, backward_data, backward_filter)', () => {
+      for (const { s, o, seed } of sweep()) {
+        const flags = `${o.bias ? 'bias' : 'no bias'}${o.accumulate ? ', accumulate' : ''}${o.gradientCheck ? ', gradient check' : ''}`;
+        it(`${describeShape(s)} (${flags})`, () => runCase(s, seed, o));
+      }
+
+      it('every channel count on a 5x6 image, 3x3 same and valid', () => {
+        let seed = 50_000;
+        for (const inChannels of CHANNELS)
+          for (const outChannels of CHANNELS)
+            for (const padding of [0, 1] as const) {
+              const s: ConvShape = { batch: 2, height: 5, width: 6, inChannels, kernelHeight: 3, kernelWidth: 3, outChannels, padding };
+              runCase(s, seed++, { bias: seed % 2 === 0, accumulate: seed % 3 === 0, gradientCheck: false });
+            }
+      });
+
+      // Chunked im2col: the chunk size follows from the workspace (GEMM workspace, rounded to 16, then
+      // one chunk of K floats per row), so each case first checks that it really spans 3 or more chunks,
+      // with boundaries inside images and inside image rows. The last shape's K = 10000 is past the
+      // point where a chunk shrinks to its minimum row count.
+      it('several im2col chunks', () => {
+        const cases: ConvShape[] = [
+          { batch: 3, height: 11, width: 11, inChannels: 33, kernelHeight: 5, kernelWidth: 5, outChannels: 7, padding: 1 },
+          { batch: 3, height: 15, width: 15, inChannels: 33, kernelHeight: 5, kernelWidth: 5, outChannels: 7, padding: 0 },
+          { batch: 1, height: 6, width: 7, inChannels: 400, kernelHeight: 5, kernelWidth: 5, outChannels: 3, padding: 1 },
+        ];
+        let seed = 70_000;
+        for (const s of cases) {
+          const { outHeight, outWidth } = ref.convGeometry(s);
+          const K = s.kernelHeight * s.kernelWidth * s.inChannels;
+          const gemmBytes = (w.exports.gemm_f32_workspace_bytes() + 15) & ~15;
+          const ws = w.exports.conv2d_f32_workspace_bytes(s.batch, s.height, s.width, s.inChannels, s.kernelHeight, s.kernelWidth, s.outChannels, s.padding);
+          const chunkRows = (ws - gemmBytes) / (4 * K);
+          expect(s.batch * outHeight * outWidth, describeShape(s)).toBeGreaterThan(2 * chunkRows);
+          runCase(s, seed++, { bias: true, accumulate: seed % 2 === 0, gradientCheck: seed % 2 === 1 });
         }
-  });
+      });
 
-  // Chunked im2col: the chunk size follows from the workspace (GEMM workspace, rounded to 16, then
-  // one chunk of K floats per row), so each case first checks that it really spans 3 or more chunks,
-  // with boundaries inside images and inside image rows. The last shape's K = 10000 is past the
-  // point where a chunk shrinks to its minimum row count.
-  it('several im2col chunks', () => {
-    const cases: ConvShape[] = [
-      { batch: 3, height: 11, width: 11, inChannels: 33, kernelHeight: 5, kernelWidth: 5, outChannels: 7, padding: 1 },
-      { batch: 3, height: 15, width: 15, inChannels: 33, kernelHeight: 5, kernelWidth: 5, outChannels: 7, padding: 0 },
-      { batch: 1, height: 6, width: 7, inChannels: 400, kernelHeight: 5, kernelWidth: 5, outChannels: 3, padding: 1 },
-    ];
-    let seed = 70_000;
-    for (const s of cases) {
-      const { outHeight, outWidth } = ref.convGeometry(s);
-      const K = s.kernelHeight * s.kernelWidth * s.inChannels;
-      const gemmBytes = (w.exports.gemm_f32_workspace_bytes() + 15) & ~15;
-      const ws = w.exports.conv2d_f32_workspace_bytes(s.batch, s.height, s.width, s.inChannels, s.kernelHeight, s.kernelWidth, s.outChannels, s.padding);
-      const chunkRows = (ws - gemmBytes) / (4 * K);
-      expect(s.batch * outHeight * outWidth, describeShape(s)).toBeGreaterThan(2 * chunkRows);
-      runCase(s, seed++, { bias: true, accumulate: seed % 2 === 0, gradientCheck: seed % 2 === 1 });
-    }
-  });
+      // Small K (≤ 32) with 'same': the backward filter copies one image into a zero-bordered buffer
+      // in the workspace; at 212x212x3 that buffer (214·214·3 floats) is larger than an im2col chunk.
+      it('small-K backward filter on a large image: 1x212x212x3 * 3x3->5 same', () => {
+        runCase({ batch: 1, height: 212, width: 212, inChannels: 3, kernelHeight: 3, kernelWidth: 3, outChannels: 5, padding: 1 },
+          75_001, { bias: true, accumulate: true, gradientCheck: false });
+      });
 
-  // Small K (≤ 32) with 'same': the backward filter copies one image into a zero-bordered buffer
-  // in the workspace; at 212x212x3 that buffer (214·214·3 floats) is larger than an im2col chunk.
-  it('small-K backward filter on a large image: 1x212x212x3 * 3x3->5 same', () => {
-    runCase({ batch: 1, height: 212, width: 212, inChannels: 3, kernelHeight: 3, kernelWidth: 3, outChannels: 5, padding: 1 },
-      75_001, { bias: true, accumulate: true, gradientCheck: false });
-  });
+      it('paper shape: 2x28x28x1 * 3x3->32 valid', () => {
+        runCase({ batch: 2, height: 28, width: 28, inChannels: 1, kernelHeight: 3, kernelWidth: 3, outChannels: 32, padding: 0 },
+          80_001, { bias: true, accumulate: false, gradientCheck: true });
+      });
 
-  it('paper shape: 2x28x28x1 * 3x3->32 valid', () => {
-    runCase({ batch: 2, height: 28, width: 28, inChannels: 1, kernelHeight: 3, kernelWidth: 3, outChannels: 32, padding: 0 },
-      80_001, { bias: true, accumulate: false, gradientCheck: true });
-  });
+      it('paper shape: 3x14x14x32 * 3x3->64 same', () => {
+        runCase({ batch: 3, height: 14, width: 14, inChannels: 32, kernelHeight: 3, kernelWidth: 3, outChannels: 64, padding: 1 },
+          80_002, { bias: true, accumulate: false, gradientCheck: true });
+      });
 
-  it('paper shape: 3x14x14x32 * 3x3->64 same', () => {
-    runCase({ batch: 3, height: 14, width: 14, inChannels: 32, kernelHeight: 3, kernelWidth: 3, outChannels: 64, padding: 1 },
-      80_002, { bias: true, accumulate: false, gradientCheck: true });
-  });
+      it('paper shape: 2x13x13x32 * 3x3->64 valid, accumulating', () => {
+        runCase({ batch: 2, height: 13, width: 13, inChannels: 32, kernelHeight: 3, kernelWidth: 3, outChannels: 64, padding: 0 },
+          80_003, { bias: true, accumulate: true, gradientCheck: false });
+      });
 
-  it('paper shape: 2x13x13x32 * 3x3->64 valid, accumulating', () => {
-    runCase({ batch: 2, height: 13, width: 13, inChannels: 32, kernelHeight: 3, kernelWidth: 3, outChannels: 64, padding: 0 },
-      80_003, { bias: true, accumulate: true, gradientCheck: false });
+      it('workspace stays bounded at batch 256', () => {
+        const e = w.exports;
+        const gemm = e.gemm_f32_workspace_bytes();
+        for (const [h, c, co, p] of [[28, 1, 32, 0], [14, 32, 64, 1], [28, 32, 64, 1]] as const) {
+          const bytes = e.conv2d_f32_workspace_bytes(256, h, h, c, 3, 3, co, p);
+          expect(bytes - gemm, `${h}x${h}x${c} -> ${co}`).toBeLessThanOrEqual(4 << 20);
+        }
+      });
+    });
   });
-
-  it('workspace stays bounded at batch 256', () => {
-    const e = w.exports;
-    const gemm = e.gemm_f32_workspace_bytes();
-    for (const [h, c, co, p] of [[28, 1, 32, 0], [14, 32, 64, 1], [28, 32, 64, 1]] as const) {
-      const bytes = e.conv2d_f32_workspace_bytes(256, h, h, c, 3, 3, co, p);
-      expect(bytes - gemm, `${h}x${h}x${c} -> ${co}`).toBeLessThanOrEqual(4 << 20);
-    }
-  });
-});
+}
