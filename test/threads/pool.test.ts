@@ -139,6 +139,19 @@ describe('the worker pool', () => {
     expect(pool.size).toBe(0);
   });
 
+  it('drops the workers of cores that were garbage-collected without dispose', () => {
+    const script = `
+      import { loadCore } from './src/core/index.js';
+      import { workerPool } from './src/core/pool.js';
+      for (let i = 0; i < 3; i++) (await loadCore({ threads: 2 })).matmul(new Float32Array(4), new Float32Array(4), 2, 2, 2);
+      const before = workerPool().size;
+      for (let i = 0; i < 40 && workerPool().size > 0; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 50)); }
+      console.log(before, workerPool().size);`;
+    const result = node(script, ['--expose-gc']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('1 0');
+  });
+
   it('refuses a typed-array call too large for wasm32 before growing the memory', async () => {
     const core = await loadCore({ threads: 2 });
     const before = core.arena.memory.buffer.byteLength;
