@@ -214,9 +214,9 @@ export class WorkerPool {
   private readonly workers: PoolWorker[] = [];
   private readonly attached = new Map<number, number>();
   private readonly blocking = canBlock();
-  private readonly board: Int32Array;
-  private readonly f64: Float64Array;
-  private readonly message: Uint16Array;
+  private board!: Int32Array;
+  private f64!: Float64Array;
+  private message!: Uint16Array;
   /** Part args of the calling thread (as `out` in the workers). */
   private readonly out = new Float64Array(MAX_ARGS + 2);
   private seq = 0;
@@ -230,6 +230,14 @@ export class WorkerPool {
   callerClaims = true;
 
   constructor(private readonly spawn: () => Promise<PoolWorker>) {
+    this.newBoard();
+  }
+
+  /**
+   * A fresh task board. Each generation of workers gets its own: a terminated worker may run on
+   * for a moment, and must not see (or claim) the tasks of the next generation.
+   */
+  private newBoard(): void {
     const buffer = new SharedArrayBuffer(BOARD_BYTES);
     this.board = new Int32Array(buffer, 0, F64_BYTE_OFFSET / 4);
     this.f64 = new Float64Array(buffer, F64_BYTE_OFFSET, F64_WORDS);
@@ -287,7 +295,7 @@ export class WorkerPool {
     if (this.attached.size === 0 && this.pendingAttaches === 0) {
       for (const worker of this.workers) worker.terminate();
       this.workers.length = 0;
-      for (let w = 0; w < MAX_WORKERS; w++) this.board[POSTED_BASE + w] = 0;
+      this.newBoard();
       return;
     }
     for (let w = 0; w < workers; w++) this.post(w, { type: 'detach', id });

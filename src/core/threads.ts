@@ -130,7 +130,6 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
   const { pool, coreId, threads, workspaceBase, workspaceBytes } = context;
   const raw = table as unknown as Record<string, Kernel>;
   const kernels = table as unknown as Record<string, unknown>;
-  const args = pool.args;
 
   PART_KERNELS.forEach((spec, index) => {
     const part = raw[`${spec.name}_part`];
@@ -140,7 +139,7 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
     const kernelName = spec.name;
     kernels[spec.name] = function (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number,
       a8: number, a9: number, a10: number, a11: number, a12: number, a13: number): void {
-      const s = args;
+      const s = pool.args;
       s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7;
       s[8] = a8; s[9] = a9; s[10] = a10; s[11] = a11; s[12] = a12; s[13] = a13;
       const minPart = spec.unit === 'flops' ? splitPolicy.minPartFlops : splitPolicy.minPartElements;
@@ -162,7 +161,7 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
     const kernelName = spec.name;
     kernels[spec.name] = function (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number,
       a8: number, a9: number): void {
-      const s = args;
+      const s = pool.args;
       s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7; s[8] = a8; s[9] = a9;
       const units = s[spec.count]!;
       const work = units * spec.unitElements(s);
