@@ -78,6 +78,36 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
       rows.push({ simd, kernel, shape: `${m}x${k}x${n}`, '1 thread µs': round(t1!), '2 threads µs': round(t2!), '× 1 thread': round(t1! / t2!),
         note: `${round((2 * m * k * n) / (t1! * 1e3))} / ${round((2 * m * k * n) / (t2! * 1e3))} GFLOP/s` });
     }
+    // The CNN's first layer and its pooling at batch 64 (bench/shapes.ts' conv shape).
+    {
+      const [batch, size, cin, kernelSize, cout] = [64, 28, 1, 3, 32];
+      const out = size - kernelSize + 1;
+      const pooled = Math.floor(out / 2);
+      const shape = [batch, size, size, cin, kernelSize, kernelSize, cout, 0] as const;
+      const flop = 2 * batch * out * out * kernelSize * kernelSize * cin * cout;
+      const addresses = cores.map((core) => {
+        const [input, filters, bias, output, dinput, dfilters, dbias, doutput, pool, dpool] = buffers(core,
+          [batch * size * size * cin, kernelSize * kernelSize * cin * cout, cout, batch * out * out * cout, batch * size * size * cin,
+            kernelSize * kernelSize * cin * cout, cout, batch * out * out * cout, batch * pooled * pooled * cout, batch * pooled * pooled * cout]);
+        const argmax = core.arena.allocateCommitted('bench/argmax', [batch * pooled * pooled * cout], 'i32').byteOffset;
+        const workspace = core.arena.allocateCommitted('bench/workspace', [core.exports.conv2d_f32_workspace_bytes(...shape)], 'u8').byteOffset;
+        core.kernels.maxpool2d_f32_nhwc_forward(pool!, argmax, output!, batch, out, out, cout, 2, 2);
+        return { input: input!, filters: filters!, bias: bias!, output: output!, dinput: dinput!, dfilters: dfilters!, dbias: dbias!, doutput: doutput!, pool: pool!, dpool: dpool!, argmax, workspace };
+      });
+      const tag = `${batch}x${size}x${size}x${cin} ${kernelSize}x${kernelSize}->${cout} valid`;
+      const convs: [string, string, number | undefined, (core: Core, x: (typeof addresses)[number]) => void][] = [
+        ['conv2d_f32_nhwc_forward', tag, flop, (core, x) => core.kernels.conv2d_f32_nhwc_forward(x.output, x.input, x.filters, x.bias, x.workspace, ...shape)],
+        ['conv2d_f32_nhwc_backward_data', tag, flop, (core, x) => core.kernels.conv2d_f32_nhwc_backward_data(x.dinput, x.doutput, x.filters, x.workspace, ...shape)],
+        ['conv2d_f32_nhwc_backward_filter', tag, flop, (core, x) => core.kernels.conv2d_f32_nhwc_backward_filter(x.dfilters, x.dbias, x.input, x.doutput, x.workspace, ...shape, 0)],
+        ['maxpool2d_f32_nhwc_forward', `${batch}x${out}x${out}x${cout} 2x2`, undefined, (core, x) => core.kernels.maxpool2d_f32_nhwc_forward(x.pool, x.argmax, x.output, batch, out, out, cout, 2, 2)],
+        ['maxpool2d_f32_nhwc_backward', `${batch}x${out}x${out}x${cout} 2x2`, undefined, (core, x) => core.kernels.maxpool2d_f32_nhwc_backward(x.doutput, x.dpool, x.argmax, batch, out, out, cout, 2, 2)],
+      ];
+      for (const [kernel, shapeText, flops, call] of convs) {
+        const [t1, t2] = medians(cores.map((core, i) => () => call(core, addresses[i]!)), 20, samples);
+        rows.push({ simd, kernel, shape: shapeText, '1 thread µs': round(t1!), '2 threads µs': round(t2!), '× 1 thread': round(t1! / t2!),
+          note: flops === undefined ? '' : `${round(flops / (t1! * 1e3))} / ${round(flops / (t2! * 1e3))} GFLOP/s` });
+      }
+    }
     for (const count of [19_200, 266_200]) {
       const addresses = cores.map((core) => buffers(core, [count, count]));
       const [t1, t2] = medians(cores.map((core, i) => () => core.kernels.sgd_f32_step(addresses[i]![0]!, addresses[i]![1]!, count, 1e-9)), 200, samples);
