@@ -17,7 +17,6 @@
 // probe (peak_f32x4_probe) measured in this process before the runs.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { hasRelaxedSimd } from '../src/core/load.js';
 import { loadRelease } from './harness.js';
 import type { BenchOptions, BenchRow } from './main.js';
 import type { TrainArch, TrainConfig, TrainImpl, TrainResult } from './train-worker.js';
@@ -74,12 +73,17 @@ async function probePeak(): Promise<number> {
   return (PROBE_ROUNDS * FLOP_PER_PROBE_ROUND) / (best * 1e6);
 }
 
-/** Node flags a child needs for a relaxed-SIMD run: none when this runtime has it, the V8 flag when it accepts it, else undefined (no relaxed runs). */
+/**
+ * Node flags a child process needs for a relaxed-SIMD run: none when a plain child has it (Node
+ * >= 22), the V8 flag when that gives it (Node 20), else undefined (no relaxed runs). Asked of a
+ * child, not of this process, whose own flags the children do not get.
+ */
 export function relaxedSimdFlags(): string[] | undefined {
-  if (hasRelaxedSimd()) return [];
-  const flag = '--experimental-wasm-relaxed-simd';
-  const probe = spawnSync(process.execPath, [flag, '-e', 'process.exit(0)'], { encoding: 'utf8' });
-  return probe.status === 0 ? [flag] : undefined;
+  const probe = `import('${new URL('../src/core/load.ts', import.meta.url).href}').then((m) => process.exit(m.hasRelaxedSimd() ? 0 : 1))`;
+  for (const flags of [[], ['--experimental-wasm-relaxed-simd']]) {
+    if (spawnSync(process.execPath, [...flags, '--import', 'tsx', '-e', probe]).status === 0) return flags;
+  }
+  return undefined;
 }
 
 /** Runs one configuration in a child process (with `flags` for Node); a crash becomes a failed result. */
