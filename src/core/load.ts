@@ -70,10 +70,10 @@ export function hasRelaxedSimd(): boolean {
 /** The builds in build/: `release`, `release-relaxed`, each with a `-shared` twin, and `debug`. */
 export type BuildName = 'release' | 'release-shared' | 'release-relaxed' | 'release-relaxed-shared' | 'debug';
 
-export function defaultWasmUrl(build: BuildName | boolean = 'release'): URL {
+export function defaultWasmUrl(build: BuildName = 'release'): URL {
   // Literal `new URL('...', import.meta.url)` forms: bundlers (Vite, webpack 5, Parcel) rewrite only
   // that exact form, emitting the file as an asset; a computed first argument would be left as is.
-  switch (build === true ? 'debug' : build === false ? 'release' : build) {
+  switch (build) {
     case 'debug': return new URL('../../build/debug.wasm', import.meta.url);
     case 'release-shared': return new URL('../../build/release-shared.wasm', import.meta.url);
     case 'release-relaxed': return new URL('../../build/release-relaxed.wasm', import.meta.url);
