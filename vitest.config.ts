@@ -12,7 +12,6 @@ const relaxedSimdArgv = WebAssembly.validate(RELAXED_SIMD_PROBE) ? [] : ['--expe
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Training tests on the real data take tens of seconds on these 2-core machines.
     testTimeout: 600_000,
     hookTimeout: 600_000,
@@ -20,7 +19,7 @@ export default defineConfig({
     // The JSON report is what .ci/run sums with the other runners.
     reporters: ['default', ['json', { outputFile: 'test-output/vitest.json' }]],
     projects: [
-      { extends: true, test: { name: 'default' } },
+      { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'] } },
       {
         // The kernel tests again, on the relaxed-SIMD (FMA) builds (test/helpers/wasm.ts: kernelTestBuilds).
         extends: true,

@@ -36,22 +36,18 @@
 //                    col2im scatter-adds dcol into dinput.
 // A 1x1 kernel needs no im2col: input is already col. The forward of a layer with few input
 // channels (K ≤ DIRECT_MAX_K; the first layer has K = 9) runs a direct kernel instead: a 4-pixel x
-// 8-channel register tile fed straight from the input, no workspace. Measured here (release
-// build, Node 20, batch 64, GFLOP/s direct vs im2col+GEMM): 28x28x1->32 3x3 valid 27 vs 13,
-// 28x28x3->32 same 33 vs 24, 28x28x8->32 same 16 vs 31, 14x14x32->64 same 38 vs 38,
-// 13x13x32->64 valid 16 vs 37. Past K ≈ 32 the filter rows no longer stay in L1 and the edge
-// pixels' 1-pixel tiles dominate odd widths, so the GEMM's blocking wins. The backward filter of
-// such a layer is direct too (conv2d_small_k_backward_filter: 21 vs 11 GFLOP/s at the first
-// layer). Backward data always takes the GEMM route: the first layer never needs it.
+// 8-channel register tile fed straight from the input, no workspace: at K = 9 im2col copies 9
+// floats a row and the GEMM pads them to whole panels, which costs more than the product. Past
+// K ≈ 32 the filter rows no longer stay in L1 and the edge pixels' 1-pixel tiles dominate odd
+// widths, so the GEMM's blocking wins. The backward filter of such a layer is direct too
+// (conv2d_small_k_backward_filter). Backward data always takes the GEMM route: the first layer
+// never needs it. Measurements: bench/README.md, "Kernel design measurements".
 
 import { gemm_f32_nn, gemm_f32_nt, gemm_f32_tn_columns, gemm_f32_workspace_bytes } from './gemm';
 import { part_start } from './parts';
 import { add_f32, copy_f32, fmadd_f32x4, zero_f32 } from './simd';
 
-/**
- * Target size of one im2col chunk. 256 KiB to 1 MiB measured within 2% of each other at
- * 64x14x14x32->64 (the chunk is written and read back from L2); 2 MiB starts to lose.
- */
+/** Target size of one im2col chunk: written and read back from L2 (bench/README.md). */
 const COL_CHUNK_BYTES: i32 = 512 * 1024;
 /** Fewest rows per chunk, so a huge K still gives the GEMM full tiles. */
 const COL_CHUNK_MIN_ROWS: i32 = 16;
@@ -553,15 +549,14 @@ function conv2d_direct_pixel_channels(out_row: usize, input: usize, filters: usi
 /**
  * dfilters [K, out_c] (= or += when accumulate) Σ over output pixels of the pixel's receptive
  * field x doutput row, for small K = kh·kw·in_c (the first layer: K = 9), one image at a time.
- * The GEMM route pads the 9 rows of colᵀ to two 6-row panels, and im2col itself, at 9 floats
- * a row, took half the time (0.9 of 1.8 ms at 64x28x28x1->32). Here a 'same' image is copied
+ * The GEMM route pads the 9 rows of colᵀ to two panels, and im2col itself, at 9 floats a row,
+ * took half the time (bench/README.md). Here a 'same' image is copied
  * once into a zero-bordered buffer (pad [height+kh−1, width+kw−1, in_c]) so every tap of every
  * pixel is in range, and tap t = (ky·kw + kx)·in_c + ic of pixel (oy, ox) sits at a fixed offset
  * from the pixel's corner. Per image, a tile of 3 taps x 8 channels (6 accumulators; then 1 x 8;
  * channel tails 4-wide and scalar) passes over the pixels, loading each pixel's two doutput
  * vectors once and broadcasting its 3 input values. The image and its doutput rows stay in L2
- * across the passes. A 6 x 8 tile (12 accumulators) measured slower, 16 vs 21 GFLOP/s at
- * 64x28x28x1->32 (V8 spills it), and 4 x 8 no faster than 3 x 8.
+ * across the passes. Wider tiles measured no faster (6 x 8 spills; bench/README.md).
  */
 function conv2d_small_k_backward_filter(dfilters: usize, input: usize, doutput: usize, pad: usize,
     batch: i32, height: i32, width: i32, in_channels: i32,

@@ -21,36 +21,31 @@
 //       pack op(A)[block, slice] into MR-high panels  Ap[panel][p][0..MR)  (zero-padded past m)
 //       for each B panel (stays in L1), each A panel (streams from L2): one MR×NR micro-kernel.
 //   The transposed variants differ only in how they pack, so one micro-kernel serves all three.
-//   Small m (≤ 40, 8 row panels; batch 15 is 3): B stored [k,n] (nn, tn) is not packed; the
+//   Small m (≤ 8 row panels; batch 15 is 3): B stored [k,n] (nn, tn) is not packed; the
 //   micro-kernel reads full panels in place with B's row stride, so the k×n copy is not paid for
-//   a product too short to amortize it (15x784x300: 79% → 107% of the probe; 5x784x300: 50% →
-//   101%). Packing still wins when many row panels re-read a B whose row stride aliases in L1
-//   (n = 512, rows 2 KiB apart: 512³ read in place 95% of the probe, packed 108%).
-//   The first k slice applies `accumulate`; later slices add onto C.
-// Micro-kernel: 5×8 tile, XNNPACK's f32-gemm wasmsimd "loadsplat" scheme: per k, two f32x4 loads
-//   of B, five v128.load32_splat broadcasts of A, 10 f32x4.mul + 10 f32x4.add into 10 accumulators.
-//   Registers: V8 on x86-64 gives wasm SIMD 15 XMM registers (one of 16 is its scratch), and each
-//   row needs a temporary for its first product besides the broadcast, so MR×NR/4 accumulators +
-//   NR/4 B vectors + 2 must fit in 15: 5×8 needs 14; XNNPACK's 6×8 needs 16 and V8 then keeps one
-//   accumulator in memory (a store and a reload on its loop-carried chain every k).
-//   No k unrolling: Binaryen -O3 regroups unrolled steps by accumulator (each acc's k, k+1, ...
-//   updates fused into one expression), which keeps every step's B vectors and broadcasts live at
-//   once and spills. With one k per iteration the loop V8 emits has no spill; it is issue-bound
-//   (37 x86 instructions per 20 FP ops: the counter, two pointer bumps, V8's interrupt check, index
-//   zero-extensions and an lea per broadcast offset, since V8 does not fold offsets into splat loads).
-//   Measured (Node 20, this 2-core AMD EPYC, GFLOP/s at 128x784x300 / 512³, probe ≈ 38 in the same runs):
-//   5×8 40 / 41, 3×12 40 / 40, 4×8 36 / 36, 6×8 27 / 28 (spills), 5×8 unrolled ×2 28 / 28 (spills),
-//   5×8 looping on an end pointer instead of a counter 23 / 23 (V8's code for it is worse), 5×8
-//   unrolled ×2 with a counter exit between the steps (which stops the regrouping) 34 / 34.
-// Blocking: KC·NR·4 = 8 KiB of B panel plus KC·MR·4 = 5 KiB of A panel in L1 (32 KiB), the MC×KC
+//   a product too short to amortize it. Packing still wins when many row panels re-read a B whose
+//   row stride aliases in L1 (n = 512). The first k slice applies `accumulate`; later slices add.
+// Micro-kernel: XNNPACK's f32-gemm wasmsimd "loadsplat" scheme: per k, two f32x4 loads of B, MR
+//   v128.load32_splat broadcasts of A, MR×2 multiply-adds (fmadd_f32x4) into MR×2 accumulators.
+//   Registers: V8 on x86-64 gives wasm SIMD 15 XMM registers (one of 16 is its scratch).
+//   Strict builds, 5×8: a mul + add needs a product temporary besides the broadcast, so 10
+//   accumulators + 2 B + 2 = 14 fit; 6×8 needs 16 and spills an accumulator.
+//   Relaxed builds, 6×8: f32x4.relaxed_madd needs no temporary, so 12 + 2 + 1 = 15 fit (V8 emits
+//   12 vfmadd231ps and no spill); measured at least as fast as 5×8 with FMA.
+//   No k unrolling: Binaryen -O3 regroups unrolled steps by accumulator, which keeps every step's
+//   B vectors and broadcasts live at once and spills. With one k per iteration the loop has no
+//   spill; the strict one is issue-bound (37 x86 instructions per 20 FP ops, including an lea per
+//   broadcast offset, since V8 does not fold offsets into splat loads).
+// Blocking: KC·NR·4 = 8 KiB of B panel plus KC·MR·4 = 5-6 KiB of A panel in L1 (32 KiB), the MC×KC
 //   A block (130 KiB) in L2, the KC×NC B block (1 MiB) in L2/L3. Each dimension is split into
-//   equal blocks (784 = 4 × 196, not 3 × 256 + 16) so no slice is a thin remainder. KC = 128..512
-//   measured within noise of 256 at the paper's shapes; 512 loses 15% at 512³ (L1 overflow).
+//   equal blocks (784 = 4 × 196, not 3 × 256 + 16) so no slice is a thin remainder.
+// The alternatives measured (tiles, unrolling, KC, B in place) are in bench/README.md, "Kernel
+// design measurements".
 
 import { part_start } from './parts';
 import { fmadd_f32x4 } from './simd';
 
-const MR = 5;
+const MR = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 const NR = 8;
 const KC = 256;
 const MC = 128 / MR * MR + MR; // a multiple of MR, ≥ 128 (a batch of 128 in one block)
@@ -183,9 +178,9 @@ export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usi
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             if (mr == MR && nr == NR) {
-              ukernel_5x8(kc, ap, bpanel, ldb, cp, ldc, acc);
+              ukernel(kc, ap, bpanel, ldb, cp, ldc, acc);
             } else {
-              ukernel_5x8(kc, ap, bpanel, ldb, tile, NR * 4, 0);
+              ukernel(kc, ap, bpanel, ldb, tile, NR * 4, 0);
               store_partial_tile(cp, ldc, tile, mr, nr, acc);
             }
             ap += apanelBytes;
@@ -334,8 +329,9 @@ export function pack_transpose(dst: usize, width: i32, src: usize, ld: i32, coun
 /**
  * ap: packed MR-high A panel [kc][MR]; bp: NR-wide B panel, kc rows `ldb` bytes apart (NR·4 when
  * packed, B's row stride when read in place); c: a full MR×NR tile, rows `ldc` bytes apart.
+ * MR is 5 or 6 (a compile-time constant: the sixth row exists only in the relaxed builds).
  */
-export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize, ldc: usize, accumulate: i32): void {
+export function ukernel(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize, ldc: usize, accumulate: i32): void {
   let vacc0x0 = f32x4.splat(0);
   let vacc0x1 = f32x4.splat(0);
   let vacc1x0 = f32x4.splat(0);
@@ -346,6 +342,8 @@ export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize,
   let vacc3x1 = f32x4.splat(0);
   let vacc4x0 = f32x4.splat(0);
   let vacc4x1 = f32x4.splat(0);
+  let vacc5x0 = f32x4.splat(0);
+  let vacc5x1 = f32x4.splat(0);
   let va: v128;
   let vb0: v128;
   let vb1: v128;
@@ -368,7 +366,12 @@ export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize,
     va = v128.load32_splat(ap, 16);
     vacc4x0 = fmadd_f32x4(vacc4x0, va, vb0);
     vacc4x1 = fmadd_f32x4(vacc4x1, va, vb1);
-    ap += 20;
+    if (MR == 6) {
+      va = v128.load32_splat(ap, 20);
+      vacc5x0 = fmadd_f32x4(vacc5x0, va, vb0);
+      vacc5x1 = fmadd_f32x4(vacc5x1, va, vb1);
+    }
+    ap += MR * 4;
     bp += ldb;
     p--;
   }
@@ -387,6 +390,11 @@ export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize,
     c += ldc;
     v128.store(c, f32x4.add(v128.load(c, 0), vacc4x0), 0);
     v128.store(c, f32x4.add(v128.load(c, 16), vacc4x1), 16);
+    if (MR == 6) {
+      c += ldc;
+      v128.store(c, f32x4.add(v128.load(c, 0), vacc5x0), 0);
+      v128.store(c, f32x4.add(v128.load(c, 16), vacc5x1), 16);
+    }
   } else {
     v128.store(c, vacc0x0, 0);
     v128.store(c, vacc0x1, 16);
@@ -402,5 +410,11 @@ export function ukernel_5x8(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize,
     c += ldc;
     v128.store(c, vacc4x0, 0);
     v128.store(c, vacc4x1, 16);
+    if (MR == 6) {
+      c += ldc;
+      v128.store(c, vacc5x0, 0);
+      v128.store(c, vacc5x1, 16);
+    }
   }
 }
+

@@ -4,7 +4,7 @@ export {
   gemm_f32_nn, gemm_f32_tn, gemm_f32_nt, gemm_f32_workspace_bytes,
   gemm_f32_nn_part, gemm_f32_tn_part, gemm_f32_nt_part,
 } from './gemm';
-export { peak_f32x4_probe } from './probe';
+export { peak_f32x4_probe, peak_f32x4_madd_probe } from './probe';
 export {
   bias_add_f32_forward, bias_add_f32_backward,
   sigmoid_f32_forward, sigmoid_f32_backward,

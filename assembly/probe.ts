@@ -1,4 +1,4 @@
-// peak_f32x4_probe(iterations): f32
+// peak_f32x4_probe(iterations): f32, and peak_f32x4_madd_probe(iterations): f32
 // The f32x4 mul+add ceiling benchmarks compare against: `iterations` rounds of 12 independent
 // chains v = v·m + a (one f32x4.mul and one f32x4.add each, so 12 · 2 · 4 = 96 FLOP per round).
 // 12 accumulators + 2 constants stay within the 15 XMM registers V8 gives wasm SIMD on x86-64, so
@@ -9,7 +9,22 @@
 // chains supply exactly the 4 FP instructions per cycle two mul and two add pipes can take, with no
 // slack; the probe reads about 10% below what a GEMM micro-kernel (whose multiplies are off the
 // loop-carried chain) reaches on this AMD EPYC, so well-tuned GEMM shapes show more than 100%.
+// peak_f32x4_madd_probe: the same chains through fmadd_f32x4, the multiply-add the GEMM and conv
+// micro-kernels use: f32x4.relaxed_madd (one fused instruction, FMA) in the relaxed builds, the
+// same mul + add as peak_f32x4_probe in the strict ones. Its FLOP count is the same (96 per round).
+import { fmadd_f32x4 } from './simd';
+
 export function peak_f32x4_probe(iterations: i32): f32 {
+  return chains(iterations, false);
+}
+
+export function peak_f32x4_madd_probe(iterations: i32): f32 {
+  return chains(iterations, true);
+}
+
+/** The twelve chains, each step v·m + a as mul then add, or through fmadd_f32x4 when `fused`. */
+// @ts-ignore: decorator
+@inline function chains(iterations: i32, fused: bool): f32 {
   const vm = f32x4.splat(0.999);
   const va = f32x4.splat(0.001);
   let v0 = f32x4.splat(1.0);
@@ -24,19 +39,36 @@ export function peak_f32x4_probe(iterations: i32): f32 {
   let v9 = f32x4.splat(5.5);
   let v10 = f32x4.splat(6.0);
   let v11 = f32x4.splat(6.5);
-  for (let i = 0; i < iterations; i++) {
-    v0 = f32x4.add(f32x4.mul(v0, vm), va);
-    v1 = f32x4.add(f32x4.mul(v1, vm), va);
-    v2 = f32x4.add(f32x4.mul(v2, vm), va);
-    v3 = f32x4.add(f32x4.mul(v3, vm), va);
-    v4 = f32x4.add(f32x4.mul(v4, vm), va);
-    v5 = f32x4.add(f32x4.mul(v5, vm), va);
-    v6 = f32x4.add(f32x4.mul(v6, vm), va);
-    v7 = f32x4.add(f32x4.mul(v7, vm), va);
-    v8 = f32x4.add(f32x4.mul(v8, vm), va);
-    v9 = f32x4.add(f32x4.mul(v9, vm), va);
-    v10 = f32x4.add(f32x4.mul(v10, vm), va);
-    v11 = f32x4.add(f32x4.mul(v11, vm), va);
+  if (fused) {
+    for (let i = 0; i < iterations; i++) {
+      v0 = fmadd_f32x4(va, v0, vm);
+      v1 = fmadd_f32x4(va, v1, vm);
+      v2 = fmadd_f32x4(va, v2, vm);
+      v3 = fmadd_f32x4(va, v3, vm);
+      v4 = fmadd_f32x4(va, v4, vm);
+      v5 = fmadd_f32x4(va, v5, vm);
+      v6 = fmadd_f32x4(va, v6, vm);
+      v7 = fmadd_f32x4(va, v7, vm);
+      v8 = fmadd_f32x4(va, v8, vm);
+      v9 = fmadd_f32x4(va, v9, vm);
+      v10 = fmadd_f32x4(va, v10, vm);
+      v11 = fmadd_f32x4(va, v11, vm);
+    }
+  } else {
+    for (let i = 0; i < iterations; i++) {
+      v0 = f32x4.add(f32x4.mul(v0, vm), va);
+      v1 = f32x4.add(f32x4.mul(v1, vm), va);
+      v2 = f32x4.add(f32x4.mul(v2, vm), va);
+      v3 = f32x4.add(f32x4.mul(v3, vm), va);
+      v4 = f32x4.add(f32x4.mul(v4, vm), va);
+      v5 = f32x4.add(f32x4.mul(v5, vm), va);
+      v6 = f32x4.add(f32x4.mul(v6, vm), va);
+      v7 = f32x4.add(f32x4.mul(v7, vm), va);
+      v8 = f32x4.add(f32x4.mul(v8, vm), va);
+      v9 = f32x4.add(f32x4.mul(v9, vm), va);
+      v10 = f32x4.add(f32x4.mul(v10, vm), va);
+      v11 = f32x4.add(f32x4.mul(v11, vm), va);
+    }
   }
   const vsum = f32x4.add(
     f32x4.add(f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)), f32x4.add(f32x4.add(v4, v5), f32x4.add(v6, v7))),

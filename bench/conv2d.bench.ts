@@ -9,15 +9,19 @@
 // here through engine().runKernel with the attributes the gradient passes. tfjs-wasm has no
 // Conv2DBackpropFilter kernel. Ours: the filter gradient is timed without the bias gradient
 // (dbias = 0), as tfjs' kernel does not compute it either.
+// When the runtime has relaxed SIMD, build/release-relaxed.wasm (FMA in the direct kernels and the
+// GEMM) is timed too, on its own copy of the inputs, checked the same way: "relaxed ms", "× strict".
 import { Padding, type CoreExports } from '../src/core/abi.js';
 import { randomF32 } from '../test/helpers/random.js';
 import * as ref from '../test/reference/conv2d.js';
 import {
-  check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, timed, WasmHeap, type KernelResult, type Timing,
+  check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, msCell, speedup, timed, WasmHeap,
+  type KernelResult, type Timing,
 } from './harness.js';
 import type { BenchOptions, BenchRow } from './main.js';
 import { measurePeers, runKernel, type tf } from './peers/tfjs.js';
 import { conv2dShapes, type Conv2dBenchShape } from './shapes.js';
+import { loadRelaxed } from './relaxed.js';
 
 export const legend = KERNEL_LEGEND;
 
@@ -31,21 +35,22 @@ function shapeText(s: Conv2dBenchShape): string {
 
 export async function run(options: BenchOptions): Promise<BenchRow[]> {
   const core = await loadRelease();
+  const relaxed = await loadRelaxed();
   const rows: BenchRow[] = [];
-  for (const s of conv2dShapes(options.quick)) rows.push(...(await benchShape(core, s, options)));
+  for (const s of conv2dShapes(options.quick)) {
+    rows.push(...(await benchShape(core, s, options, typeof relaxed === 'string' ? null : relaxed)));
+  }
+  if (typeof relaxed === 'string') rows.push({ kernel: 'release-relaxed.wasm', note: relaxed });
   return rows;
 }
 
-async function benchShape(core: CoreExports, s: Conv2dBenchShape, options: BenchOptions): Promise<BenchRow[]> {
+/** The three passes of one core on its own buffers (inputs x, w, dy), each with its output. */
+function oursPasses(core: CoreExports, s: Conv2dBenchShape, x: Float32Array, w: Float32Array, dy: Float32Array) {
   const heap = new WasmHeap(core);
-  const geometry = ref.convGeometry(s);
-  const { outHeight, outWidth } = geometry;
+  const { outHeight, outWidth } = ref.convGeometry(s);
   const inputLength = s.batch * s.height * s.width * s.inChannels;
   const filterLength = s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels;
   const outputLength = s.batch * outHeight * outWidth * s.outChannels;
-  const x = randomF32(inputLength, 11);
-  const w = randomF32(filterLength, 12);
-  const dy = randomF32(outputLength, 13);
   const px = heap.put(x);
   const pw = heap.put(w);
   const pdy = heap.put(dy);
@@ -55,6 +60,35 @@ async function benchShape(core: CoreExports, s: Conv2dBenchShape, options: Bench
   const workspace = heap.alloc(core.conv2d_f32_workspace_bytes(s.batch, s.height, s.width, s.inChannels,
     s.kernelHeight, s.kernelWidth, s.outChannels, s.padding));
   const dims = [s.batch, s.height, s.width, s.inChannels, s.kernelHeight, s.kernelWidth, s.outChannels, s.padding] as const;
+  const passes: Record<Pass, { ours: () => void; out: () => Float32Array }> = {
+    forward: {
+      ours: () => core.conv2d_f32_nhwc_forward(py, px, pw, 0, workspace, ...dims),
+      out: () => heap.f32(py, outputLength),
+    },
+    backward_data: {
+      ours: () => core.conv2d_f32_nhwc_backward_data(pdx, pdy, pw, workspace, ...dims),
+      out: () => heap.f32(pdx, inputLength),
+    },
+    backward_filter: {
+      ours: () => core.conv2d_f32_nhwc_backward_filter(pdw, 0, px, pdy, workspace, ...dims, 0),
+      out: () => heap.f32(pdw, filterLength),
+    },
+  };
+  return passes;
+}
+
+async function benchShape(core: CoreExports, s: Conv2dBenchShape, options: BenchOptions,
+  relaxed: CoreExports | null): Promise<BenchRow[]> {
+  const geometry = ref.convGeometry(s);
+  const { outHeight, outWidth } = geometry;
+  const inputLength = s.batch * s.height * s.width * s.inChannels;
+  const filterLength = s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels;
+  const outputLength = s.batch * outHeight * outWidth * s.outChannels;
+  const x = randomF32(inputLength, 11);
+  const w = randomF32(filterLength, 12);
+  const dy = randomF32(outputLength, 13);
+  const strict = oursPasses(core, s, x, w, dy);
+  const fused = relaxed ? oursPasses(relaxed, s, x, w, dy) : null;
   const flop = 2 * s.batch * outHeight * outWidth * s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels;
   const shape = shapeText(s);
   const pad = s.padding === Padding.Same ? 'same' : 'valid';
@@ -65,8 +99,7 @@ async function benchShape(core: CoreExports, s: Conv2dBenchShape, options: Bench
     peer: (t: typeof tf) => { run: () => tf.TensorContainer };
   }> = {
     forward: {
-      ours: () => core.conv2d_f32_nhwc_forward(py, px, pw, 0, workspace, ...dims),
-      out: () => heap.f32(py, outputLength),
+      ...strict.forward,
       reference: () => ref.conv2d_f32_nhwc_forward(x, w, null, s),
       terms: K,
       peer: (t) => {
@@ -76,8 +109,7 @@ async function benchShape(core: CoreExports, s: Conv2dBenchShape, options: Bench
       },
     },
     backward_data: {
-      ours: () => core.conv2d_f32_nhwc_backward_data(pdx, pdy, pw, workspace, ...dims),
-      out: () => heap.f32(pdx, inputLength),
+      ...strict.backward_data,
       reference: () => ref.conv2d_f32_nhwc_backward_data(dy, w, s),
       terms: s.kernelHeight * s.kernelWidth * s.outChannels,
       peer: (t) => {
@@ -88,8 +120,7 @@ async function benchShape(core: CoreExports, s: Conv2dBenchShape, options: Bench
       },
     },
     backward_filter: {
-      ours: () => core.conv2d_f32_nhwc_backward_filter(pdw, 0, px, pdy, workspace, ...dims, 0),
-      out: () => heap.f32(pdw, filterLength),
+      ...strict.backward_filter,
       reference: () => ref.conv2d_f32_nhwc_backward_filter(x, dy, s).dfilters,
       terms: s.batch * outHeight * outWidth,
       peer: (t) => {
@@ -122,7 +153,18 @@ async function benchShape(core: CoreExports, s: Conv2dBenchShape, options: Bench
     const noteParts = [`tfjs: ${TF_KERNEL[pass]}`, ...notes];
     if (pass === 'backward_data' && s.inChannels === 1) noteParts.push('not run in training (first layer: no dX)');
     const result: KernelResult = { kernel, shape, ours, ref: reference, peers: timings, flop, note: noteParts.join('; ') };
-    rows.push(kernelRow(result));
+    const row = kernelRow(result);
+    if (fused) {
+      const f = fused[pass];
+      const relaxedTime: Timing = await guarded(`${kernel} ${shape} (relaxed)`, async () => {
+        f.ours();
+        check(`${kernel} ${shape} (relaxed)`, f.out(), want.value, tolerance);
+        return measure(f.ours, options, { ...label, impl: 'ours-relaxed' });
+      });
+      row['relaxed ms'] = msCell(relaxedTime);
+      row['× strict'] = speedup(relaxedTime, ours);
+    }
+    rows.push(row);
   }
   return rows;
 }

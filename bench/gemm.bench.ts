@@ -3,8 +3,11 @@
 // rounds, so the ratio survives the load of a shared machine (see run). Compare percentages, not
 // GFLOP/s across runs.
 // Release build, seeded inputs, each result NaN-prefilled and checked once against the f64
-// reference before it is timed. The tile and blocking choices, with the alternatives measured,
-// are in the header of assembly/gemm.ts.
+// reference before it is timed. The tile and blocking choices are in the header of
+// assembly/gemm.ts, the alternatives measured in bench/README.md.
+// When the runtime has relaxed SIMD (Node >= 22; Node 20 with --experimental-wasm-relaxed-simd),
+// build/release-relaxed.wasm (FMA, 6×8 tile) is timed in the same rounds beside the strict build,
+// with its own probe through f32x4.relaxed_madd (peak_f32x4_madd_probe).
 import { Bench } from 'tinybench';
 import type { CoreExports } from '../src/core/abi.js';
 import { gemm_f32 } from '../test/reference/gemm.js';
@@ -13,6 +16,7 @@ import type { BenchOptions, BenchRow } from './main.js';
 import { gemmShapes, type GemmShape } from './shapes.js';
 import { addPeerColumns } from './peers/tfjs-gemm.js';
 import { loadRelease, WasmHeap } from './harness.js';
+import { loadRelaxed } from './relaxed.js';
 
 export { GEMM_PEER_LEGEND as legend } from './peers/tfjs-gemm.js';
 
@@ -39,11 +43,94 @@ function check(core: CoreExports, shape: GemmShape, a: Float32Array, b: Float32A
 
 export async function run(options: BenchOptions): Promise<BenchRow[]> {
   const core = await loadRelease();
+  const relaxed = await loadRelaxed();
+  const shapes = gemmShapes(options.quick);
+  const calls = prepare(core, shapes);
+  const relaxedCalls = typeof relaxed === 'string' ? null : prepare(relaxed, shapes);
+  // Each shape is compared with a probe call of about its own duration: on a loaded machine a
+  // call longer than a scheduler slice is preempted in every sample while a shorter one mostly
+  // is not, so a probe of fixed length would favour either the short or the long shapes.
+  const probeMsPerRound = fastest(() => core.peak_f32x4_probe(CALIBRATION_ROUNDS)) / CALIBRATION_ROUNDS;
+  const probeRounds = calls.map((call) => Math.max(1000, Math.round(fastest(call) / probeMsPerRound)));
+
+  // The machine is shared: its speed drifts within a run. Each shape is timed right after the
+  // probe, in several rounds; its % of peak is the median over rounds of the ratio measured
+  // back to back, and its time the median over rounds of the per-round medians.
+  const rounds = options.quick ? 3 : 5;
+  const probeGflops: number[] = [];
+  const maddProbeGflops: number[] = [];
+  const shapeMs: number[][] = shapes.map(() => []);
+  const ratios: number[][] = shapes.map(() => []);
+  const relaxedMs: number[][] = shapes.map(() => []);
+  const relaxedRatios: number[][] = shapes.map(() => []);
+  const speedups: number[][] = shapes.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let s = 0; s < shapes.length; s++) {
+      const bench = new Bench({
+        time: options.quick ? 60 : 150, iterations: 5, warmupTime: 20, warmupIterations: 2,
+      });
+      bench.add('probe', () => core.peak_f32x4_probe(probeRounds[s]));
+      bench.add('gemm', calls[s]);
+      if (relaxedCalls && typeof relaxed !== 'string') {
+        bench.add('madd probe', () => relaxed.peak_f32x4_madd_probe(probeRounds[s]));
+        bench.add('relaxed', relaxedCalls[s]);
+      }
+      await bench.run();
+      const p = median50(bench, 'probe');
+      const g = median50(bench, 'gemm');
+      const peakThisRound = (probeRounds[s] * FLOP_PER_PROBE_ROUND) / (p * 1e6);
+      probeGflops.push(peakThisRound);
+      shapeMs[s].push(g);
+      ratios[s].push(flop(shapes[s]) / (g * 1e6) / peakThisRound);
+      if (relaxedCalls) {
+        const r = median50(bench, 'relaxed');
+        maddProbeGflops.push((probeRounds[s] * FLOP_PER_PROBE_ROUND) / (median50(bench, 'madd probe') * 1e6));
+        relaxedMs[s].push(r);
+        relaxedRatios[s].push(flop(shapes[s]) / (r * 1e6) / peakThisRound);
+        speedups[s].push(g / r);
+      }
+    }
+  }
+
+  const rows: BenchRow[] = [{
+    kernel: 'peak_f32x4_probe', shape: `${Math.min(...probeRounds)}..${Math.max(...probeRounds)} rounds`, 'median ms': '',
+    'GFLOP/s': median(probeGflops), '% of probe': 100,
+    note: `median of ${probeGflops.length} runs, each beside one shape and as long as it`,
+  }];
+  if (relaxedCalls) {
+    rows.push({
+      kernel: 'peak_f32x4_madd_probe (relaxed)', shape: 'as above', 'median ms': '', 'GFLOP/s': median(maddProbeGflops),
+      '% of probe': 100 * median(maddProbeGflops) / median(probeGflops), note: 'the same chains with f32x4.relaxed_madd (FMA)',
+    });
+  }
+  shapes.forEach((shape, s) => {
+    const ms = median(shapeMs[s]);
+    rows.push({
+      kernel: `gemm_f32_${shape.variant}`, shape: `${shape.m}x${shape.k}x${shape.n}`, 'median ms': ms,
+      'GFLOP/s': flop(shape) / (ms * 1e6), '% of probe': 100 * median(ratios[s]),
+      note: shape.target ? `${shape.label} (target ≥ 85%)` : shape.label,
+    });
+  });
+  await addPeerColumns(rows, shapes, options); // ref and tfjs columns (bench/peers/tfjs-gemm.ts), after ours
+  shapes.forEach((shape, s) => {
+    if (!relaxedCalls) return;
+    const ms = median(relaxedMs[s]);
+    rows.push({
+      kernel: `gemm_f32_${shape.variant} (relaxed)`, shape: `${shape.m}x${shape.k}x${shape.n}`, 'median ms': ms,
+      'GFLOP/s': flop(shape) / (ms * 1e6), '% of probe': 100 * median(relaxedRatios[s]),
+      note: `× strict ${median(speedups[s]).toFixed(2)} (median of per-round ratios)`,
+    });
+  });
+  if (typeof relaxed === 'string') rows.push({ kernel: 'release-relaxed.wasm', note: relaxed });
+  return rows;
+}
+
+/** Inputs, NaN-prefilled C and one checked call per shape; returns the timed calls. */
+function prepare(core: CoreExports, shapes: GemmShape[]): (() => void)[] {
   const heap = new WasmHeap(core);
   const alloc = (bytes: number) => heap.alloc(bytes);
   const workspace = alloc(core.gemm_f32_workspace_bytes());
-  const shapes = gemmShapes(options.quick);
-  const calls = shapes.map((shape) => {
+  return shapes.map((shape) => {
     const { variant, m, k, n } = shape;
     const aData = randomF32(m * k, 1);
     const bData = randomF32(k * n, 2);
@@ -58,51 +145,6 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
     check(core, shape, aData, bData, c);
     return () => gemm(c, a, b, workspace, m, k, n, 0);
   });
-  // Each shape is compared with a probe call of about its own duration: on a loaded machine a
-  // call longer than a scheduler slice is preempted in every sample while a shorter one mostly
-  // is not, so a probe of fixed length would favour either the short or the long shapes.
-  const probeMsPerRound = fastest(() => core.peak_f32x4_probe(CALIBRATION_ROUNDS)) / CALIBRATION_ROUNDS;
-  const probeRounds = calls.map((call) => Math.max(1000, Math.round(fastest(call) / probeMsPerRound)));
-
-  // The machine is shared: its speed drifts within a run. Each shape is timed right after the
-  // probe, in several rounds; its % of peak is the median over rounds of the ratio measured
-  // back to back, and its time the median over rounds of the per-round medians.
-  const rounds = options.quick ? 3 : 5;
-  const probeGflops: number[] = [];
-  const shapeMs: number[][] = shapes.map(() => []);
-  const ratios: number[][] = shapes.map(() => []);
-  for (let round = 0; round < rounds; round++) {
-    for (let s = 0; s < shapes.length; s++) {
-      const bench = new Bench({
-        time: options.quick ? 60 : 150, iterations: 5, warmupTime: 20, warmupIterations: 2,
-      });
-      bench.add('probe', () => core.peak_f32x4_probe(probeRounds[s]));
-      bench.add('gemm', calls[s]);
-      await bench.run();
-      const p = median50(bench, 'probe');
-      const g = median50(bench, 'gemm');
-      const peakThisRound = (probeRounds[s] * FLOP_PER_PROBE_ROUND) / (p * 1e6);
-      probeGflops.push(peakThisRound);
-      shapeMs[s].push(g);
-      ratios[s].push(flop(shapes[s]) / (g * 1e6) / peakThisRound);
-    }
-  }
-
-  const rows: BenchRow[] = [{
-    kernel: 'peak_f32x4_probe', shape: `${Math.min(...probeRounds)}..${Math.max(...probeRounds)} rounds`, 'median ms': '',
-    'GFLOP/s': median(probeGflops), '% of probe': 100,
-    note: `median of ${probeGflops.length} runs, each beside one shape and as long as it`,
-  }];
-  shapes.forEach((shape, s) => {
-    const ms = median(shapeMs[s]);
-    rows.push({
-      kernel: `gemm_f32_${shape.variant}`, shape: `${shape.m}x${shape.k}x${shape.n}`, 'median ms': ms,
-      'GFLOP/s': flop(shape) / (ms * 1e6), '% of probe': 100 * median(ratios[s]),
-      note: shape.target ? `${shape.label} (target ≥ 85%)` : shape.label,
-    });
-  });
-  await addPeerColumns(rows, shapes, options); // ref and tfjs columns (bench/peers/tfjs-gemm.ts), after ours
-  return rows;
 }
 
 /** The fastest of a few calls (after one warm-up call): a duration estimate for calibration. */

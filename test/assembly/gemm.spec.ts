@@ -3,7 +3,7 @@
 // C row stride, B read in place with a row stride, short kc) and the edge-tile store. Buffers are NaN-filled first, so every lane a
 // routine is meant to write must be written. Small integers keep every sum exact in f32.
 import {
-  gemm_f32_nt, gemm_f32_workspace_bytes, pack_copy, pack_transpose, store_partial_tile, ukernel_5x8,
+  gemm_f32_nt, gemm_f32_workspace_bytes, pack_copy, pack_transpose, store_partial_tile, ukernel,
 } from '../../assembly/gemm';
 
 const MR = 5;
@@ -95,7 +95,7 @@ function setupPanels(ap: usize, bp: usize, kc: i32): void {
 
 const LDC = 11; // C rows wider than the tile: columns 8..10 must stay untouched
 
-describe('ukernel_5x8', () => {
+describe('ukernel (5×8 in this build)', () => {
 
   it('overwrites a full tile with row stride ldc, for kc = 1, 2 and 7', () => {
     const ap = memory.data(4 * MR * 7, 16);
@@ -104,7 +104,7 @@ describe('ukernel_5x8', () => {
     for (let kc = 1; kc <= 7; kc += kc < 2 ? 1 : 5) {
       setupPanels(ap, bp, kc);
       fillNaN(c, LDC * MR);
-      ukernel_5x8(kc, ap, bp, NR * 4, c, LDC * 4, 0);
+      ukernel(kc, ap, bp, NR * 4, c, LDC * 4, 0);
       for (let i = 0; i < MR; i++) {
         for (let j = 0; j < LDC; j++) {
           const v = at(c, i * LDC + j);
@@ -125,7 +125,7 @@ describe('ukernel_5x8', () => {
       for (let j = 0; j < NR; j++) store<f32>(strided + (<usize>(p * 13 + j) << 2), at(packed, p * NR + j));
     }
     const c = memory.data(4 * NR * MR, 16);
-    ukernel_5x8(4, ap, strided, 13 * 4, c, NR * 4, 0);
+    ukernel(4, ap, strided, 13 * 4, c, NR * 4, 0);
     for (let i = 0; i < MR; i++) {
       for (let j = 0; j < NR; j++) expect(at(c, i * NR + j)).toBe(expected(i, j, 4));
     }
@@ -137,7 +137,7 @@ describe('ukernel_5x8', () => {
     const c = memory.data(4 * NR * MR, 16);
     setupPanels(ap, bp, 3);
     for (let i = 0; i < MR * NR; i++) store<f32>(c + (<usize>i << 2), <f32>(i * 100));
-    ukernel_5x8(3, ap, bp, NR * 4, c, NR * 4, 1);
+    ukernel(3, ap, bp, NR * 4, c, NR * 4, 1);
     for (let i = 0; i < MR; i++) {
       for (let j = 0; j < NR; j++) expect(at(c, i * NR + j)).toBe(<f32>((i * NR + j) * 100) + expected(i, j, 3));
     }

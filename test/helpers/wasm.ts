@@ -14,8 +14,11 @@ export type Build = 'debug' | 'release' | 'release-shared' | 'release-relaxed' |
  */
 export function kernelTestBuilds(usual: readonly Build[],
   relaxed: readonly Build[] = ['release-relaxed', 'release-relaxed-shared']): readonly Build[] {
-  return process.env.FMNIST_TEST_RELAXED === '1' ? relaxed : usual;
+  return RELAXED_PROJECT ? relaxed : usual;
 }
+
+/** True in the vitest project "relaxed-simd", whose kernel tests run on the relaxed builds. */
+export const RELAXED_PROJECT = process.env.FMNIST_TEST_RELAXED === '1';
 
 /** Pages of the shared memory the tests give the shared builds (they declare up to 65536). */
 export const SHARED_MAXIMUM_PAGES = 16384;
@@ -105,7 +108,9 @@ export class TestWasm {
 async function instantiateBuild(build: Build): Promise<CoreExports> {
   const bytes = await readFile(new URL(`../../build/${build}.wasm`, import.meta.url));
   const shared = build.endsWith('-shared');
-  const env = shared ? { memory: new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAXIMUM_PAGES, shared: true }) } : {};
+  const env: WebAssembly.ModuleImports = shared
+    ? { memory: new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAXIMUM_PAGES, shared: true }) }
+    : {};
   const { instance } = await WebAssembly.instantiate(bytes, { env });
   return instance.exports as unknown as CoreExports;
 }

@@ -378,7 +378,7 @@ for (const build of kernelTestBuilds(['release'], ['release-relaxed'])) {
       const e = w.exports;
       for (const [rows, cols] of [[1, 10], [7, 10], [15, 33], [64, 300]] as const) {
         const len = rows * cols;
-        const row = (ptr: number, r: number, width = cols) => ptr + 4 * r * width;
+        const row = (ptr: number, r: number, width: number = cols) => ptr + 4 * r * width;
         expectSplitsIdentical('bias_add_f32_forward', [new Float32Array(len).fill(Number.NaN), randomF32(len, 1), randomF32(cols, 2)],
           rows, rowRanges, ([y, x, b], r, n) => e.bias_add_f32_forward(row(y, r), row(x, r), b, n, cols), [0]);
         expectSplitsIdentical('softmax_f32_forward', [new Float32Array(len).fill(Number.NaN), randomF32(len, 3, -20, 20)],
