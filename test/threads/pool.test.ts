@@ -119,6 +119,28 @@ describe('the worker pool', () => {
     core.dispose();
   });
 
+  it('lets the workers use memory grown after they attached', async () => {
+    const core = await loadCore({ threads: 3 });
+    splitPolicy.minPartElements = 1;
+    const before = core.arena.memory.buffer.byteLength;
+    const count = 300_007;
+    const x = core.arena.allocateCommitted('x', [count]);
+    const y = core.arena.allocateCommitted('y', [count]);
+    expect(core.arena.memory.buffer.byteLength).toBeGreaterThan(before);
+    core.arena.f32(x).set(Float32Array.from({ length: count }, (_, i) => Math.sin(i) * 8));
+    const pool = workerPool();
+    pool.callerClaims = false;
+    try {
+      core.kernels.sigmoid_f32_forward(y.byteOffset, x.byteOffset, count);
+    } finally {
+      pool.callerClaims = true;
+    }
+    const got = core.arena.f32(y).slice();
+    core.exports.sigmoid_f32_forward(y.byteOffset, x.byteOffset, count);
+    expect(got).toEqual(core.arena.f32(y));
+    core.dispose();
+  });
+
   it('ends the workers once every core is disposed; a disposed core refuses calls', async () => {
     const pool = workerPool();
     const a = await loadCore({ threads: 2 });
