@@ -17,12 +17,14 @@ import type { CoreExports } from './abi.js';
 import type { WorkerPool } from './pool.js';
 
 /**
- * Fewest FLOPs per part of a split GEMM/conv: ~0.5 ms at 30 GFLOP/s, 20x a dispatch + join
- * (measured ~15-25 µs on the shared 2-core machine), so a split never costs more than it saves.
+ * Fewest FLOPs per part of a split GEMM/conv: about 50-60 µs of work at 35-40 GFLOP/s. A dispatch
+ * + join costs 0.2-0.5 µs when the workers spin (bench/threads.bench.ts); a sleeping worker takes
+ * 50-180 µs to wake, but parts are claimed, so the caller runs whatever no worker took. The
+ * paper's batch-15 dense layer (15x784x300, 7 MFLOP) splits in two; its 300x10 head does not.
  */
-const MIN_PART_FLOPS = 4_000_000;
-/** Fewest elements per part of a split elementwise kernel (~40-100 µs of work, a few dispatches). */
-const MIN_PART_ELEMENTS = 65_536;
+const MIN_PART_FLOPS = 2_000_000;
+/** Fewest elements per part of a split elementwise kernel or optimizer step (10-30 µs of work). */
+const MIN_PART_ELEMENTS = 32_768;
 
 /** @internal The split thresholds in force; the thread tests lower them to 1 to split every size. */
 export const splitPolicy = { minPartFlops: MIN_PART_FLOPS, minPartElements: MIN_PART_ELEMENTS };
