@@ -119,6 +119,26 @@ describe('the worker pool', () => {
     core.dispose();
   });
 
+  it('serves cores loaded concurrently, with different thread counts, from one pool', async () => {
+    const cores = await Promise.all([loadCore({ threads: 3 }), loadCore({ threads: 2 }), loadCore({ threads: 4 })]);
+    expect(workerPool().size).toBeGreaterThanOrEqual(3);
+    splitPolicy.minPartFlops = 1;
+    const a = Float32Array.from({ length: 37 * 41 }, (_, i) => Math.sin(i));
+    const b = Float32Array.from({ length: 41 * 29 }, (_, i) => Math.cos(i));
+    const single = await loadCore({ threads: 1 });
+    const expected = single.matmul(a, b, 37, 41, 29);
+    const pool = workerPool();
+    for (const callerClaims of [true, false]) {
+      pool.callerClaims = callerClaims;
+      try {
+        for (const core of [...cores, ...cores]) expect(core.matmul(a, b, 37, 41, 29)).toEqual(expected);
+      } finally {
+        pool.callerClaims = true;
+      }
+    }
+    for (const core of cores) core.dispose();
+  });
+
   it('lets the workers use memory grown after they attached', async () => {
     const core = await loadCore({ threads: 3 });
     splitPolicy.minPartElements = 1;
