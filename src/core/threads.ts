@@ -177,8 +177,8 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
       }
       for (let i = 0; i < argc; i++) pool.setStride(i, 0);
       for (let i = 0; i < spec.strides.length; i++) {
-        const [at, unitBytes] = spec.strides[i]!;
-        pool.setStride(at, unitBytes(s));
+        const stride = spec.strides[i]!;
+        pool.setStride(stride[0], stride[1](s));
       }
       pool.run(coreId, index, whole, kernelName, threads - 1, parts, 1, argc, -1, spec.count, chunk, units, 0, 0);
     };
