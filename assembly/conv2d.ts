@@ -44,7 +44,7 @@
 // never needs it. Measurements: bench/README.md, "Kernel design measurements".
 
 import { gemm_f32_nn, gemm_f32_nt, gemm_f32_tn_columns, gemm_f32_workspace_bytes } from './gemm';
-import { part_start } from './parts';
+import { part_start, valid_part } from './parts';
 import { add_f32, copy_f32, fmadd_f32x4, zero_f32 } from './simd';
 
 /** Target size of one im2col chunk: written and read back from L2 (bench/README.md). */
@@ -249,7 +249,8 @@ export function conv2d_f32_nhwc_forward_part(output: usize, input: usize, filter
   const out_h = conv_out(height, kernel_height, padding);
   const out_w = conv_out(width, kernel_width, padding);
   assert(batch >= 1 && in_channels >= 1 && out_channels >= 1 && out_h >= 1 && out_w >= 1);
-  assert(parts >= 1 && part >= 0 && part < parts);
+  assert(valid_part(part, parts), 'need 0 <= part < parts');
+  if (!valid_part(part, parts)) return;
   if (batch < 1 || in_channels < 1 || out_channels < 1 || out_h < 1 || out_w < 1) return;
   const b0 = part_start(batch, part, parts);
   const samples = part_start(batch, part + 1, parts) - b0;
@@ -295,7 +296,8 @@ export function conv2d_f32_nhwc_backward_data_part(dinput: usize, doutput: usize
   const out_h = conv_out(height, kernel_height, padding);
   const out_w = conv_out(width, kernel_width, padding);
   assert(batch >= 1 && in_channels >= 1 && out_channels >= 1 && out_h >= 1 && out_w >= 1);
-  assert(parts >= 1 && part >= 0 && part < parts);
+  assert(valid_part(part, parts), 'need 0 <= part < parts');
+  if (!valid_part(part, parts)) return;
   if (batch < 1 || in_channels < 1 || out_channels < 1 || out_h < 1 || out_w < 1) return;
   const b0 = part_start(batch, part, parts);
   const samples = part_start(batch, part + 1, parts) - b0;
@@ -337,7 +339,8 @@ export function conv2d_f32_nhwc_backward_filter_part(dfilters: usize, dbias: usi
   const out_h = conv_out(height, kernel_height, padding);
   const out_w = conv_out(width, kernel_width, padding);
   assert(batch >= 1 && in_channels >= 1 && out_channels >= 1 && out_h >= 1 && out_w >= 1);
-  assert(parts >= 1 && part >= 0 && part < parts);
+  assert(valid_part(part, parts), 'need 0 <= part < parts');
+  if (!valid_part(part, parts)) return;
   if (batch < 1 || in_channels < 1 || out_channels < 1 || out_h < 1 || out_w < 1) return;
   const groups = (out_channels + CHANNEL_GROUP - 1) / CHANNEL_GROUP;
   const c0 = part_start(groups, part, parts) * CHANNEL_GROUP;

@@ -42,7 +42,7 @@
 // The alternatives measured (tiles, unrolling, KC, B in place) are in bench/README.md, "Kernel
 // design measurements".
 
-import { part_start } from './parts';
+import { part_start, valid_part } from './parts';
 import { fmadd_f32x4 } from './simd';
 
 const MR = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
@@ -99,7 +99,8 @@ export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize,
   // Debug builds check the contract; release builds (--noAssert) trust the caller.
   assert(m >= 1 && k >= 1 && n >= 1, 'gemm: m, k and n must be at least 1');
   assert((workspace & 15) == 0, 'gemm: workspace must be 16-byte aligned');
-  assert(parts >= 1 && part >= 0 && part < parts, 'gemm: need 0 <= part < parts');
+  assert(valid_part(part, parts), 'gemm: need 0 <= part < parts');
+  if (!valid_part(part, parts)) return;
   // The parts form a grid over C: column groups of whole NR panels first (each part packs only its
   // B panels), and when there are fewer panels than parts, row groups of whole MR panels inside them.
   const panels = (n + NR - 1) / NR;

@@ -25,7 +25,7 @@
 // f32x4.gt gives a lane mask and v128.bitselect moves value and index together. The backward is
 // a scatter, which SIMD128 has no instruction for; it runs scalar, 4 per step, after a vector fill.
 
-import { part_start } from './parts';
+import { part_start, valid_part } from './parts';
 import { zero_f32 } from './simd';
 
 // @ts-ignore: decorator
@@ -42,7 +42,8 @@ export function maxpool2d_f32_nhwc_forward(output: usize, argmax: usize, input: 
 export function maxpool2d_f32_nhwc_forward_part(output: usize, argmax: usize, input: usize,
     batch: i32, height: i32, width: i32, channels: i32, size: i32, stride: i32, part: i32, parts: i32): void {
   assert(batch >= 1 && channels >= 1 && size >= 1 && stride >= 1 && size <= height && size <= width);
-  assert(parts >= 1 && part >= 0 && part < parts);
+  assert(valid_part(part, parts), 'need 0 <= part < parts');
+  if (!valid_part(part, parts)) return;
   if (batch < 1 || channels < 1 || size < 1 || stride < 1 || size > height || size > width) return;
   const out_h = pool_out(height, size, stride);
   const out_w = pool_out(width, size, stride);
@@ -137,7 +138,8 @@ export function maxpool2d_f32_nhwc_backward(dinput: usize, doutput: usize, argma
 export function maxpool2d_f32_nhwc_backward_part(dinput: usize, doutput: usize, argmax: usize,
     batch: i32, height: i32, width: i32, channels: i32, size: i32, stride: i32, part: i32, parts: i32): void {
   assert(batch >= 1 && channels >= 1 && size >= 1 && stride >= 1 && size <= height && size <= width);
-  assert(parts >= 1 && part >= 0 && part < parts);
+  assert(valid_part(part, parts), 'need 0 <= part < parts');
+  if (!valid_part(part, parts)) return;
   const valid = batch >= 1 && channels >= 1 && size >= 1 && stride >= 1 && size <= height && size <= width;
   const sample_out = valid ? pool_out(height, size, stride) * pool_out(width, size, stride) * channels : 0;
   const sample_in = batch >= 1 && channels >= 1 && height >= 1 && width >= 1 ? height * width * channels : 0;

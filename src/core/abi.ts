@@ -3,6 +3,17 @@
  * Pointers are byte addresses into `memory`; sizes are element counts, never bytes;
  * flags are the enums below. Argument order: outputs, inputs, workspace, sizes, flags.
  * Kernels allocate nothing and keep no state; the caller owns every buffer.
+ *
+ * Every build has these exports (build/release.wasm strict SIMD128; release-shared.wasm the same
+ * code on a shared memory imported as env.memory; release-relaxed*.wasm with fused multiply-add).
+ * The `_part` exports (assembly/parts.ts) split a kernel for threads: part `part` of `parts` writes a
+ * disjoint slice of the outputs; all parts together, in any order or at once on threads sharing
+ * the memory, give bits identical to the unsplit kernel. Each concurrent part needs its own
+ * workspace, of the size the whole call needs. The kernels without `_part` split in the caller:
+ * sgd/momentum/adam steps, sigmoid and relu (forward, backward) by element ranges starting at
+ * multiples of 16; bias_add forward, softmax forward, argmax and the batch gather by rows
+ * (test/kernels/parts.test.ts). bias_add backward and the fused softmax cross-entropy (one summed
+ * loss) do not split bit-identically as they are.
  */
 
 /** `padding` flag of the conv2d kernels: Keras' 'valid' (no padding) or 'same' (output = input size). */

@@ -283,6 +283,35 @@ for (const build of kernelTestBuilds(['debug', 'release'])) {
       ]));
     });
 
+    it(`a part out of range (part ≥ parts, part < 0, parts < 1) ${build === 'debug' ? 'traps' : 'writes nothing'}`, () => {
+      w.reset();
+      const e = w.exports;
+      const conv = [2, 5, 5, 3, 3, 3, 9, 1] as const;
+      const pool = [2, 4, 4, 3, 2, 2] as const;
+      const ws = w.nan(e.conv2d_f32_workspace_bytes(...conv) / 4).ptr;
+      const input = w.from(randomF32(2 * 5 * 5 * 9, 1)).ptr;
+      const filters = w.from(randomF32(3 * 3 * 3 * 9, 2)).ptr;
+      const outputs = [w.nan(7 * 9), w.nan(2 * 5 * 5 * 9), w.nan(3 * 3 * 3 * 9), w.nan(9), w.nan(2 * 4 * 4 * 3)];
+      const [c, out, dfilters, dbias, dinput] = outputs.map((o) => o.ptr);
+      const argmax = w.from(new Int32Array(2 * 2 * 2 * 3)).ptr;
+      const calls = [[2, 2], [-1, 2], [0, 0]].flatMap(([p, parts]) => [
+        () => e.gemm_f32_nn_part(c, input, filters, ws, 7, 5, 9, 0, p, parts),
+        () => e.gemm_f32_tn_part(c, input, filters, ws, 7, 5, 9, 0, p, parts),
+        () => e.gemm_f32_nt_part(c, input, filters, ws, 7, 5, 9, 0, p, parts),
+        () => e.conv2d_f32_nhwc_forward_part(out, input, filters, 0, ws, ...conv, p, parts),
+        () => e.conv2d_f32_nhwc_backward_data_part(out, input, filters, ws, ...conv, p, parts),
+        () => e.conv2d_f32_nhwc_backward_filter_part(dfilters, dbias, input, input, ws, ...conv, 0, p, parts),
+        () => e.maxpool2d_f32_nhwc_forward_part(out, argmax, input, ...pool, p, parts),
+        () => e.maxpool2d_f32_nhwc_backward_part(dinput, input, argmax, ...pool, p, parts),
+      ]);
+      for (const call of calls) {
+        if (build === 'debug') expect(call).toThrow();
+        else call();
+      }
+      for (const o of outputs) expect(o.f32().every(Number.isNaN)).toBe(true);
+      w.checkGuards();
+    });
+
     it('maxpool2d_f32_nhwc_forward_part and _backward_part (by samples)', () => {
       expectAll(POOL_SHAPES.flatMap((shape) => [() => poolForwardCase(shape), () => poolBackwardCase(shape)]));
     });
