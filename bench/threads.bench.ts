@@ -77,7 +77,9 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
         const workspace = core.arena.allocateCommitted('bench/workspace', [core.exports.gemm_f32_workspace_bytes()], 'u8').byteOffset;
         return { a: a!, b: b!, c: c!, workspace };
       });
-      const calls = Math.max(3, Math.round(2e8 / (2 * m * k * n)));
+      // About 50 ms per sample at 40 GFLOP/s: the worker stays warm (spinning) through a sample, as in
+      // a training step, instead of every sample measuring a wake-up from Atomics.wait.
+      const calls = Math.max(10, Math.round(2e9 / (2 * m * k * n)));
       const [t1, t2] = medians(cores.map((core, i) => {
         const { a, b, c, workspace } = addresses[i]!;
         const fn = core.kernels[kernel];
@@ -111,14 +113,14 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
         ['maxpool2d_f32_nhwc_backward', `${batch}x${out}x${out}x${cout} 2x2`, undefined, (core, x) => core.kernels.maxpool2d_f32_nhwc_backward(x.doutput, x.dpool, x.argmax, batch, out, out, cout, 2, 2)],
       ];
       for (const [kernel, shapeText, flops, call] of convs) {
-        const [t1, t2] = medians(cores.map((core, i) => () => call(core, addresses[i]!)), 20, samples);
+        const [t1, t2] = medians(cores.map((core, i) => () => call(core, addresses[i]!)), 40, samples);
         rows.push({ simd, kernel, shape: shapeText, '1 thread µs': round(t1!), '2 threads µs': round(t2!), '× 1 thread': round(t1! / t2!), 'best × 1 thread': round(best[0]! / best[1]!),
           note: flops === undefined ? '' : `${round(flops / (t1! * 1e3))} / ${round(flops / (t2! * 1e3))} GFLOP/s` });
       }
     }
     for (const count of [19_200, 266_200]) {
       const addresses = cores.map((core) => buffers(core, [count, count]));
-      const [t1, t2] = medians(cores.map((core, i) => () => core.kernels.sgd_f32_step(addresses[i]![0]!, addresses[i]![1]!, count, 1e-9)), 200, samples);
+      const [t1, t2] = medians(cores.map((core, i) => () => core.kernels.sgd_f32_step(addresses[i]![0]!, addresses[i]![1]!, count, 1e-9)), 1000, samples);
       rows.push({ simd, kernel: 'sgd_f32_step', shape: String(count), '1 thread µs': round(t1!), '2 threads µs': round(t2!), '× 1 thread': round(t1! / t2!), 'best × 1 thread': round(best[0]! / best[1]!), note: '' });
     }
     for (const core of cores) core.dispose();
