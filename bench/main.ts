@@ -17,6 +17,7 @@ const FAMILIES: Record<string, () => Promise<BenchModule>> = {
   'softmax-xent': () => import('./softmax-xent.bench.js'),
   elementwise: () => import('./elementwise.bench.js'),
   train: () => import('./train.bench.js'),
+  threads: () => import('./threads.bench.js'),
 };
 
 export function formatTable(rows: BenchRow[]): string {

@@ -10,7 +10,8 @@
 // call over `steps` batches: the whole epoch when it fits the budget, else as many steps as the
 // budget allows, extrapolated to 60,000 images. The timed call is fit() itself, so shuffling, batch gathering, forward,
 // loss, backward and the optimizer are all in it.
-//   ours:  buildArchitecture(core, arch, { activation: 'sigmoid', compile: { optimizer: sgd, reduction } })
+//   ours:  buildArchitecture(core, arch, { activation: 'sigmoid', compile: { optimizer: sgd, reduction } }) on
+//          loadCore({ threads, simd }) (default 1 thread, strict)
 //          and model.fit(train, { batchSize, limit }) on the u8 images (uploaded once to wasm).
 //   tfjs:  tf.sequential() with the same layers and initialisers, compile({ optimizer:
 //          tf.train.sgd, loss: 'categoricalCrossentropy' }), model.fit(xs, ys, { batchSize,
@@ -32,6 +33,10 @@ export interface TrainConfig {
   budgetSeconds: number;
   /** Most steps to time (quick runs); default: a whole epoch. */
   maxSteps?: number;
+  /** ours: threads of the core (default 1). */
+  threads?: number;
+  /** ours: the build's SIMD (default 'strict'). */
+  simd?: 'strict' | 'relaxed';
 }
 
 export interface TrainResult {
@@ -85,7 +90,7 @@ type Trainer = (steps: number) => Promise<{ seconds: number; loss: number }>;
 async function oursTrainer(config: TrainConfig, data: Data): Promise<Trainer> {
   const { loadCore } = await import('../src/core/index.js');
   const { buildArchitecture } = await import('../src/models/architectures.js');
-  const core = await loadCore();
+  const core = await loadCore({ threads: config.threads ?? 1, simd: config.simd ?? 'strict' });
   const model = buildArchitecture(core, config.arch, {
     ...(config.arch === 'scratch-mlp' ? {} : { activation: 'sigmoid' as const }),
     compile: {

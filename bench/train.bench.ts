@@ -73,10 +73,23 @@ async function probePeak(): Promise<number> {
   return (PROBE_ROUNDS * FLOP_PER_PROBE_ROUND) / (best * 1e6);
 }
 
-/** Runs one configuration in a child process; a crash becomes a failed result. */
-export function runWorker(config: TrainConfig, timeoutSeconds: number): TrainResult {
+/**
+ * Node flags a child process needs for a relaxed-SIMD run: none when a plain child has it (Node
+ * >= 22), the V8 flag when that gives it (Node 20), else undefined (no relaxed runs). Asked of a
+ * child, not of this process, whose own flags the children do not get.
+ */
+export function relaxedSimdFlags(): string[] | undefined {
+  const probe = `import('${new URL('../src/core/load.ts', import.meta.url).href}').then((m) => process.exit(m.hasRelaxedSimd() ? 0 : 1))`;
+  for (const flags of [[], ['--experimental-wasm-relaxed-simd']]) {
+    if (spawnSync(process.execPath, [...flags, '--import', 'tsx', '-e', probe]).status === 0) return flags;
+  }
+  return undefined;
+}
+
+/** Runs one configuration in a child process (with `flags` for Node); a crash becomes a failed result. */
+export function runWorker(config: TrainConfig, timeoutSeconds: number, flags: string[] = []): TrainResult {
   const worker = fileURLToPath(new URL('./train-worker.ts', import.meta.url));
-  const child = spawnSync(process.execPath, ['--import', 'tsx', worker, JSON.stringify(config)], {
+  const child = spawnSync(process.execPath, [...flags, '--import', 'tsx', worker, JSON.stringify(config)], {
     encoding: 'utf8', timeout: timeoutSeconds * 1000, maxBuffer: 64 * 1024 * 1024,
   });
   const line = child.stdout?.split('\n').find((l) => l.startsWith('@@result '));
@@ -102,29 +115,50 @@ export const legend =
   'One process per row; s/epoch for 60,000 images ("extrapolated": timed over the steps shown, scaled to the epoch). ' +
   'Each timed figure is one model.fit() call after a warm-up step, so shuffling, batching, forward, loss, backward ' +
   'and the SGD step are all in it. ours ×: this row\'s s/epoch / ours at the same architecture and batch (above 1 = ours faster). ' +
+  '"ours": one thread, strict SIMD; "2 threads": loadCore({ threads: 2 }); "relaxed": the FMA build (Node 20 runs it with --experimental-wasm-relaxed-simd, shown only when the runtime allows). ' +
+  '× ours 1 thread: images/s of the row / images/s of "ours" (same architecture and batch; above 1 = faster). ' +
   'GFLOP/s: training FLOPs per epoch (from the layer shapes) / s per epoch; % of peak: of the single-thread f32x4 probe. ' +
   'peak RSS: process.resourceUsage().maxRSS of that process (tfjs holds the images as a float32 tensor, ours as u8 in wasm memory).';
+
+/** Our variants: 1 and 2 threads, strict and (when the runtime allows) relaxed SIMD. */
+export function oursVariants(relaxed: boolean): { label: string; threads: number; simd: 'strict' | 'relaxed' }[] {
+  const variants: { label: string; threads: number; simd: 'strict' | 'relaxed' }[] = [
+    { label: 'ours', threads: 1, simd: 'strict' }, { label: 'ours 2 threads', threads: 2, simd: 'strict' },
+  ];
+  if (relaxed) variants.push({ label: 'ours relaxed', threads: 1, simd: 'relaxed' }, { label: 'ours relaxed 2 threads', threads: 2, simd: 'relaxed' });
+  return variants;
+}
 
 export async function run(options: BenchOptions): Promise<BenchRow[]> {
   const peak = await probePeak();
   const budgetSeconds = options.quick ? 1.5 : 12;
+  const relaxedFlags = relaxedSimdFlags();
   const rows: BenchRow[] = [];
   for (const arch of ARCHS) {
     const flopPerImage = trainFlopPerImage(arch);
     for (const batchSize of batchSizes(options.quick)) {
       let oursSeconds = Number.NaN;
-      for (const impl of IMPLS) {
-        const config: TrainConfig = { impl, arch, batchSize, budgetSeconds, ...(options.quick ? { maxSteps: 20 } : {}) };
-        process.stderr.write(`bench: train ${arch} batch ${batchSize} ${impl}…\n`);
-        const r = runWorker(config, options.quick ? 120 : 600);
-        if (impl === 'ours' && r.ok) oursSeconds = r.secondsPerEpoch;
+      let oursImagesPerSecond = Number.NaN;
+      const runs = [
+        ...oursVariants(relaxedFlags !== undefined).map((variant) => ({ impl: 'ours' as const, ...variant })),
+        ...IMPLS.filter((impl) => impl !== 'ours').map((impl) => ({ impl, label: impl, threads: 1, simd: 'strict' as const })),
+      ];
+      for (const { impl, label, threads, simd } of runs) {
+        const config: TrainConfig = { impl, arch, batchSize, budgetSeconds, ...(impl === 'ours' ? { threads, simd } : {}), ...(options.quick ? { maxSteps: 20 } : {}) };
+        process.stderr.write(`bench: train ${arch} batch ${batchSize} ${label}…\n`);
+        const r = runWorker(config, options.quick ? 120 : 600, simd === 'relaxed' ? relaxedFlags : []);
+        if (label === 'ours' && r.ok) {
+          oursSeconds = r.secondsPerEpoch;
+          oursImagesPerSecond = r.imagesPerSecond;
+        }
         const gflops = r.ok ? (flopPerImage * r.epochImages) / (r.secondsPerEpoch * 1e9) : Number.NaN;
         rows.push({
           model: arch,
           batch: batchSize,
-          impl,
+          impl: label,
           's/epoch': r.ok ? round(r.secondsPerEpoch) : failureCell(r.error),
           'images/s': r.ok ? Math.round(r.imagesPerSecond) : '',
+          '× ours 1 thread': r.ok && impl === 'ours' && label !== 'ours' ? round(r.imagesPerSecond / oursImagesPerSecond) : '',
           timed: r.ok ? (r.extrapolated ? `${r.steps} step${r.steps === 1 ? '' : 's'} (${r.images} images), extrapolated` : `full epoch (${r.steps} steps)`) : '',
           'ours ×': r.ok && impl !== 'ours' && Number.isFinite(oursSeconds) ? round(r.secondsPerEpoch / oursSeconds) : '',
           'GFLOP/epoch': round((flopPerImage * 60_000) / 1e9),

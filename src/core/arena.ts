@@ -24,8 +24,9 @@ export interface ArenaBuffer {
 
 export class Arena {
   private top: number;
-  private readonly base: number;
+  private base: number;
   private readonly planned: ArenaBuffer[] = [];
+  private readonly reservedBuffers: ArenaBuffer[] = [];
 
   constructor(readonly exports: CoreExports) {
     this.base = alignUp(exports.heap_base(), ALIGN);
@@ -39,6 +40,25 @@ export class Arena {
   /** Bytes planned so far, from the arena's base. */
   get plannedBytes(): number {
     return this.top - this.base;
+  }
+
+  /** The core's own buffers below the plan (the worker threads' workspaces), never released. */
+  get reserved(): readonly ArenaBuffer[] {
+    return this.reservedBuffers;
+  }
+
+  /**
+   * Plans and commits a buffer for the core itself, below everything `allocate` will plan: the
+   * arena's base moves past it, so `release` never frees it and plans start after it.
+   * @throws Error when buffers are already planned (a reservation must come first).
+   */
+  reserve(name: string, shape: readonly number[], dtype: DType = 'f32'): ArenaBuffer {
+    if (this.planned.length > 0) throw new Error(`internal: ${name} must be reserved before any buffer is planned`);
+    const buffer = this.allocateCommitted(name, shape, dtype);
+    this.planned.pop();
+    this.reservedBuffers.push(buffer);
+    this.base = this.top;
+    return buffer;
   }
 
   /** Every buffer planned and not released, in address order. */
@@ -69,7 +89,12 @@ export class Arena {
   /** Grows the memory (once) so every planned buffer is backed. */
   commit(): void {
     const have = this.memory.buffer.byteLength;
-    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / PAGE));
+    if (this.top <= have) return;
+    try {
+      this.memory.grow(Math.ceil((this.top - have) / PAGE));
+    } catch (error) {
+      throw new RangeError(`the plan needs ${this.top} bytes of wasm memory and the memory cannot grow past ${have} (${(error as Error).message})`);
+    }
   }
 
   /** Plans and commits in one go, for temporaries. */

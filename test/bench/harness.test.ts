@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { kernelRow, loadRelease, measure, measurements, WasmHeap, type Stats } from '../../bench/harness.js';
 import { formatTable } from '../../bench/main.js';
 import { measurePeers } from '../../bench/peers/tfjs.js';
-import { failureCell, runWorker, trainFlopPerImage } from '../../bench/train.bench.js';
+import { failureCell, oursVariants, relaxedSimdFlags, runWorker, trainFlopPerImage } from '../../bench/train.bench.js';
+import { run as runThreads } from '../../bench/threads.bench.js';
 import { randomF32 } from '../helpers/random.js';
 
 const quick = { quick: true };
@@ -72,5 +73,24 @@ describe('bench harness', () => {
     expect(Number.isFinite(result.secondsPerEpoch)).toBe(true);
     expect(result.peakRssMiB).toBeGreaterThan(0);
     expect(['fashion-mnist', 'random']).toContain(result.data);
+  });
+
+  it('runs ours on two threads, and on the relaxed build when the runtime allows it', () => {
+    const flags = relaxedSimdFlags();
+    expect(oursVariants(flags !== undefined).map((v) => v.label)).toEqual(
+      flags === undefined ? ['ours', 'ours 2 threads'] : ['ours', 'ours 2 threads', 'ours relaxed', 'ours relaxed 2 threads']);
+    const result = runWorker({ impl: 'ours', arch: 'mlp', batchSize: 64, budgetSeconds: 0.05, maxSteps: 2, threads: 2, ...(flags ? { simd: 'relaxed' as const } : {}) }, 300, flags ?? []);
+    expect(result.error).toBeUndefined();
+    expect(result.ok).toBe(true);
+  });
+
+  it('measures the threads family: a dispatch row and 1 vs 2 thread rows', async () => {
+    const rows = await runThreads(quick);
+    expect(rows[0]!.kernel).toMatch(/^dispatch \+ join/);
+    for (const row of rows) {
+      expect(Number(row['1 thread µs'])).toBeGreaterThan(0);
+      expect(Number(row['2 threads µs'])).toBeGreaterThan(0);
+    }
+    expect(rows.some((row) => row.kernel === 'gemm_f32_nn' && row.shape === '128x784x300')).toBe(true);
   });
 });
