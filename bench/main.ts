@@ -1,9 +1,10 @@
-// `npm run bench [-- <family>...] [--quick] [--json]`: runs each bench/<family>.bench.ts (all by
+// `npm run bench [-- <family>...] [--quick] [--json] [--threads N]`: runs each bench/<family>.bench.ts (all by
 // default, or the families named) against build/release.wasm and prints one Markdown table per
 // family (--json: one JSON object on stdout instead; progress goes to stderr). Either way the
 // results, with the machine and package versions, are written to bench/results/<timestamp>.json.
 // A family module exports `run(options)` returning rows; columns are the union of the rows' keys,
 // so a family adds columns (a peer's time, a ratio) without touching this file.
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measurements } from './harness.js';
 import { machine, writeResults, type Results } from './results.js';
@@ -32,9 +33,14 @@ export function formatTable(rows: BenchRow[]): string {
 async function main(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const json = argv.includes('--json');
-  const unknownFlag = argv.find((a) => a.startsWith('-') && a !== '--quick' && a !== '--json');
-  if (unknownFlag) throw new RangeError(`unknown option ${unknownFlag} (expected --quick, --json)`);
-  const names = argv.filter((a) => !a.startsWith('-'));
+  const threadsAt = argv.indexOf('--threads');
+  const threadsText = threadsAt >= 0 ? argv[threadsAt + 1] : undefined;
+  const threads = threadsAt >= 0 ? Number(threadsText) : Math.max(2, availableParallelism());
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`--threads: expected a positive integer, got ${String(threadsText)}`);
+  const rest = threadsAt >= 0 ? argv.filter((_, i) => i !== threadsAt && i !== threadsAt + 1) : argv;
+  const unknownFlag = rest.find((a) => a.startsWith('-') && a !== '--quick' && a !== '--json');
+  if (unknownFlag) throw new RangeError(`unknown option ${unknownFlag} (expected --quick, --json, --threads N)`);
+  const names = rest.filter((a) => !a.startsWith('-'));
   for (const name of names) {
     if (!(name in FAMILIES))
       throw new RangeError(`unknown benchmark family "${name}" (expected one of ${Object.keys(FAMILIES).join(', ')})`);
@@ -56,7 +62,7 @@ async function main(argv: string[]): Promise<void> {
     const start = performance.now();
     process.stderr.write(`bench: ${name}…\n`);
     const { run, legend } = await FAMILIES[name]();
-    const rows = await run({ quick });
+    const rows = await run({ quick, threads });
     results.families.push({ family: name, rows, legend, seconds: (performance.now() - start) / 1000 });
     if (!json) console.log(`\n## ${name}${quick ? ' (quick)' : ''}\n\n${formatTable(rows)}${legend ? `\n\n${legend}` : ''}`);
   }

@@ -115,17 +115,19 @@ export const legend =
   'One process per row; s/epoch for 60,000 images ("extrapolated": timed over the steps shown, scaled to the epoch). ' +
   'Each timed figure is one model.fit() call after a warm-up step, so shuffling, batching, forward, loss, backward ' +
   'and the SGD step are all in it. ours ×: this row\'s s/epoch / ours at the same architecture and batch (above 1 = ours faster). ' +
-  '"ours": one thread, strict SIMD; "2 threads": loadCore({ threads: 2 }); "relaxed": the FMA build (Node 20 runs it with --experimental-wasm-relaxed-simd, shown only when the runtime allows). ' +
+  '"ours": one thread, strict SIMD; "N threads": loadCore({ threads: N }) (`--threads N`, default all cores); "relaxed": the FMA build (Node 20 runs it with --experimental-wasm-relaxed-simd, shown only when the runtime allows). ' +
   '× ours 1 thread: images/s of the row / images/s of "ours" (same architecture and batch; above 1 = faster). ' +
   'GFLOP/s: training FLOPs per epoch (from the layer shapes) / s per epoch; % of peak: of the single-thread f32x4 probe. ' +
   'peak RSS: process.resourceUsage().maxRSS of that process (tfjs holds the images as a float32 tensor, ours as u8 in wasm memory).';
 
-/** Our variants: 1 and 2 threads, strict and (when the runtime allows) relaxed SIMD. */
-export function oursVariants(relaxed: boolean): { label: string; threads: number; simd: 'strict' | 'relaxed' }[] {
-  const variants: { label: string; threads: number; simd: 'strict' | 'relaxed' }[] = [
-    { label: 'ours', threads: 1, simd: 'strict' }, { label: 'ours 2 threads', threads: 2, simd: 'strict' },
-  ];
-  if (relaxed) variants.push({ label: 'ours relaxed', threads: 1, simd: 'relaxed' }, { label: 'ours relaxed 2 threads', threads: 2, simd: 'relaxed' });
+/** Our variants: 1 and `threads` threads, strict and (when the runtime allows) relaxed SIMD. */
+export function oursVariants(relaxed: boolean, threads = 2): { label: string; threads: number; simd: 'strict' | 'relaxed' }[] {
+  const variants: { label: string; threads: number; simd: 'strict' | 'relaxed' }[] = [{ label: 'ours', threads: 1, simd: 'strict' }];
+  if (threads > 1) variants.push({ label: `ours ${threads} threads`, threads, simd: 'strict' });
+  if (relaxed) {
+    variants.push({ label: 'ours relaxed', threads: 1, simd: 'relaxed' });
+    if (threads > 1) variants.push({ label: `ours relaxed ${threads} threads`, threads, simd: 'relaxed' });
+  }
   return variants;
 }
 
@@ -140,7 +142,7 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
       let oursSeconds = Number.NaN;
       let oursImagesPerSecond = Number.NaN;
       const runs = [
-        ...oursVariants(relaxedFlags !== undefined).map((variant) => ({ impl: 'ours' as const, ...variant })),
+        ...oursVariants(relaxedFlags !== undefined, options.threads).map((variant) => ({ impl: 'ours' as const, ...variant })),
         ...IMPLS.filter((impl) => impl !== 'ours').map((impl) => ({ impl, label: impl, threads: 1, simd: 'strict' as const })),
       ];
       for (const { impl, label, threads, simd } of runs) {

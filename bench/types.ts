@@ -3,6 +3,8 @@
 export interface BenchOptions {
   /** Fewer shapes and a shorter time budget per task (smoke runs, CI). */
   quick: boolean;
+  /** Threads of our multi-threaded variants (`--threads N`; default: os.availableParallelism(), at least 2). */
+  threads: number;
 }
 
 /** One table row: column name → value (numbers are formatted to 3 significant digits). */

@@ -17,8 +17,9 @@ import { integerList, nonNegativeInteger, oneOf, pathValue, positiveInteger, pos
 import { progressCallbacks } from './progress.js';
 import { cliEvaluation, loadData } from './session.js';
 import { checkOptionsApply } from './validate.js';
+import { coreSettings, withCoreOptions, type CoreFlags } from './core-options.js';
 
-interface ReproduceFlags {
+interface ReproduceFlags extends CoreFlags {
   epochs?: number;
   rows?: number[];
   out: string;
@@ -52,11 +53,12 @@ function effectiveConfig(row: PaperRow, flags: ReproduceFlags): TrainingConfig {
     batchSize: flags.batchSize ?? c.batchSize,
     seed: flags.seed,
     limit: flags.limit,
+    ...coreSettings(flags),
   };
 }
 
 export function reproduceCommand(): Command {
-  return new Command('reproduce')
+  const command = new Command('reproduce')
     .description("train the six configurations of the paper's table and compare with its accuracy figures")
     .option('--epochs <n>', 'cap every row at N epochs (a quick run; the report says so)', positiveInteger)
     .option('--rows <list>', "rows of the paper's table to run, e.g. 1,5 (default all six)", integerList)
@@ -70,7 +72,8 @@ export function reproduceCommand(): Command {
     .option('--optimizer <name>', `override every row's optimizer: ${OPTIMIZERS.join(', ')}`, oneOf(OPTIMIZERS))
     .addOption(new Option('--activation <name>', 'override the hidden activation of the Keras rows').choices(['sigmoid', 'relu']))
     .option('--filters <n>', "override the CNN rows' convolution filters", positiveInteger)
-    .option('--kernel-size <n>', "override the CNN rows' kernel size", positiveInteger)
+    .option('--kernel-size <n>', "override the CNN rows' kernel size", positiveInteger);
+  return withCoreOptions(command)
     .action(async (flags: ReproduceFlags) => {
       const wanted = flags.rows ?? PAPER_ROWS.map((r) => r.row);
       const unknown = wanted.filter((n) => !PAPER_ROWS.some((r) => r.row === n));
@@ -101,13 +104,15 @@ export function reproduceCommand(): Command {
         const perEpoch: number[] = [];
         const result = await trainAndEvaluate(config, data, {
           callbacks: progressCallbacks({
-            label: `row ${row.row}`,
+            label: `row ${row.row} [${config.threads} thread${config.threads === 1 ? '' : 's'}]`,
             epochs: config.epochs,
             batches: Math.ceil(report.trainImages / config.batchSize),
             json: flags.json,
             onEpochEnd: (_epoch, logs) => void perEpoch.push(logs.valAccuracy ?? Number.NaN),
           }),
         });
+        report.threads = result.model.core.threads;
+        report.simd = result.model.core.simd;
         const evaluation = cliEvaluation(result.evaluation);
         const rowResult: RowResult = {
           row: row.row,

@@ -9,8 +9,9 @@ import { integerList, nonNegativeInteger, oneOf, pathValue, positiveInteger, pos
 import { progressCallbacks } from './progress.js';
 import { cliEvaluation, loadData } from './session.js';
 import { checkFitsInMemory, checkOptionsApply, checkOutputFile } from './validate.js';
+import { coreSettings, describeCore, withCoreOptions, type CoreFlags } from './core-options.js';
 
-interface TrainFlags {
+interface TrainFlags extends CoreFlags {
   model?: ArchitectureName;
   preset?: keyof typeof TRAINING_PRESETS;
   hidden?: number[];
@@ -30,7 +31,7 @@ interface TrainFlags {
 }
 
 export function trainCommand(): Command {
-  return new Command('train')
+  const command = new Command('train')
     .description('train one architecture on Fashion-MNIST, evaluate it on the test set')
     .addOption(new Option('--model <name>', 'architecture').choices(ARCHITECTURES))
     .addOption(
@@ -52,7 +53,8 @@ export function trainCommand(): Command {
     .option('--data <dir>', 'directory with the four IDX files or the two CSV files', pathValue)
     .option('--limit <n>', 'train on the first N training images', positiveInteger)
     .option('--save <file>', 'save the trained model (written atomically)', pathValue)
-    .option('--json', 'print one JSON object on stdout', false)
+    .option('--json', 'print one JSON object on stdout', false);
+  return withCoreOptions(command)
     .action(async (flags: TrainFlags) => {
       const preset = flags.preset === undefined ? undefined : TRAINING_PRESETS[flags.preset];
       const model = flags.model ?? preset?.architecture;
@@ -80,13 +82,14 @@ export function trainCommand(): Command {
         batchSize: flags.batchSize ?? defaults.batchSize,
         seed: flags.seed,
         limit: flags.limit,
+        ...coreSettings(flags),
       };
       checkFitsInMemory({ ...config, architectureOptions: config.architectureOptions ?? {}, optimizer: config.optimizer.type });
       const data = await loadData(flags.data, flags.json);
       const trainImages = Math.min(config.limit ?? data.train.count, data.train.count);
       const result = await trainAndEvaluate(config, data, {
         callbacks: progressCallbacks({
-          label: flags.preset ?? model,
+          label: `${flags.preset ?? model} [${config.threads} thread${config.threads === 1 ? '' : 's'}]`,
           epochs: config.epochs,
           batches: Math.ceil(trainImages / config.batchSize),
           json: flags.json,
@@ -106,6 +109,8 @@ export function trainCommand(): Command {
             batchSize: config.batchSize,
             seed: config.seed,
             trainImages: result.trainImages,
+            threads: result.model.core.threads,
+            simd: result.model.core.simd,
             epochs: config.epochs,
             secondsPerEpoch: result.secondsPerEpoch,
             imagesPerSecond: result.imagesPerSecond,
@@ -122,7 +127,7 @@ export function trainCommand(): Command {
       process.stdout.write(`${result.model.summary()}\n\n`);
       process.stdout.write(
         `test accuracy ${(evaluation.testAccuracy * 100).toFixed(2)}%, test loss ${evaluation.testLoss.toFixed(4)}, ` +
-          `${result.secondsPerEpoch.toFixed(2)} s/epoch, ${Math.round(result.imagesPerSecond)} images/s\n\n`,
+          `${result.secondsPerEpoch.toFixed(2)} s/epoch, ${Math.round(result.imagesPerSecond)} images/s (${describeCore(result.model.core)})\n\n`,
       );
       process.stdout.write(`${evaluation.reportText}\n\nconfusion matrix (rows: true class, columns: predicted)\n`);
       process.stdout.write(`${evaluation.confusionMatrix.map((row) => row.map((v) => String(v).padStart(5)).join('')).join('\n')}\n`);

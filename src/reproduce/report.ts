@@ -70,7 +70,11 @@ export interface ReproduceReport {
   testImages: number;
   seed: number;
   rows: RowResult[];
+  /** Wall-clock seconds of the whole run so far. */
   totalSeconds: number;
+  /** Threads and SIMD build the rows trained with (absent in reports written before threads). */
+  threads?: number;
+  simd?: 'strict' | 'relaxed';
 }
 
 const percent = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
@@ -94,7 +98,8 @@ export function formatReproduceMarkdown(report: ReproduceReport): string {
   lines.push("# The paper's accuracy table, reproduced", '');
   lines.push(
     `Command: \`${report.command}\`, seed ${report.seed}, ${report.trainImages} training and ${report.testImages} test images, ` +
-      `${(report.totalSeconds / 60).toFixed(1)} minutes in all.`,
+      `${(report.totalSeconds / 60).toFixed(1)} minutes of wall-clock time in all` +
+      (report.threads === undefined ? '.' : `, ${report.threads} thread${report.threads === 1 ? '' : 's'}, ${report.simd ?? 'strict'} SIMD.`),
     '',
   );
   if (report.epochCap !== null) {

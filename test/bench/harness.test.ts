@@ -9,7 +9,7 @@ import { failureCell, oursVariants, relaxedSimdFlags, runWorker, trainFlopPerIma
 import { run as runThreads } from '../../bench/threads.bench.js';
 import { randomF32 } from '../helpers/random.js';
 
-const quick = { quick: true };
+const quick = { quick: true, threads: 2 };
 
 function expectStats(t: unknown): asserts t is Stats {
   expect(typeof t).toBe('object');
