@@ -121,14 +121,23 @@ function fashionMnistData(dir = process.env.FASHION_MNIST_DIR || SYSTEM_DATA_DIR
   };
 }
 
+/**
+ * Cross-origin isolation (COOP + COEP), so the page has SharedArrayBuffer and the core trains on
+ * every core with a shared wasm memory; a host serving dist-web/ needs the same two headers.
+ */
+export const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 export default defineConfig({
   root: join(here, 'src/web'),
   base: './',
   // The demo imports the library's TypeScript sources (src/browser.ts) directly; the .wasm is
-  // emitted as an asset through `new URL('../../build/release.wasm', import.meta.url)`.
+  // emitted as assets through the literal `new URL('../../build/<build>.wasm', import.meta.url)` forms of src/core/load.ts.
   plugins: [nodeBuiltinStubs(), fashionMnistData()],
-  server: { host: '127.0.0.1', port: 5173, fs: { allow: [here] } },
-  preview: { host: '127.0.0.1', port: 4173 },
+  server: { host: '127.0.0.1', port: 5173, fs: { allow: [here] }, headers: CROSS_ORIGIN_ISOLATION },
+  preview: { host: '127.0.0.1', port: 4173, headers: CROSS_ORIGIN_ISOLATION },
   // The worker bundle has its own plugin list.
   worker: { format: 'es', plugins: () => [nodeBuiltinStubs()] },
   build: {

@@ -25,3 +25,22 @@ export {
   type LocateOptions,
   type LocateResult,
 } from './data/index.js';
+
+// Interop: export to TensorFlow.js and ONNX, import from TensorFlow.js. Browsers import these from
+// 'fmnist-wasm/interop' (through a bundler: the ONNX writer needs protobufjs, a CommonJS package).
+export {
+  EXPORT_FORMATS,
+  IMPORT_FORMATS,
+  ONNX_IR_VERSION,
+  ONNX_OPSET,
+  exportModel,
+  importModel,
+  importModelFrom,
+  saveModelAs,
+  type ExportFormat,
+  type ExportMetadata,
+  type ExportOptions,
+  type ImportFormat,
+  type ImportOptions,
+  type ModelFile,
+} from './interop/index.js';

@@ -137,22 +137,3 @@ export {
   TrainingError,
   type FmnistErrorCode,
 } from './errors.js';
-
-// Interop: export to TensorFlow.js and ONNX, import from TensorFlow.js (bytes everywhere; the
-// path-based saveModelAs/importModelFrom load node:fs lazily and are for Node).
-export {
-  EXPORT_FORMATS,
-  IMPORT_FORMATS,
-  ONNX_IR_VERSION,
-  ONNX_OPSET,
-  exportModel,
-  importModel,
-  importModelFrom,
-  saveModelAs,
-  type ExportFormat,
-  type ExportMetadata,
-  type ExportOptions,
-  type ImportFormat,
-  type ImportOptions,
-  type ModelFile,
-} from './interop/index.js';

@@ -11,7 +11,6 @@ import {
   MODERN_DEFAULTS,
   defaultTrainingConfig,
   deserializeModel,
-  exportModel,
   fetchFashionMnistSplit,
   hasWasmSimd,
   loadCore,
@@ -22,6 +21,8 @@ import {
   type OptimizerName,
   type Sequential,
 } from '../browser.js';
+// 'fmnist-wasm/interop' for a package user: the ONNX writer brings protobufjs, which the bundler resolves.
+import { exportModel } from '../interop/index.js';
 import { LineChart } from './chart.js';
 import type { FromWorker, ToWorker, TrainSettings } from './protocol.js';
 import { drawImage, renderConfusion, renderGrid, renderProbabilities, renderReport } from './views.js';
@@ -226,10 +227,17 @@ function onWorkerMessage(message: FromWorker): void {
         `Data: ${message.trainCount.toLocaleString('en-US')} training and ${message.testCount.toLocaleString('en-US')} test images (${message.format.toUpperCase()}).`,
       );
       break;
-    case 'model':
+    case 'model': {
       $('summary').textContent = message.summary;
+      $('m-threads').textContent = `${message.threads} thread${message.threads === 1 ? '' : 's'}, ${message.simd} SIMD`;
+      $('m-threads').dataset.threads = String(message.threads);
+      // One thread because the page is not cross-origin isolated: say why and what fixes it.
+      const note = $('threads-note');
+      note.hidden = message.threads > 1 || !/isolated/.test(message.threadsReason);
+      note.textContent = note.hidden ? '' : `Training on one thread: ${message.threadsReason.replace(/^1 thread: /, '')}.`;
       setState('training');
       break;
+    }
     case 'batch': {
       const x = message.epoch + (message.batch + 1) / message.batchesPerEpoch;
       lossChart.push('batch loss', x, message.batchLoss);

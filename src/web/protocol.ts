@@ -35,7 +35,15 @@ export type FromWorker =
   | { type: 'status'; text: string }
   | { type: 'unsupported'; text: string }
   | { type: 'data'; trainCount: number; testCount: number; format: 'idx' | 'csv'; source: string }
-  | { type: 'model'; summary: string; parameters: number }
+  | {
+      type: 'model';
+      summary: string;
+      parameters: number;
+      /** The core's threads (the worker's own included), why that many, and its SIMD build. */
+      threads: number;
+      threadsReason: string;
+      simd: 'strict' | 'relaxed';
+    }
   | {
       type: 'batch';
       epoch: number;

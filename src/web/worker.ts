@@ -11,8 +11,6 @@
 import { fetchFashionMnist, hasWasmSimd, readFashionMnistFiles, serializeModel, trainAndEvaluate, type DataSplit } from '../browser.js';
 import type { Evaluation, FromWorker, ToWorker, TrainSettings } from './protocol.js';
 
-/** The .wasm, emitted by Vite as an asset (this literal form is what Vite rewrites). */
-const WASM_URL = new URL('../../build/release.wasm', import.meta.url);
 /** Test images sent back for the grid. */
 const SAMPLE_SIZE = 60;
 /** Longest stretch without looking at the message queue (stop requests). */
@@ -82,10 +80,12 @@ async function train(settings: TrainSettings, signal: AbortSignal): Promise<void
   let epoch = 0;
   let lastYield = performance.now();
   const result = await trainAndEvaluate(config, data, {
-    load: { url: WASM_URL },
+    // No url: loadCore picks the build (shared memory when the page is cross-origin isolated, FMA
+    // when the browser has relaxed SIMD) from the literal URLs in core/load.ts, which Vite emits.
     signal,
     onModel(model) {
-      post({ type: 'model', summary: model.summary(), parameters: model.countParams() });
+      const { threads, threadsReason, simd } = model.core;
+      post({ type: 'model', summary: model.summary(), parameters: model.countParams(), threads, threadsReason, simd });
       post({ type: 'status', text: `Training ${config.architecture} on ${data.train.count} images…` });
     },
     onTrained(_model, stopped) {

@@ -78,6 +78,11 @@ test(`trains scratch-mlp for one epoch on ${TRAIN_IMAGES} images in a worker: te
   const wrong = await page.locator('#samples li.wrong').count();
   await expect(page.locator('#samples li.wrong b', { hasText: '✗' })).toHaveCount(wrong);
   await expect(page.locator('#use-trained')).toBeEnabled();
+  // The page is cross-origin isolated (COOP/COEP from vite.config.ts), so the worker trained on every core.
+  const { isolated, cores } = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+  expect(isolated).toBe(true);
+  await expect(page.locator('#m-threads')).toHaveText(new RegExp(`^${cores} threads?, (strict|relaxed) SIMD$`));
+  await expect(page.locator('#threads-note')).toBeHidden();
   // The trained model is offered as TF.js (model.json + .bin) and ONNX beside the .fmnist.
   await page.waitForSelector('#download-exports:not([hidden])', { timeout: 60_000 });
   const files = await page.evaluate(async () =>
@@ -210,4 +215,27 @@ test('without WebAssembly SIMD the page says so and disables training', async ({
   await expect(page.locator('#support')).toHaveText(/SIMD/);
   await expect(page.locator('#start')).toBeDisabled();
   await expect(page.locator('#support')).toHaveAttribute('role', 'alert');
+});
+
+test('without the COOP/COEP headers the page trains on one thread and says why', async ({ page, pageErrors }) => {
+  // The same server, with the two isolation headers taken off every response.
+  await page.route('**/*', async (route) => {
+    const response = await route.fetch();
+    const headers = { ...response.headers() };
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    await route.fulfill({ response, headers });
+  });
+  await page.goto('/');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+  await page.selectOption('#architecture', 'scratch-mlp');
+  await page.fill('#train-limit', '2000');
+  await page.fill('#epochs', '1');
+  await page.click('#start');
+  const state = await waitForState(page, ['done', 'error', 'stopped'], 120_000);
+  expect(state, (await page.textContent('#status')) ?? '').toBe('done');
+  await expect(page.locator('#m-threads')).toHaveText(/^1 thread, (strict|relaxed) SIMD$/);
+  await expect(page.locator('#threads-note')).toBeVisible();
+  await expect(page.locator('#threads-note')).toHaveText(/one thread.*cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+  expect(pageErrors).toEqual([]);
 });
