@@ -22,7 +22,7 @@
 // SGD learning rate is multiplied by the batch size: the same update.
 import { fileURLToPath } from 'node:url';
 
-export type TrainImpl = 'ours' | 'tfjs-wasm' | 'tfjs-cpu';
+export type TrainImpl = 'ours' | 'tfjs-wasm' | 'tfjs-cpu' | 'jax-js';
 export type TrainArch = 'scratch-mlp' | 'mlp' | 'cnn';
 
 export interface TrainConfig {
@@ -105,6 +105,34 @@ async function oursTrainer(config: TrainConfig, data: Data): Promise<Trainer> {
   };
 }
 
+/**
+ * jax-js (bench/peers/jax.ts): one jit-compiled SGD step per batch on its wasm device, the batch
+ * gathered in JS from a seeded shuffle of the images (as a jax-js training loop does).
+ */
+async function jaxTrainer(config: TrainConfig, data: Data): Promise<Trainer> {
+  const { jaxTrainer: makeStep } = await import('./peers/jax.js');
+  const step = await makeStep(config.arch, LEARNING_RATE[config.arch]);
+  const { rng } = await import('../test/helpers/random.js');
+  const next = rng(11);
+  const order = Int32Array.from({ length: data.count }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return async (steps) => {
+    const start = performance.now();
+    let loss = Number.NaN;
+    for (let s = 0; s < steps; s++) {
+      const first = (s * config.batchSize) % data.count;
+      const batch = order.subarray(first, Math.min(data.count, first + config.batchSize));
+      loss = step(data.images, data.labels, batch);
+    }
+    const seconds = (performance.now() - start) / 1000;
+    // The scratch net's loss is summed over the batch (the paper's rule): report it per image, as fit does.
+    return { seconds, loss: config.arch === 'scratch-mlp' ? loss / config.batchSize : loss };
+  };
+}
+
 async function tfjsTrainer(config: TrainConfig, data: Data): Promise<Trainer> {
   const { useBackend } = await import('./peers/tfjs.js');
   const tf = await useBackend(config.impl === 'tfjs-wasm' ? 'wasm' : 'cpu');
@@ -157,7 +185,8 @@ export async function runConfig(config: TrainConfig): Promise<TrainResult> {
   let train: Trainer;
   let warmupSeconds: number;
   try {
-    train = config.impl === 'ours' ? await oursTrainer(config, data) : await tfjsTrainer(config, data);
+    train =
+      config.impl === 'ours' ? await oursTrainer(config, data) : config.impl === 'jax-js' ? await jaxTrainer(config, data) : await tfjsTrainer(config, data);
     warmupSeconds = (await train(1)).seconds;
   } catch (error) {
     return failed(error);

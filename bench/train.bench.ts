@@ -22,7 +22,7 @@ import type { BenchOptions, BenchRow } from './types.js';
 import type { TrainArch, TrainConfig, TrainImpl, TrainResult } from './train-worker.js';
 
 export const ARCHS: readonly TrainArch[] = ['scratch-mlp', 'mlp', 'cnn'];
-export const IMPLS: readonly TrainImpl[] = ['ours', 'tfjs-wasm', 'tfjs-cpu'];
+export const IMPLS: readonly TrainImpl[] = ['ours', 'tfjs-wasm', 'tfjs-cpu', 'jax-js'];
 
 export function batchSizes(quick: boolean): number[] {
   return quick ? [64] : [15, 64, 256];
