@@ -9,14 +9,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { CSV_FILES, IDX_FILES } from './src/data/classes.js';
+import { SYSTEM_DATA_DIR } from './src/data/locate.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-export const SYSTEM_DATA_DIR = '/usr/share/datasets/fashion-mnist';
 /** The files a data directory may hold (DESIGN.md), each raw or .gz. */
-const DATA_FILES = new Set(
-  ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte',
-    'fashion-mnist_train.csv', 'fashion-mnist_test.csv'].flatMap((name) => [name, `${name}.gz`]),
-);
+const DATA_FILES = new Set([...Object.values(IDX_FILES), ...Object.values(CSV_FILES)].flatMap((name) => [name, `${name}.gz`]));
 
 type Next = (error?: unknown) => void;
 
@@ -25,10 +23,13 @@ type Next = (error?: unknown) => void;
  * sent as application/gzip WITHOUT Content-Encoding, so the page decompresses it itself). 404 for
  * any other name, so nothing else on the disk is reachable.
  */
-export function fashionMnistMiddleware(dir: string, prefix = '/data/') {
+function fashionMnistMiddleware(dir: string, prefix = '/data/') {
   return (req: IncomingMessage, res: ServerResponse, next: Next): void => {
     const path = (req.url ?? '').split('?')[0]!;
-    if (!path.startsWith(prefix)) return next();
+    if (!path.startsWith(prefix)) {
+      next();
+      return;
+    }
     const name = decodeURIComponent(path.slice(prefix.length));
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.statusCode = 405;
@@ -51,7 +52,10 @@ export function fashionMnistMiddleware(dir: string, prefix = '/data/') {
       return;
     }
     res.statusCode = 200;
-    res.setHeader('Content-Type', name.endsWith('.gz') ? 'application/gzip' : name.endsWith('.csv') ? 'text/csv' : 'application/octet-stream');
+    res.setHeader(
+      'Content-Type',
+      name.endsWith('.gz') ? 'application/gzip' : name.endsWith('.csv') ? 'text/csv' : 'application/octet-stream',
+    );
     res.setHeader('Content-Length', String(size));
     res.setHeader('Cache-Control', 'no-cache');
     if (req.method === 'HEAD') {
@@ -97,7 +101,7 @@ function nodeBuiltinStubs(): Plugin {
 }
 
 /** Vite plugin: the middleware above on the dev and the preview server. */
-export function fashionMnistData(dir = process.env.FASHION_MNIST_DIR || SYSTEM_DATA_DIR): Plugin {
+function fashionMnistData(dir = process.env.FASHION_MNIST_DIR || SYSTEM_DATA_DIR): Plugin {
   return {
     name: 'fmnist-data',
     configureServer(server) {
@@ -105,7 +109,10 @@ export function fashionMnistData(dir = process.env.FASHION_MNIST_DIR || SYSTEM_D
       server.httpServer?.once('listening', () => {
         const found = [...DATA_FILES].some((name) => existsSync(join(dir, name)));
         if (found) server.config.logger.info(`  fashion-mnist: serving ${dir} at /data/`);
-        else server.config.logger.warn(`  fashion-mnist: no dataset files in ${dir}: set FASHION_MNIST_DIR, apt-get install dataset-fashion-mnist, or pick the files in the page`);
+        else
+          server.config.logger.warn(
+            `  fashion-mnist: no dataset files in ${dir}: set FASHION_MNIST_DIR, apt-get install dataset-fashion-mnist, or pick the files in the page`,
+          );
       });
     },
     configurePreviewServer(server) {

@@ -15,7 +15,7 @@ import * as ref from '../test/reference/conv2d.js';
 import {
   check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, timed, WasmHeap, type KernelResult, type Timing,
 } from './harness.js';
-import type { BenchOptions, BenchRow } from './main.js';
+import type { BenchOptions, BenchRow } from './types.js';
 import { measurePeers, runKernel, type tf } from './peers/tfjs.js';
 import { conv2dShapes, type Conv2dBenchShape } from './shapes.js';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { instantiateCore } from '../src/core/load.js';
 import { measure, msCell, speedup } from './harness.js';
-import type { BenchOptions, BenchRow } from './main.js';
+import type { BenchOptions, BenchRow } from './types.js';
 
 export const legend =
   'ours: compile + instantiate through loadCore\'s path from the bytes in memory (file read excluded). ' +

@@ -14,7 +14,7 @@ import * as ref from '../test/reference/elementwise.js';
 import {
   check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, timed, WasmHeap, type Timing,
 } from './harness.js';
-import type { BenchOptions, BenchRow } from './main.js';
+import type { BenchOptions, BenchRow } from './types.js';
 import { measurePeers, type tf } from './peers/tfjs.js';
 import { elementwiseShapes } from './shapes.js';
 

@@ -9,7 +9,7 @@ import { Bench } from 'tinybench';
 import type { CoreExports } from '../src/core/abi.js';
 import { gemm_f32 } from '../test/reference/gemm.js';
 import { randomF32 } from '../test/helpers/random.js';
-import type { BenchOptions, BenchRow } from './main.js';
+import type { BenchOptions, BenchRow } from './types.js';
 import { gemmShapes, type GemmShape } from './shapes.js';
 import { addPeerColumns } from './peers/tfjs-gemm.js';
 import { loadRelease, WasmHeap } from './harness.js';

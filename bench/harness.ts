@@ -10,7 +10,7 @@
 import { Bench } from 'tinybench';
 import type { CoreExports } from '../src/core/abi.js';
 import { instantiateCore } from '../src/core/load.js';
-import type { BenchOptions, BenchRow } from './main.js';
+import type { BenchOptions, BenchRow } from './types.js';
 
 /** A fresh instance of the release build, as users get it. */
 export function loadRelease(): Promise<CoreExports> {

@@ -7,22 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { measurements } from './harness.js';
 import { machine, writeResults, type Results } from './results.js';
-
-export interface BenchOptions {
-  /** Fewer shapes and a shorter time budget per task (smoke runs, CI). */
-  quick: boolean;
-}
-
-/** One table row: column name → value (numbers are formatted to 3 significant digits). */
-export type BenchRow = Record<string, string | number>;
-
-export type BenchFamily = (options: BenchOptions) => Promise<BenchRow[]>;
-
-/** A family module: `run` gives the rows; `legend`, if exported, is printed under the table. */
-export interface BenchModule {
-  run: BenchFamily;
-  legend?: string;
-}
+import type { BenchModule, BenchRow } from './types.js';
 
 const FAMILIES: Record<string, () => Promise<BenchModule>> = {
   core: () => import('./core.bench.js'),
@@ -50,14 +35,22 @@ async function main(argv: string[]): Promise<void> {
   if (unknownFlag) throw new RangeError(`unknown option ${unknownFlag} (expected --quick, --json)`);
   const names = argv.filter((a) => !a.startsWith('-'));
   for (const name of names) {
-    if (!(name in FAMILIES)) throw new RangeError(`unknown benchmark family "${name}" (expected one of ${Object.keys(FAMILIES).join(', ')})`);
+    if (!(name in FAMILIES))
+      throw new RangeError(`unknown benchmark family "${name}" (expected one of ${Object.keys(FAMILIES).join(', ')})`);
   }
   const results: Results = {
-    startedAt: new Date().toISOString(), command: `npm run bench -- ${argv.join(' ')}`.trim(), quick, machine: machine(),
-    families: [], measurements,
+    startedAt: new Date().toISOString(),
+    command: `npm run bench -- ${argv.join(' ')}`.trim(),
+    quick,
+    machine: machine(),
+    families: [],
+    measurements,
   };
   const m = results.machine;
-  if (!json) console.log(`# fmnist-wasm benchmarks${quick ? ' (--quick)' : ''}\n\n${m.cpu}, ${m.cores} cores; Node ${m.node}, V8 ${m.v8}; tfjs ${m.packages['@tensorflow/tfjs']}`);
+  if (!json)
+    console.log(
+      `# fmnist-wasm benchmarks${quick ? ' (--quick)' : ''}\n\n${m.cpu}, ${m.cores} cores; Node ${m.node}, V8 ${m.v8}; tfjs ${m.packages['@tensorflow/tfjs']}`,
+    );
   for (const name of names.length > 0 ? names : Object.keys(FAMILIES)) {
     const start = performance.now();
     process.stderr.write(`bench: ${name}…\n`);

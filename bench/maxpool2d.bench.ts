@@ -12,7 +12,7 @@ import * as ref from '../test/reference/maxpool2d.js';
 import {
   check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, timed, WasmHeap, type Timing,
 } from './harness.js';
-import type { BenchOptions, BenchRow } from './main.js';
+import type { BenchOptions, BenchRow } from './types.js';
 import { measurePeers, runKernel } from './peers/tfjs.js';
 import { maxPoolShapes } from './shapes.js';
 

@@ -3,7 +3,7 @@
 import { readFileSync, renameSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { BenchRow } from './main.js';
+import type { BenchRow } from './types.js';
 import type { Measurement } from './harness.js';
 
 

@@ -17,7 +17,7 @@ import * as ref from '../test/reference/softmax-xent.js';
 import {
   check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, timed, WasmHeap, type Timing,
 } from './harness.js';
-import type { BenchOptions, BenchRow } from './main.js';
+import type { BenchOptions, BenchRow } from './types.js';
 import { measurePeers, type tf } from './peers/tfjs.js';
 import { softmaxXentShapes } from './shapes.js';
 

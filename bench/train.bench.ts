@@ -18,7 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadRelease } from './harness.js';
-import type { BenchOptions, BenchRow } from './main.js';
+import type { BenchOptions, BenchRow } from './types.js';
 import type { TrainArch, TrainConfig, TrainImpl, TrainResult } from './train-worker.js';
 
 export const ARCHS: readonly TrainArch[] = ['scratch-mlp', 'mlp', 'cnn'];

@@ -1,6 +1,6 @@
 /**
- * fmnist-wasm for browsers and Web Workers: the public API minus the Node-only data readers
- * (locate, download, the file readers), plus the fetch/File loaders of data/browser.ts.
+ * fmnist-wasm for browsers and Web Workers: the shared public API (public.ts) minus the Node-only
+ * data readers (locate, download, the file readers), plus the fetch/File loaders of data/browser.ts.
  *
  * package.json maps the package root to this module under the `browser` export condition (Vite,
  * esbuild, webpack and Rollup's node-resolve pick it), so `import { loadCore, createModel } from
@@ -10,31 +10,15 @@
  * Nothing reachable from here imports a Node module statically: the few Node paths (reading the
  * .wasm from disk, zlib, saveModel/loadModel) load `node:*` lazily and are never taken in a browser.
  */
-export * from './core/index.js';
-export * from './layers/index.js';
-export * from './models/index.js';
-export * from './train/index.js';
-export * from './metrics/index.js';
-export * from './errors.js';
-export { CLASS_NAMES, CSV_FILES, IDX_FILES, IMAGE_COLS, IMAGE_PIXELS, IMAGE_ROWS, NUM_CLASSES, type DataSplit } from './data/classes.js';
-export { parseCsv } from './data/csv.js';
-export {
-  gunzip,
-  gunzipWithStream,
-  isGzip,
-  pairSplit,
-  parseIdxImages,
-  parseIdxLabels,
-  type IdxImages,
-  type IdxLabels,
-} from './data/idx.js';
-export { toModelInput, type RgbaImage, type ToModelInputOptions } from './data/image.js';
+export * from './public.js';
+
+// Data in a browser: fetch from a URL or read picked files (IDX, raw or gzip; CSV).
+export { CSV_FILES, IDX_FILES } from './data/classes.js';
 export {
   fetchFashionMnist,
   fetchFashionMnistSplit,
   parseIdxImagesAnyCompression,
   readFashionMnistFiles,
-  takeSplit,
   type BrowserDataOptions,
   type BrowserFashionMnist,
   type FetchProgress,

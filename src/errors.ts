@@ -126,3 +126,19 @@ export class ArgumentError extends FmnistError {
     this.problem = problem;
   }
 }
+
+/**
+ * A received value as error messages show it: `NaN`, `Infinity` and `undefined` as themselves
+ * (JSON.stringify would print `null` for the first two, also inside arrays), everything else as JSON.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (value === undefined || typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') return String(value);
+  if (Array.isArray(value)) return `[${value.map(describeValue).join(',')}]`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+

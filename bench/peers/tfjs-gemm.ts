@@ -10,7 +10,7 @@
 import { gemm_f32 } from '../../test/reference/gemm.js';
 import { randomF32 } from '../../test/helpers/random.js';
 import { checkNote, gflops, measure, msCell, speedup, timed, type Timing } from '../harness.js';
-import type { BenchOptions, BenchRow } from '../main.js';
+import type { BenchOptions, BenchRow } from '../types.js';
 import type { GemmShape } from '../shapes.js';
 import { measurePeers, type tf } from './tfjs.js';
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { guarded, measure, type Measurement, type PeerName, type Stats, type Timing } from '../harness.js';
-import type { BenchOptions } from '../main.js';
+import type { BenchOptions } from '../types.js';
 
 export { tf };
 

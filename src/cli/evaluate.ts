@@ -1,17 +1,22 @@
 /** `fmnist evaluate`: a saved model on the test set. */
 import { Command } from 'commander';
 import { loadModel } from '../models/save.js';
-import { evaluate, loadData } from './session.js';
+import { pathValue } from './options.js';
+import { loadFashionMnistTest } from '../data/index.js';
+import { downloadProgress } from './progress.js';
+import { evaluate } from './session.js';
 
 export function evaluateCommand(): Command {
   return new Command('evaluate')
     .description('evaluate a saved model on the Fashion-MNIST test set')
-    .requiredOption('--load <file>', 'model file written by `fmnist train --save`')
-    .option('--data <dir>', 'directory with the four IDX files or the two CSV files')
+    .requiredOption('--load <file>', 'model file written by `fmnist train --save`', pathValue)
+    .option('--data <dir>', 'directory with the test set\'s two IDX files or its CSV file', pathValue)
     .option('--json', 'print one JSON object on stdout', false)
     .action(async (flags: { load: string; data?: string; json: boolean }) => {
       const model = await loadModel(flags.load);
-      const data = await loadData(flags.data, flags.json);
+      // The test split alone: a directory with only the test files is enough.
+      const data = await loadFashionMnistTest({ dir: flags.data, onProgress: downloadProgress() });
+      if (!flags.json) process.stderr.write(`data: ${data.source.dir} (${data.test.count} test images)\n`);
       const started = performance.now();
       const evaluation = evaluate(model, data.test);
       const seconds = (performance.now() - started) / 1000;

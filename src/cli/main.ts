@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `fmnist` command. Exit codes: 0 success, 2 bad arguments or bad input (one line on stderr
- * naming the argument or file), 1 anything else (an internal error: set FMNIST_DEBUG=1 for the stack).
+ * naming the argument or file), 1 anything else (an internal error: set FMNIST_DEBUG=1 for the stack);
+ * 130 / 143 after SIGINT / SIGTERM during a save (util/write-atomic.ts removes the temporary file);
+ * `bench` passes on its benchmark run's code.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
@@ -9,6 +11,8 @@ import { FmnistError } from '../errors.js';
 import { UnsupportedRuntimeError } from '../core/load.js';
 import { benchCommand } from './bench.js';
 import { evaluateCommand } from './evaluate.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { predictCommand } from './predict.js';
 import { reproduceCommand } from './reproduce.js';
 import { trainCommand } from './train.js';
@@ -20,7 +24,7 @@ export function program(): Command {
     .description('Train and evaluate the networks of "Classification of Fashion MNIST Data using Neural Networks" on a wasm SIMD core')
     .version(version)
     .exitOverride();
-  for (const command of [trainCommand(), evaluateCommand(), predictCommand(), reproduceCommand(), benchCommand()]) {
+  for (const command of [trainCommand(), evaluateCommand(), predictCommand(), reproduceCommand(), benchCommand(), exportCommand(), importCommand()]) {
     root.addCommand(command.exitOverride());
   }
   return root;
@@ -29,7 +33,8 @@ export function program(): Command {
 async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
-    return 0;
+    // A command that ran a child (bench) reports its failure through process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has printed its one-line message already; help and --version end with 0.

@@ -42,3 +42,15 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
     return value as T;
   };
 }
+
+/**
+ * A file or directory name. A value starting with `-` is refused: `--save --json` would otherwise
+ * write a model named `--json`, and `--data --limit 2000` would read `--limit` as the directory.
+ */
+export function pathValue(value: string): string {
+  if (value.startsWith('-')) {
+    throw new InvalidArgumentError(`expected a file or directory name, got the option-like '${value}' (for a name starting with '-', write ./${value})`);
+  }
+  if (value === '') throw new InvalidArgumentError('expected a file or directory name, got an empty string');
+  return value;
+}

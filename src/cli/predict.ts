@@ -2,14 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
-import { PNG } from 'pngjs';
 import { CLASS_NAMES, IMAGE_PIXELS } from '../data/classes.js';
 import { toModelInput } from '../data/image.js';
 import { concatBytes, gunzip, isGzip, parseIdxImages } from '../data/idx.js';
+import { decodePng, isPng } from '../data/png.js';
 import { DataFormatError } from '../errors.js';
 import { loadModel } from '../models/save.js';
-
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
+import { pathValue } from './options.js';
 
 interface Source {
   file: string;
@@ -28,15 +27,8 @@ async function readImages(files: string[], invert: 'auto' | 'yes' | 'no'): Promi
     } catch (error) {
       throw new DataFormatError(file, `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    if (PNG_MAGIC.every((b, i) => bytes[i] === b)) {
-      let png: PNG;
-      try {
-        png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      } catch (error) {
-        throw new DataFormatError(file, `not a readable PNG: ${(error as Error).message}`);
-      }
-      chunks.push(toModelInput({ data: png.data, width: png.width, height: png.height },
-        { invert: invert === 'auto' ? 'auto' : invert === 'yes' }));
+    if (isPng(bytes)) {
+      chunks.push(toModelInput(decodePng(bytes, file), { invert: invert === 'auto' ? 'auto' : invert === 'yes' }));
       sources.push({ file });
       continue;
     }
@@ -53,8 +45,8 @@ async function readImages(files: string[], invert: 'auto' | 'yes' | 'no'): Promi
 
 export function predictCommand(): Command {
   return new Command('predict')
-    .description('classify images with a saved model: IDX image files (raw or .gz) or PNG pictures (any size, resized to 28x28 gray)')
-    .requiredOption('--load <file>', 'model file written by `fmnist train --save`')
+    .description('classify images with a saved model: IDX image files (raw or .gz) or PNG pictures (up to 4096x4096, resized to 28x28 gray)')
+    .requiredOption('--load <file>', 'model file written by `fmnist train --save`', pathValue)
     .addOption(new Option('--invert <mode>', 'PNG only: invert gray levels (Fashion-MNIST is light on dark); auto looks at the border')
       .choices(['auto', 'yes', 'no']).default('auto'))
     .option('--json', 'print one JSON object on stdout', false)

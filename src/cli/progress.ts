@@ -3,6 +3,7 @@
  * not (unless --json, where stdout carries the one JSON object and stderr stays quiet).
  */
 import cliProgress from 'cli-progress';
+import type { DownloadProgress } from '../data/download.js';
 import type { Callbacks } from '../train/callbacks.js';
 
 export interface ProgressOptions {
@@ -54,5 +55,21 @@ export function progressCallbacks(options: ProgressOptions): Callbacks {
     onTrainEnd() {
       bar?.stop();
     },
+  };
+}
+
+/** A download bar on stderr when it is a terminal (the data loaders' `onProgress`). */
+export function downloadProgress(): (progress: DownloadProgress) => void {
+  let bar: cliProgress.SingleBar | undefined;
+  return (progress) => {
+    if (!process.stderr.isTTY) return;
+    if (bar === undefined) {
+      bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'downloading {file} {bar} {percentage}%', hideCursor: true },
+        cliProgress.Presets.shades_classic);
+      bar.start(progress.totalBytes ?? 1, 0, { file: progress.file });
+    }
+    bar.setTotal(progress.totalBytes ?? progress.receivedBytes);
+    bar.update(progress.receivedBytes, { file: progress.file });
+    if (progress.done && progress.fileIndex === progress.fileCount - 1) bar.stop();
   };
 }

@@ -7,13 +7,16 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { ArgumentError } from '../errors.js';
+import { trainAndEvaluate, type TrainingConfig } from '../models/training.js';
 import { OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
-import { PAPER_ROWS, type PaperRow, type TrainingPreset } from '../reproduce/presets.js';
+import { PAPER_ROWS, type PaperRow } from '../reproduce/presets.js';
 import { accuracyChartSvg } from '../reproduce/chart.js';
-import { formatReproduceMarkdown, type RowResult, type ReproduceReport } from '../reproduce/report.js';
+import { formatReproduceMarkdown, rowSettings, type RowResult, type ReproduceReport } from '../reproduce/report.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
-import { integerList, nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from './options.js';
-import { loadData, trainAndEvaluate } from './session.js';
+import { integerList, nonNegativeInteger, oneOf, pathValue, positiveInteger, positiveNumber } from './options.js';
+import { progressCallbacks } from './progress.js';
+import { cliEvaluation, loadData } from './session.js';
+import { checkOptionsApply } from './validate.js';
 
 interface ReproduceFlags {
   epochs?: number;
@@ -31,41 +34,51 @@ interface ReproduceFlags {
   kernelSize?: number;
 }
 
-/** The preset with the command line's overrides applied. */
-function effectivePreset(row: PaperRow, flags: ReproduceFlags): TrainingPreset {
-  const p = row.preset;
+/** The row's configuration with the command line's overrides applied. */
+function effectiveConfig(row: PaperRow, flags: ReproduceFlags): TrainingConfig {
+  const c = row.config;
+  const options = c.architectureOptions ?? {};
   return {
-    ...p,
-    epochs: flags.epochs === undefined ? p.epochs : Math.min(flags.epochs, p.epochs),
-    batchSize: flags.batchSize ?? p.batchSize,
-    learningRate: flags.lr ?? p.learningRate,
-    optimizer: flags.optimizer ?? p.optimizer,
-    activation: flags.activation ?? p.activation,
-    ...(p.architecture === 'cnn' ? { filters: flags.filters ?? p.filters, kernelSize: flags.kernelSize ?? p.kernelSize } : {}),
+    ...c,
+    architectureOptions: {
+      ...options,
+      ...(c.architecture === 'scratch-mlp' ? {} : { activation: flags.activation ?? options.activation }),
+      ...(c.architecture === 'cnn'
+        ? { filters: flags.filters ?? options.filters, kernelSize: flags.kernelSize ?? options.kernelSize }
+        : {}),
+    },
+    optimizer: { type: flags.optimizer ?? c.optimizer.type, learningRate: flags.lr ?? c.optimizer.learningRate },
+    epochs: flags.epochs === undefined ? c.epochs : Math.min(flags.epochs, c.epochs),
+    batchSize: flags.batchSize ?? c.batchSize,
+    seed: flags.seed,
+    limit: flags.limit,
   };
 }
 
 export function reproduceCommand(): Command {
   return new Command('reproduce')
-    .description('train the six configurations of the paper\'s table and compare with its accuracy figures')
+    .description("train the six configurations of the paper's table and compare with its accuracy figures")
     .option('--epochs <n>', 'cap every row at N epochs (a quick run; the report says so)', positiveInteger)
-    .option('--rows <list>', 'rows of the paper\'s table to run, e.g. 1,5 (default all six)', integerList)
-    .option('--out <dir>', 'directory for report.md, report.json and accuracy.svg', 'reproduce-out')
+    .option('--rows <list>', "rows of the paper's table to run, e.g. 1,5 (default all six)", integerList)
+    .option('--out <dir>', 'directory for report.md, report.json and accuracy.svg', pathValue, 'reproduce-out')
     .option('--json', 'print the report as one JSON object on stdout', false)
-    .option('--data <dir>', 'directory with the four IDX files or the two CSV files')
+    .option('--data <dir>', 'directory with the four IDX files or the two CSV files', pathValue)
     .option('--seed <n>', 'seed of the initialisation and the shuffle', nonNegativeInteger, 0)
     .option('--limit <n>', 'train on the first N training images (the report says so)', positiveInteger)
-    .option('--batch-size <n>', 'override every row\'s batch size', positiveInteger)
-    .option('--lr <rate>', 'override every row\'s learning rate', positiveNumber)
+    .option('--batch-size <n>', "override every row's batch size", positiveInteger)
+    .option('--lr <rate>', "override every row's learning rate", positiveNumber)
     .option('--optimizer <name>', `override every row's optimizer: ${OPTIMIZERS.join(', ')}`, oneOf(OPTIMIZERS))
     .addOption(new Option('--activation <name>', 'override the hidden activation of the Keras rows').choices(['sigmoid', 'relu']))
-    .option('--filters <n>', 'override the CNN rows\' convolution filters', positiveInteger)
-    .option('--kernel-size <n>', 'override the CNN rows\' kernel size', positiveInteger)
+    .option('--filters <n>', "override the CNN rows' convolution filters", positiveInteger)
+    .option('--kernel-size <n>', "override the CNN rows' kernel size", positiveInteger)
     .action(async (flags: ReproduceFlags) => {
       const wanted = flags.rows ?? PAPER_ROWS.map((r) => r.row);
       const unknown = wanted.filter((n) => !PAPER_ROWS.some((r) => r.row === n));
-      if (unknown.length > 0) throw new ArgumentError('--rows', `the paper's table has rows 1 to ${PAPER_ROWS.length}, got ${unknown.join(', ')}`);
+      if (unknown.length > 0)
+        throw new ArgumentError('--rows', `the paper's table has rows 1 to ${PAPER_ROWS.length}, got ${unknown.join(', ')}`);
       const rows = PAPER_ROWS.filter((r) => wanted.includes(r.row));
+      checkOptionsApply({ activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize },
+        rows.map((r) => r.config.architecture), `rows ${rows.map((r) => `${r.row} (${r.config.architecture})`).join(', ')}`);
       try {
         await mkdir(flags.out, { recursive: true });
       } catch (error) {
@@ -84,40 +97,32 @@ export function reproduceCommand(): Command {
       };
       const started = performance.now();
       for (const row of rows) {
-        const preset = effectivePreset(row, flags);
+        const config = effectiveConfig(row, flags);
         const perEpoch: number[] = [];
-        const result = await trainAndEvaluate({
-          architecture: preset.architecture,
-          architectureOptions: {
-            hidden: preset.hidden,
-            ...(preset.architecture === 'scratch-mlp' ? {} : { activation: preset.activation }),
-            ...(preset.architecture === 'cnn' ? { filters: preset.filters, kernelSize: preset.kernelSize } : {}),
-          },
-          optimizer: { type: preset.optimizer, learningRate: preset.learningRate },
-          reduction: preset.reduction,
-          epochs: preset.epochs,
-          batchSize: preset.batchSize,
-          seed: flags.seed,
-          limit: flags.limit,
-        }, data, {
-          label: `row ${row.row}`,
-          json: flags.json,
-          onEpochEnd: (_epoch, logs) => void perEpoch.push(logs.valAccuracy ?? Number.NaN),
+        const result = await trainAndEvaluate(config, data, {
+          callbacks: progressCallbacks({
+            label: `row ${row.row}`,
+            epochs: config.epochs,
+            batches: Math.ceil(report.trainImages / config.batchSize),
+            json: flags.json,
+            onEpochEnd: (_epoch, logs) => void perEpoch.push(logs.valAccuracy ?? Number.NaN),
+          }),
         });
+        const evaluation = cliEvaluation(result.evaluation);
         const rowResult: RowResult = {
           row: row.row,
           label: row.label,
-          settings: preset,
-          paperEpochs: row.preset.epochs,
-          epochsRun: preset.epochs,
+          settings: rowSettings(config),
+          paperEpochs: row.config.epochs,
+          epochsRun: config.epochs,
           paperAccuracy: row.paperAccuracy,
-          accuracy: result.evaluation.testAccuracy,
-          differencePoints: (result.evaluation.testAccuracy - row.paperAccuracy) * 100,
-          testLoss: result.evaluation.testLoss,
+          accuracy: evaluation.testAccuracy,
+          differencePoints: (evaluation.testAccuracy - row.paperAccuracy) * 100,
+          testLoss: evaluation.testLoss,
           secondsPerEpoch: result.secondsPerEpoch,
           testAccuracyPerEpoch: perEpoch,
-          perClass: result.evaluation.perClass,
-          reportText: result.evaluation.reportText,
+          perClass: evaluation.perClass,
+          reportText: evaluation.reportText,
           noteWhenAbove: row.noteWhenAbove,
         };
         report.rows.push(rowResult);
@@ -125,13 +130,16 @@ export function reproduceCommand(): Command {
         await writeReport(flags.out, report);
       }
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-      else process.stdout.write(`${formatReproduceMarkdown(report)}\nwritten to ${join(flags.out, 'report.md')}, report.json, accuracy.svg\n`);
+      else
+        process.stdout.write(`${formatReproduceMarkdown(report)}\nwritten to ${join(flags.out, 'report.md')}, report.json, accuracy.svg\n`);
     });
 }
 
 async function writeReport(out: string, report: ReproduceReport): Promise<void> {
   const svg = await accuracyChartSvg(
-    report.rows.flatMap((r) => r.testAccuracyPerEpoch.map((testAccuracy, epoch) => ({ row: `row ${r.row}`, epoch: epoch + 1, testAccuracy }))),
+    report.rows.flatMap((r) =>
+      r.testAccuracyPerEpoch.map((testAccuracy, epoch) => ({ row: `row ${r.row}`, epoch: epoch + 1, testAccuracy })),
+    ),
     report.rows.map((r) => ({ row: `row ${r.row}`, accuracy: r.paperAccuracy })),
   );
   await writeFileAtomic(join(out, 'accuracy.svg'), svg);

@@ -1,27 +1,12 @@
-/** What `train` and `reproduce` share: load the data, train one configuration, evaluate it. */
+/** What the CLI commands share: load the data with a download bar, and the JSON view of an evaluation. */
 import { loadFashionMnist, type FashionMnist } from '../data/index.js';
-import { confusionMatrix } from '../metrics/confusion.js';
-import { classificationReport, formatClassificationReport, type ClassMetrics } from '../metrics/report.js';
-import { createModel, type ArchitectureName, type ArchitectureOptions } from '../models/architectures.js';
-import type { ReductionName, Sequential } from '../models/sequential.js';
-import type { Callbacks, History } from '../train/callbacks.js';
-import type { OptimizerConfig } from '../train/optimizers.js';
-import { progressCallbacks } from './progress.js';
-import cliProgress from 'cli-progress';
+import type { ClassMetrics } from '../metrics/report.js';
+import type { Sequential } from '../models/sequential.js';
+import { evaluateModel, type Evaluation } from '../models/training.js';
+import { downloadProgress } from './progress.js';
 
-export interface TrainingRun {
-  architecture: ArchitectureName;
-  architectureOptions: ArchitectureOptions;
-  optimizer: OptimizerConfig;
-  reduction: ReductionName;
-  epochs: number;
-  batchSize: number;
-  seed: number;
-  /** Train on the first `limit` training images. */
-  limit?: number;
-}
-
-export interface Evaluation {
+/** An evaluation under the keys of the CLI's JSON output (DESIGN.md), with the report text. */
+export interface CliEvaluation {
   testAccuracy: number;
   testLoss: number;
   perClass: ClassMetrics[];
@@ -30,80 +15,25 @@ export interface Evaluation {
   reportText: string;
 }
 
-export interface TrainingResult {
-  model: Sequential;
-  history: History;
-  evaluation: Evaluation;
-  secondsPerEpoch: number;
-  imagesPerSecond: number;
-}
-
 /** Loads Fashion-MNIST as DESIGN.md orders, with a download bar on a terminal. */
 export async function loadData(dir: string | undefined, json: boolean): Promise<FashionMnist> {
-  let bar: cliProgress.SingleBar | undefined;
-  const data = await loadFashionMnist({
-    dir,
-    onProgress(progress) {
-      if (!process.stderr.isTTY) return;
-      if (bar === undefined) {
-        bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'downloading {file} {bar} {percentage}%', hideCursor: true },
-          cliProgress.Presets.shades_classic);
-        bar.start(progress.totalBytes ?? 1, 0, { file: progress.file });
-      }
-      bar.setTotal(progress.totalBytes ?? progress.receivedBytes);
-      bar.update(progress.receivedBytes, { file: progress.file });
-      if (progress.done && progress.fileIndex === progress.fileCount - 1) bar.stop();
-    },
-  });
+  const data = await loadFashionMnist({ dir, onProgress: downloadProgress() });
   if (!json) process.stderr.write(`data: ${data.source.dir} (${data.train.count} train, ${data.test.count} test images)\n`);
   return data;
 }
 
-export function evaluate(model: Sequential, test: FashionMnist['test']): Evaluation {
-  const { loss, accuracy, predictions } = model.evaluate(test);
-  const confusion = confusionMatrix(predictions, test.labels, 10);
-  const report = classificationReport(confusion);
+/** The CLI's view of an evaluation. */
+export function cliEvaluation(evaluation: Evaluation): CliEvaluation {
   return {
-    testAccuracy: accuracy,
-    testLoss: loss,
-    perClass: report.perClass,
-    confusionMatrix: confusion,
-    reportText: formatClassificationReport(report, { layout: 'paper' }),
+    testAccuracy: evaluation.accuracy,
+    testLoss: evaluation.loss,
+    perClass: evaluation.report.perClass,
+    confusionMatrix: evaluation.confusionMatrix,
+    reportText: evaluation.reportText,
   };
 }
 
-export async function trainAndEvaluate(run: TrainingRun, data: FashionMnist, options: {
-  label: string;
-  json: boolean;
-  onEpochEnd?: Callbacks['onEpochEnd'];
-}): Promise<TrainingResult> {
-  const model = await createModel(run.architecture, {
-    ...run.architectureOptions,
-    seed: run.seed,
-    compile: { optimizer: run.optimizer, reduction: run.reduction },
-  });
-  const trainCount = Math.min(run.limit ?? data.train.count, data.train.count);
-  const history = await model.fit(data.train, {
-    epochs: run.epochs,
-    batchSize: run.batchSize,
-    seed: run.seed,
-    limit: run.limit,
-    validationData: data.test,
-    callbacks: progressCallbacks({
-      label: options.label,
-      epochs: run.epochs,
-      batches: Math.ceil(trainCount / run.batchSize),
-      json: options.json,
-      onEpochEnd: options.onEpochEnd,
-    }),
-  });
-  const seconds = history.history.seconds;
-  const secondsPerEpoch = seconds.reduce((a, b) => a + b, 0) / seconds.length;
-  return {
-    model,
-    history,
-    evaluation: evaluate(model, data.test),
-    secondsPerEpoch,
-    imagesPerSecond: trainCount / secondsPerEpoch,
-  };
+/** A model on a test set, in the CLI's view. */
+export function evaluate(model: Sequential, test: FashionMnist['test']): CliEvaluation {
+  return cliEvaluation(evaluateModel(model, test));
 }

@@ -1,11 +1,14 @@
 /** `fmnist train`: one architecture with good modern defaults (the paper's settings are in `reproduce`). */
 import { Command, Option } from 'commander';
-import { ARCHITECTURES, MODERN_DEFAULTS, TRAINING_PRESETS, type ArchitectureName } from '../models/architectures.js';
 import { ArgumentError } from '../errors.js';
+import { ARCHITECTURES, MODERN_DEFAULTS, type ArchitectureName } from '../models/architectures.js';
 import { saveModel } from '../models/save.js';
+import { TRAINING_PRESETS, trainAndEvaluate, type TrainingConfig } from '../models/training.js';
 import { OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
-import { integerList, nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from './options.js';
-import { loadData, trainAndEvaluate } from './session.js';
+import { integerList, nonNegativeInteger, oneOf, pathValue, positiveInteger, positiveNumber } from './options.js';
+import { progressCallbacks } from './progress.js';
+import { cliEvaluation, loadData } from './session.js';
+import { checkFitsInMemory, checkOptionsApply, checkOutputFile } from './validate.js';
 
 interface TrainFlags {
   model?: ArchitectureName;
@@ -30,21 +33,25 @@ export function trainCommand(): Command {
   return new Command('train')
     .description('train one architecture on Fashion-MNIST, evaluate it on the test set')
     .addOption(new Option('--model <name>', 'architecture').choices(ARCHITECTURES))
-    .addOption(new Option('--preset <name>', 'a tuned configuration (best: a two-block CNN, ≥ 92 % in under 15 minutes); options given too override it')
-      .choices(Object.keys(TRAINING_PRESETS)))
+    .addOption(
+      new Option(
+        '--preset <name>',
+        'a tuned configuration (best: a two-block CNN, ≥ 92 % in under 15 minutes); options given too override it',
+      ).choices(Object.keys(TRAINING_PRESETS)),
+    )
     .option('--hidden <sizes>', 'hidden Dense sizes, e.g. 300,200,75', integerList)
     .addOption(new Option('--activation <name>', 'hidden activation (mlp, cnn)').choices(['relu', 'sigmoid']))
     .option('--filters <list>', 'cnn: convolution filters, one conv + pool block each (default 32; e.g. 32,64)', integerList)
     .option('--kernel-size <n>', 'cnn: convolution kernel size (default 3)', positiveInteger)
     .addOption(new Option('--padding <mode>', 'cnn: convolution padding (default valid)').choices(['valid', 'same']))
-    .option('--epochs <n>', 'epochs (default: the model\'s modern default)', positiveInteger)
+    .option('--epochs <n>', "epochs (default: the model's modern default)", positiveInteger)
     .option('--batch-size <n>', 'mini-batch size', positiveInteger)
     .option('--lr <rate>', 'learning rate', positiveNumber)
     .option('--optimizer <name>', `optimizer: ${OPTIMIZERS.join(', ')}`, oneOf(OPTIMIZERS))
     .option('--seed <n>', 'seed of the initialisation and the shuffle', nonNegativeInteger, 0)
-    .option('--data <dir>', 'directory with the four IDX files or the two CSV files')
+    .option('--data <dir>', 'directory with the four IDX files or the two CSV files', pathValue)
     .option('--limit <n>', 'train on the first N training images', positiveInteger)
-    .option('--save <file>', 'save the trained model (written atomically)')
+    .option('--save <file>', 'save the trained model (written atomically)', pathValue)
     .option('--json', 'print one JSON object on stdout', false)
     .action(async (flags: TrainFlags) => {
       const preset = flags.preset === undefined ? undefined : TRAINING_PRESETS[flags.preset];
@@ -53,13 +60,16 @@ export function trainCommand(): Command {
       if (preset !== undefined && model !== preset.architecture) {
         throw new ArgumentError('--model', `--preset ${flags.preset} trains ${preset.architecture}, got --model ${model}`);
       }
+      const architectureFlags = { hidden: flags.hidden, activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize, padding: flags.padding };
+      checkOptionsApply(architectureFlags, [model], `--model ${model}`);
+      if (flags.save !== undefined) checkOutputFile('--save', flags.save);
       const defaults = preset ?? MODERN_DEFAULTS[model];
       const optimizerType = flags.optimizer ?? defaults.optimizer.type;
-      const run = {
+      const config: TrainingConfig = {
         architecture: model,
         architectureOptions: {
           ...preset?.architectureOptions,
-          ...definedOnly({ hidden: flags.hidden, activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize, padding: flags.padding }),
+          ...definedOnly(architectureFlags),
         },
         optimizer: {
           ...(optimizerType === defaults.optimizer.type ? defaults.optimizer : { type: optimizerType }),
@@ -71,36 +81,49 @@ export function trainCommand(): Command {
         seed: flags.seed,
         limit: flags.limit,
       };
+      checkFitsInMemory({ ...config, architectureOptions: config.architectureOptions ?? {}, optimizer: config.optimizer.type });
       const data = await loadData(flags.data, flags.json);
-      const result = await trainAndEvaluate(run, data, { label: flags.preset ?? model, json: flags.json });
+      const trainImages = Math.min(config.limit ?? data.train.count, data.train.count);
+      const result = await trainAndEvaluate(config, data, {
+        callbacks: progressCallbacks({
+          label: flags.preset ?? model,
+          epochs: config.epochs,
+          batches: Math.ceil(trainImages / config.batchSize),
+          json: flags.json,
+        }),
+      });
       if (flags.save !== undefined) await saveModel(result.model, flags.save);
-      const { evaluation } = result;
+      const evaluation = cliEvaluation(result.evaluation);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({
-          command: 'train',
-          model,
-          preset: flags.preset ?? null,
-          architecture: result.model.architecture,
-          optimizer: run.optimizer,
-          reduction: run.reduction,
-          batchSize: run.batchSize,
-          seed: run.seed,
-          trainImages: Math.min(run.limit ?? data.train.count, data.train.count),
-          epochs: run.epochs,
-          secondsPerEpoch: result.secondsPerEpoch,
-          imagesPerSecond: result.imagesPerSecond,
-          testAccuracy: evaluation.testAccuracy,
-          testLoss: evaluation.testLoss,
-          perClass: evaluation.perClass,
-          confusionMatrix: evaluation.confusionMatrix,
-          history: result.history.history,
-          savedTo: flags.save ?? null,
-        })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({
+            command: 'train',
+            model,
+            preset: flags.preset ?? null,
+            architecture: result.model.architecture,
+            optimizer: config.optimizer,
+            reduction: config.reduction,
+            batchSize: config.batchSize,
+            seed: config.seed,
+            trainImages: result.trainImages,
+            epochs: config.epochs,
+            secondsPerEpoch: result.secondsPerEpoch,
+            imagesPerSecond: result.imagesPerSecond,
+            testAccuracy: evaluation.testAccuracy,
+            testLoss: evaluation.testLoss,
+            perClass: evaluation.perClass,
+            confusionMatrix: evaluation.confusionMatrix,
+            history: result.history.history,
+            savedTo: flags.save ?? null,
+          })}\n`,
+        );
         return;
       }
       process.stdout.write(`${result.model.summary()}\n\n`);
-      process.stdout.write(`test accuracy ${(evaluation.testAccuracy * 100).toFixed(2)}%, test loss ${evaluation.testLoss.toFixed(4)}, ` +
-        `${result.secondsPerEpoch.toFixed(2)} s/epoch, ${Math.round(result.imagesPerSecond)} images/s\n\n`);
+      process.stdout.write(
+        `test accuracy ${(evaluation.testAccuracy * 100).toFixed(2)}%, test loss ${evaluation.testLoss.toFixed(4)}, ` +
+          `${result.secondsPerEpoch.toFixed(2)} s/epoch, ${Math.round(result.imagesPerSecond)} images/s\n\n`,
+      );
       process.stdout.write(`${evaluation.reportText}\n\nconfusion matrix (rows: true class, columns: predicted)\n`);
       process.stdout.write(`${evaluation.confusionMatrix.map((row) => row.map((v) => String(v).padStart(5)).join('')).join('\n')}\n`);
       if (flags.save !== undefined) process.stdout.write(`\nsaved to ${flags.save}\n`);

@@ -38,6 +38,8 @@ export interface MaxPool2dShape {
 export interface Core {
   /** The raw kernels: pointers into `exports.memory` and element counts (see abi.ts). */
   readonly exports: CoreExports;
+  /** The kernels every model, layer and optimizer calls (the same functions as `exports`; one place to dispatch them). */
+  readonly kernels: CoreExports;
   /** The planner for buffers in wasm memory. */
   readonly arena: Arena;
   /** a [m,k] · b [k,n] → [m,n], row-major. */
@@ -81,6 +83,7 @@ export function createCore(exports: CoreExports): Core {
 
   return {
     exports,
+    kernels: exports,
     arena,
 
     matmul(a, b, m, k, n) {

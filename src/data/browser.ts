@@ -7,7 +7,7 @@
  * first) or the paper's CSV pair (`fashion-mnist_train.csv[.gz]`, `fashion-mnist_test.csv[.gz]`),
  * the same layouts as a data directory in Node (DESIGN.md).
  */
-import { ArgumentError, DataNotFoundError } from '../errors.js';
+import { ArgumentError, DataNotFoundError, describeValue } from '../errors.js';
 import { CSV_FILES, IDX_FILES, type DataSplit } from './classes.js';
 import { parseCsv } from './csv.js';
 import { concatBytes, gunzipWithStream, pairSplit, parseIdxImages, parseIdxLabels } from './idx.js';
@@ -50,7 +50,7 @@ export interface BrowserFashionMnist {
 
 function checkLimit(name: string, value: number | undefined): void {
   if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
-    throw new ArgumentError(name, `expected a positive integer, got ${JSON.stringify(value)}`);
+    throw new ArgumentError(name, `expected a positive integer, got ${describeValue(value)}`);
   }
 }
 

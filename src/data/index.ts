@@ -10,7 +10,15 @@ import type { DataSplit } from './classes.js';
 import { readCsvFile } from './csv.js';
 import { downloadFashionMnist, type DownloadProgress } from './download.js';
 import { readIdxSplit } from './idx.js';
-import { locateFashionMnist, type DataFiles, type DataLocation, type DataOrigin, type LocateOptions } from './locate.js';
+import {
+  locateFashionMnist,
+  type DataFiles,
+  type DataLocation,
+  type DataOrigin,
+  type LocateOptions,
+  type LocateResult,
+  type TestFiles,
+} from './locate.js';
 
 export { CLASS_NAMES, IMAGE_COLS, IMAGE_PIXELS, IMAGE_ROWS, NUM_CLASSES, type DataSplit } from './classes.js';
 export { parseCsv, readCsvFile } from './csv.js';
@@ -45,6 +53,8 @@ export {
   type DataOrigin,
   type LocateOptions,
   type LocateResult,
+  type Splits,
+  type TestFiles,
 } from './locate.js';
 
 export interface DataLoadOptions extends LocateOptions {
@@ -125,24 +135,48 @@ export async function readDataLocation(location: DataLocation): Promise<{ train:
 export async function loadFashionMnist(options: DataLoadOptions = {}): Promise<FashionMnist> {
   checkLimit('limit', options.limit);
   checkLimit('testLimit', options.testLimit);
-  const { location: found, searched } = locateFashionMnist(options);
-  let location = found;
-  let downloaded = false;
-  if (location === undefined) {
-    if (options.download === false) throw new DataNotFoundError('no directory holds the files and downloading is off', searched);
-    location = await downloadFashionMnist({
-      cacheDir: options.cacheDir,
-      mirror: options.mirror,
-      env: options.env,
-      onProgress: options.onProgress,
-    });
-    downloaded = true;
-  }
+  const { location, downloaded } = await locateOrDownload(options, locateFashionMnist(options));
   const { train, test } = await readDataLocation(location);
   return {
     train: take(train, options.limit),
     test: take(test, options.testLimit),
     source: { dir: location.dir, origin: location.origin, files: location.files, downloaded },
   };
+}
+
+/** The test split of Fashion-MNIST, and where it came from. */
+export interface FashionMnistTest {
+  /** 10,000 images unless `testLimit` cut it. */
+  test: DataSplit;
+  source: Omit<DataSource, 'files'> & { files: TestFiles };
+}
+
+/**
+ * The test split alone (Node only): what evaluating a saved model needs. Searches as
+ * {@link loadFashionMnist} does, but a directory holding only the test files (two IDX or one CSV)
+ * is enough; a download fetches the whole dataset.
+ * @throws as {@link loadFashionMnist}
+ */
+export async function loadFashionMnistTest(options: Omit<DataLoadOptions, 'limit'> = {}): Promise<FashionMnistTest> {
+  checkLimit('testLimit', options.testLimit);
+  const { location, downloaded } = await locateOrDownload(options, locateFashionMnist(options, 'test'));
+  const { files } = location;
+  const test = files.format === 'idx' ? await readIdxSplit(files.testImages, files.testLabels) : await readCsvFile(files.test);
+  return { test: take(test, options.testLimit), source: { dir: location.dir, origin: location.origin, files, downloaded } };
+}
+
+/** The located directory, or the download cache after downloading into it (unless `download` is false). */
+async function locateOrDownload<Files extends DataFiles | TestFiles>(options: DataLoadOptions, found: LocateResult<Files>):
+  Promise<{ location: DataLocation<Files>; downloaded: boolean }> {
+  if (found.location !== undefined) return { location: found.location, downloaded: false };
+  if (options.download === false) throw new DataNotFoundError('no directory holds the files and downloading is off', found.searched);
+  // A full copy has every split's files, so it serves a test-only search too.
+  const location = await downloadFashionMnist({
+    cacheDir: options.cacheDir,
+    mirror: options.mirror,
+    env: options.env,
+    onProgress: options.onProgress,
+  }) as DataLocation<DataFiles> as DataLocation<Files>;
+  return { location, downloaded: true };
 }
 export { toModelInput, type RgbaImage, type ToModelInputOptions } from './image.js';

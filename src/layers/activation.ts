@@ -12,7 +12,15 @@ import { ACTIVATIONS, Layer, oneOf, size, type ActivationName, type LayerConfig,
 /**
  * y = act(x) over `rows` rows of `cols` values (y may alias x). With `logits`, softmax is skipped.
  */
-export function activationForward(k: CoreExports, activation: ActivationName, y: number, x: number, rows: number, cols: number, logits: boolean): void {
+export function activationForward(
+  k: CoreExports,
+  activation: ActivationName,
+  y: number,
+  x: number,
+  rows: number,
+  cols: number,
+  logits: boolean,
+): void {
   switch (activation) {
     case 'sigmoid':
       k.sigmoid_f32_forward(y, x, rows * cols);

@@ -14,8 +14,18 @@ import type { CoreExports } from '../core/abi.js';
 import { Padding } from '../core/abi.js';
 import { activationBackward, activationForward } from './activation.js';
 import {
-  ACTIVATIONS, INITIALIZERS, Layer, oneOf, positiveInteger, shapeText,
-  type ActivationName, type BuildPlan, type InitializerName, type LayerConfig, type ParameterSlot, type Shape,
+  ACTIVATIONS,
+  INITIALIZERS,
+  Layer,
+  oneOf,
+  positiveInteger,
+  shapeText,
+  type ActivationName,
+  type BuildPlan,
+  type InitializerName,
+  type LayerConfig,
+  type ParameterSlot,
+  type Shape,
 } from './layer.js';
 
 export interface Conv2DOptions {
@@ -79,7 +89,13 @@ export class Conv2D extends Layer {
   protected override register(inputShape: Shape, plan: BuildPlan): void {
     const channels = inputShape[2]!;
     const [kh, kw] = this.kernelSize;
-    this.kernel = plan.parameter('kernel', [kh, kw, channels, this.filters], this.kernelInitializer, kh * kw * channels, kh * kw * this.filters);
+    this.kernel = plan.parameter(
+      'kernel',
+      [kh, kw, channels, this.filters],
+      this.kernelInitializer,
+      kh * kw * channels,
+      kh * kw * this.filters,
+    );
     this.bias = this.useBias ? plan.parameter('bias', [this.filters], 'zeros', kh * kw * channels, kh * kw * this.filters) : undefined;
     this.parameters.push(this.kernel, ...(this.bias ? [this.bias] : []));
   }
@@ -90,14 +106,36 @@ export class Conv2D extends Layer {
 
   override workspaceBytes(k: CoreExports, rows: number): number {
     const [height, width, channels] = this.inputShape as [number, number, number];
-    return k.conv2d_f32_workspace_bytes(rows, height, width, channels, this.kernelSize[0], this.kernelSize[1], this.filters, this.paddingFlag);
+    return k.conv2d_f32_workspace_bytes(
+      rows,
+      height,
+      width,
+      channels,
+      this.kernelSize[0],
+      this.kernelSize[1],
+      this.filters,
+      this.paddingFlag,
+    );
   }
 
   forward(k: CoreExports, y: number, x: number, rows: number, workspace: number, logits: boolean): void {
     const [height, width, channels] = this.inputShape as [number, number, number];
     const [kh, kw] = this.kernelSize;
-    k.conv2d_f32_nhwc_forward(y, x, this.kernel.byteOffset, this.bias?.byteOffset ?? 0, workspace,
-      rows, height, width, channels, kh, kw, this.filters, this.paddingFlag);
+    k.conv2d_f32_nhwc_forward(
+      y,
+      x,
+      this.kernel.byteOffset,
+      this.bias?.byteOffset ?? 0,
+      workspace,
+      rows,
+      height,
+      width,
+      channels,
+      kh,
+      kw,
+      this.filters,
+      this.paddingFlag,
+    );
     const [oh, ow] = this.outputShape as [number, number, number];
     activationForward(k, this.fn, y, y, rows * oh * ow, this.filters, logits);
   }
@@ -106,18 +144,50 @@ export class Conv2D extends Layer {
     const [height, width, channels] = this.inputShape as [number, number, number];
     const [kh, kw] = this.kernelSize;
     activationBackward(k, this.fn, dy, dy, y, rows * this.outputSize);
-    k.conv2d_f32_nhwc_backward_filter(this.kernel.gradByteOffset, this.bias?.gradByteOffset ?? 0, x, dy, workspace,
-      rows, height, width, channels, kh, kw, this.filters, this.paddingFlag, 0);
+    k.conv2d_f32_nhwc_backward_filter(
+      this.kernel.gradByteOffset,
+      this.bias?.gradByteOffset ?? 0,
+      x,
+      dy,
+      workspace,
+      rows,
+      height,
+      width,
+      channels,
+      kh,
+      kw,
+      this.filters,
+      this.paddingFlag,
+      0,
+    );
     if (dx !== 0) {
-      k.conv2d_f32_nhwc_backward_data(dx, dy, this.kernel.byteOffset, workspace,
-        rows, height, width, channels, kh, kw, this.filters, this.paddingFlag);
+      k.conv2d_f32_nhwc_backward_data(
+        dx,
+        dy,
+        this.kernel.byteOffset,
+        workspace,
+        rows,
+        height,
+        width,
+        channels,
+        kh,
+        kw,
+        this.filters,
+        this.paddingFlag,
+      );
     }
   }
 
   getConfig(): LayerConfig {
     return {
-      className: 'Conv2D', name: this.name, filters: this.filters, kernelSize: [...this.kernelSize],
-      padding: this.padding, activation: this.fn, useBias: this.useBias, kernelInitializer: this.kernelInitializer,
+      className: 'Conv2D',
+      name: this.name,
+      filters: this.filters,
+      kernelSize: [...this.kernelSize],
+      padding: this.padding,
+      activation: this.fn,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
     };
   }
 }

@@ -14,8 +14,18 @@
 import type { CoreExports } from '../core/abi.js';
 import { activationBackward, activationForward } from './activation.js';
 import {
-  ACTIVATIONS, INITIALIZERS, Layer, oneOf, positiveInteger, shapeText,
-  type ActivationName, type BuildPlan, type InitializerName, type LayerConfig, type ParameterSlot, type Shape,
+  ACTIVATIONS,
+  INITIALIZERS,
+  Layer,
+  oneOf,
+  positiveInteger,
+  shapeText,
+  type ActivationName,
+  type BuildPlan,
+  type InitializerName,
+  type LayerConfig,
+  type ParameterSlot,
+  type Shape,
 } from './layer.js';
 
 export interface DenseOptions {
@@ -54,7 +64,9 @@ export class Dense extends Layer {
   /** @throws RangeError when the input is not 1-D (add a Flatten first). */
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 1) {
-      throw new RangeError(`${this.name || 'Dense'}: expected a 1-D input shape [features] (add a Flatten layer first), got ${shapeText(inputShape)}`);
+      throw new RangeError(
+        `${this.name || 'Dense'}: expected a 1-D input shape [features] (add a Flatten layer first), got ${shapeText(inputShape)}`,
+      );
     }
     return [this.units];
   }
@@ -87,8 +99,12 @@ export class Dense extends Layer {
 
   getConfig(): LayerConfig {
     return {
-      className: 'Dense', name: this.name, units: this.units, activation: this.fn,
-      useBias: this.useBias, kernelInitializer: this.kernelInitializer,
+      className: 'Dense',
+      name: this.name,
+      units: this.units,
+      activation: this.fn,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
     };
   }
 }

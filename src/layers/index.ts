@@ -12,9 +12,19 @@ export { Dense, type DenseOptions } from './dense.js';
 export { Flatten, type FlattenOptions } from './flatten.js';
 export { MaxPooling2D, type MaxPooling2DOptions } from './max-pooling2d.js';
 export {
-  ACTIVATIONS, INITIALIZERS, Layer, initialize,
-  type ActivationName, type BatchSlot, type BuildPlan, type InitializerName, type LayerClassName,
-  type LayerConfig, type ParameterSlot, type RandomSource, type Shape,
+  ACTIVATIONS,
+  INITIALIZERS,
+  Layer,
+  initialize,
+  type ActivationName,
+  type BatchSlot,
+  type BuildPlan,
+  type InitializerName,
+  type LayerClassName,
+  type LayerConfig,
+  type ParameterSlot,
+  type RandomSource,
+  type Shape,
 } from './layer.js';
 
 /**

@@ -14,7 +14,7 @@
  */
 import type { CoreExports } from '../core/abi.js';
 import type { DType } from '../core/arena.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 
 /** A per-sample shape (no batch axis). */
 export type Shape = readonly number[];
@@ -100,7 +100,16 @@ export interface BuildPlan {
 /** The serialisable description of a layer (saved in model files; `layerFromConfig` rebuilds it). */
 export type LayerConfig =
   | { className: 'Dense'; name: string; units: number; activation: ActivationName; useBias: boolean; kernelInitializer: InitializerName }
-  | { className: 'Conv2D'; name: string; filters: number; kernelSize: [number, number]; padding: 'valid' | 'same'; activation: ActivationName; useBias: boolean; kernelInitializer: InitializerName }
+  | {
+      className: 'Conv2D';
+      name: string;
+      filters: number;
+      kernelSize: [number, number];
+      padding: 'valid' | 'same';
+      activation: ActivationName;
+      useBias: boolean;
+      kernelInitializer: InitializerName;
+    }
   | { className: 'MaxPooling2D'; name: string; poolSize: number; strides: number }
   | { className: 'Flatten'; name: string }
   | { className: 'Activation'; name: string; activation: ActivationName };
@@ -177,6 +186,37 @@ export abstract class Layer {
   }
 }
 
+/**
+ * What a stack of layers needs, found by building them on a plan that records instead of
+ * allocating: their parameter count, and the bytes per sample that a batch needs at least (the f32
+ * input, every output that is not in place with its gradient, the layers' per-batch buffers). For
+ * checks before any memory is committed (a model file's header, a command line). Builds `layers`,
+ * so pass fresh ones (a layer builds once).
+ * @throws RangeError or ArgumentError as the layers' `build` does, for a shape that does not fit
+ */
+export function plannedSizes(inputShape: Shape, layers: readonly Layer[]): { parameters: number; bytesPerSample: number } {
+  const BYTES = { f32: 4, i32: 4, u8: 1 } as const;
+  let parameters = 0;
+  let bytesPerSample = 4 * size(inputShape);
+  const plan: BuildPlan = {
+    parameter(name, shape, initializer, fanIn, fanOut): ParameterSlot {
+      parameters += size(shape);
+      return { name, shape, length: size(shape), initializer, fanIn, fanOut, byteOffset: 0, gradByteOffset: 0 };
+    },
+    batchBuffer(name, shape, dtype): BatchSlot {
+      bytesPerSample += BYTES[dtype] * size(shape);
+      return { name, shape, dtype, byteOffset: 0 };
+    },
+  };
+  let shape = inputShape;
+  for (const layer of layers) {
+    layer.build(shape, plan);
+    shape = layer.outputShape!;
+    if (!layer.inPlace) bytesPerSample += 2 * 4 * size(shape);
+  }
+  return { parameters, bytesPerSample };
+}
+
 /** Product of the dimensions. */
 export function size(shape: Shape): number {
   let n = 1;
@@ -186,14 +226,14 @@ export function size(shape: Shape): number {
 
 export function positiveInteger(argument: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new ArgumentError(argument, `expected a positive integer, got ${JSON.stringify(value)}`);
+    throw new ArgumentError(argument, `expected a positive integer, got ${describeValue(value)}`);
   }
   return value;
 }
 
 export function oneOf<T extends string>(argument: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new ArgumentError(argument, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+    throw new ArgumentError(argument, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describeValue(value)}`);
   }
   return value as T;
 }

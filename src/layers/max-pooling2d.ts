@@ -41,11 +41,7 @@ export class MaxPooling2D extends Layer {
     if (this.poolSize > height || this.poolSize > width) {
       throw new RangeError(`${who}: a ${this.poolSize}x${this.poolSize} window does not fit a ${height}x${width} input`);
     }
-    return [
-      Math.floor((height - this.poolSize) / this.strides) + 1,
-      Math.floor((width - this.poolSize) / this.strides) + 1,
-      channels,
-    ];
+    return [Math.floor((height - this.poolSize) / this.strides) + 1, Math.floor((width - this.poolSize) / this.strides) + 1, channels];
   }
 
   protected override register(inputShape: Shape, plan: BuildPlan): void {

@@ -18,7 +18,7 @@
  *   MaxPooling2D 2x2 → Flatten → Dense 200-100-50 (relu) → Dense 10 softmax; Keras initialisers.
  */
 import { loadCore, type Core } from '../core/index.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/flatten.js';
@@ -71,27 +71,6 @@ export const MODERN_DEFAULTS: Readonly<Record<ArchitectureName, TrainingDefaults
   cnn: { optimizer: { type: 'adam', learningRate: 0.001 }, reduction: 'mean', batchSize: 32, epochs: 1 },
 });
 
-/** A named training configuration for `fmnist train --preset`: architecture, its options and training settings. */
-export interface TrainingPresetConfig extends TrainingDefaults {
-  architecture: ArchitectureName;
-  architectureOptions: ArchitectureOptions;
-}
-
-/**
- * `best`: the strongest CNN we train within 15 minutes on a 2-core machine: two conv + pool blocks
- * (32 and 64 filters of 3x3, 'same'), Dense 128, ReLU, Adam; see the README for its measured accuracy.
- */
-export const TRAINING_PRESETS: Readonly<Record<'best', TrainingPresetConfig>> = Object.freeze({
-  best: {
-    architecture: 'cnn',
-    architectureOptions: { filters: [32, 64], padding: 'same', hidden: [128], activation: 'relu' },
-    optimizer: { type: 'adam', learningRate: 0.001 },
-    reduction: 'mean',
-    batchSize: 64,
-    epochs: 10,
-  },
-});
-
 /** The layers and input shape of a named architecture (new, unbuilt layers). */
 export function architectureLayers(name: ArchitectureName, options: ArchitectureOptions = {}): { inputShape: Shape; layers: Layer[] } {
   switch (name) {
@@ -133,7 +112,7 @@ export function architectureLayers(name: ArchitectureName, options: Architecture
       };
     }
     default:
-      throw new ArgumentError('model', `expected one of ${ARCHITECTURES.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(name)}`);
+      throw new ArgumentError('model', `expected one of ${ARCHITECTURES.map((a) => `'${a}'`).join(', ')}, got ${describeValue(name)}`);
   }
 }
 
@@ -167,9 +146,9 @@ export function buildArchitecture(core: Core, name: ArchitectureName, options: C
 /** Loads a core of its own and makes the named architecture (see `buildArchitecture`). */
 export async function createModel(name: ArchitectureName, options: CreateModelOptions = {}): Promise<Sequential> {
   if (!ARCHITECTURES.includes(name)) {
-    throw new ArgumentError('model', `expected one of ${ARCHITECTURES.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(name)}`);
+    throw new ArgumentError('model', `expected one of ${ARCHITECTURES.map((a) => `'${a}'`).join(', ')}, got ${describeValue(name)}`);
   }
-  return buildArchitecture(options.core ?? await loadCore(), name, options);
+  return buildArchitecture(options.core ?? (await loadCore()), name, options);
 }
 
 /** The options that define the architecture (what model files record), with defaults filled in. */
@@ -181,8 +160,11 @@ export function architectureOptionsRecord(name: ArchitectureName, options: Archi
       return { hidden: hiddenSizes(options.hidden, [300, 200, 75]), activation: hiddenActivation(options.activation) };
     case 'cnn':
       return {
-        hidden: hiddenSizes(options.hidden, [200, 100, 50]), activation: hiddenActivation(options.activation),
-        filters: convFilters(options.filters), kernelSize: options.kernelSize ?? 3, padding: convPadding(options.padding),
+        hidden: hiddenSizes(options.hidden, [200, 100, 50]),
+        activation: hiddenActivation(options.activation),
+        filters: convFilters(options.filters),
+        kernelSize: options.kernelSize ?? 3,
+        padding: convPadding(options.padding),
       };
   }
 }
@@ -190,7 +172,7 @@ export function architectureOptionsRecord(name: ArchitectureName, options: Archi
 function hiddenSizes(hidden: number | readonly number[] | undefined, fallback: number[]): number[] {
   const sizes = hidden === undefined ? fallback : typeof hidden === 'number' ? [hidden] : [...hidden];
   if (!Array.isArray(sizes) || !sizes.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new ArgumentError('hidden', `expected positive integer layer sizes such as [300, 200, 75], got ${JSON.stringify(hidden)}`);
+    throw new ArgumentError('hidden', `expected positive integer layer sizes such as [300, 200, 75], got ${describeValue(hidden)}`);
   }
   return sizes;
 }
@@ -198,7 +180,7 @@ function hiddenSizes(hidden: number | readonly number[] | undefined, fallback: n
 function convFilters(filters: number | readonly number[] | undefined): number[] {
   const list = filters === undefined ? [32] : typeof filters === 'number' ? [filters] : [...filters];
   if (list.length === 0 || !list.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new ArgumentError('filters', `expected a positive integer or a list of them such as [32, 64], got ${JSON.stringify(filters)}`);
+    throw new ArgumentError('filters', `expected a positive integer or a list of them such as [32, 64], got ${describeValue(filters)}`);
   }
   return list;
 }
@@ -206,7 +188,7 @@ function convFilters(filters: number | readonly number[] | undefined): number[] 
 function convPadding(padding: unknown): 'valid' | 'same' {
   const value = padding ?? 'valid';
   if (value !== 'valid' && value !== 'same') {
-    throw new ArgumentError('padding', `expected 'valid' or 'same', got ${JSON.stringify(padding)}`);
+    throw new ArgumentError('padding', `expected 'valid' or 'same', got ${describeValue(padding)}`);
   }
   return value;
 }
@@ -214,7 +196,7 @@ function convPadding(padding: unknown): 'valid' | 'same' {
 function hiddenActivation(activation: unknown): 'relu' | 'sigmoid' {
   const value = activation ?? 'relu';
   if (value !== 'relu' && value !== 'sigmoid') {
-    throw new ArgumentError('activation', `expected 'relu' or 'sigmoid', got ${JSON.stringify(activation)}`);
+    throw new ArgumentError('activation', `expected 'relu' or 'sigmoid', got ${describeValue(activation)}`);
   }
   return value;
 }

@@ -34,13 +34,14 @@
  *
  * Reading checks, in order: magic, version, lengths (truncated or trailing bytes), CRC-32, header JSON,
  * then that the layers rebuild and their parameters match the header's names, shapes and offsets and
- * W. Each failure is a `ModelFileError` naming the file and the problem. Serialising is deterministic
- * (no timestamps): the same weights give the same bytes.
+ * W, then that every weight is finite (no NaN, no ±Inf). Each failure is a `ModelFileError` naming
+ * the file and the problem. Serialising is deterministic (no timestamps): the same weights give the
+ * same bytes.
  */
 import { loadCore, type Core } from '../core/index.js';
 import { ArgumentError, ModelFileError } from '../errors.js';
 import { layerFromConfig } from '../layers/index.js';
-import type { LayerConfig } from '../layers/layer.js';
+import { plannedSizes, type LayerConfig } from '../layers/layer.js';
 import { Sequential, type ArchitectureInfo, type ResolvedCompileOptions } from './sequential.js';
 
 export const MODEL_FILE_MAGIC: readonly number[] = [0x89, 0x46, 0x4d, 0x4e, 0x57, 0x0d, 0x0a, 0x1a];
@@ -146,7 +147,8 @@ export interface DeserializeOptions {
 /**
  * Rebuilds a model (layers, weights, compile options) from model-file bytes. Pure: works in browsers.
  * @throws ModelFileError naming `options.source` on bad magic, an unknown version, truncated or
- *   trailing bytes, a checksum mismatch, an unreadable header, or weights that do not match it.
+ *   trailing bytes, a checksum mismatch, an unreadable header, weights that do not match it, or a
+ *   weight that is NaN or infinite.
  */
 export async function deserializeModel(bytes: Uint8Array, options: DeserializeOptions = {}): Promise<Sequential> {
   const source = options.source ?? 'model file';
@@ -217,6 +219,16 @@ function checkHeader(header: ModelHeader, source: string): void {
 }
 
 function instantiate({ header, weights }: { header: ModelHeader; weights: Float32Array }, core: Core, source: string): Sequential {
+  const mismatch = (problem: string) => fail(source, `weights do not match the header: ${problem}`);
+  // The layers' parameter count against the file's weights before any memory is committed: a
+  // small file whose header claims huge layers must not allocate and initialise gigabytes.
+  let parameters: number;
+  try {
+    parameters = plannedSizes(header.inputShape, header.layers.map((config) => layerFromConfig(config))).parameters;
+  } catch (error) {
+    fail(source, `the header describes an invalid model: ${(error as Error).message}`, error);
+  }
+  if (parameters !== weights.length) mismatch(`the layers make ${parameters} parameters but the file has ${weights.length} weights`);
   let model: Sequential;
   try {
     model = new Sequential(core, {
@@ -231,13 +243,13 @@ function instantiate({ header, weights }: { header: ModelHeader; weights: Float3
   model.architecture = header.architecture ?? undefined;
   const slots = model.parameterSlots;
   const entries = header.parameters;
-  const mismatch = (problem: string) => fail(source, `weights do not match the header: ${problem}`);
   if (entries.length !== slots.length) {
     mismatch(`the layers have ${slots.length} parameters (${slots.map((s) => s.name).join(', ')}), the header lists ${entries.length}`);
   }
   let offset = 0;
   slots.forEach((slot, i) => {
     const entry = entries[i]!;
+    if (entry === null || typeof entry !== 'object') mismatch(`parameter ${i} is ${JSON.stringify(entry)}, expected { name, shape, offset, length }`);
     if (entry.name !== slot.name) mismatch(`parameter ${i} is ${JSON.stringify(entry.name)}, the layers make ${JSON.stringify(slot.name)}`);
     if (!Array.isArray(entry.shape) || entry.shape.length !== slot.shape.length || entry.shape.some((d, j) => d !== slot.shape[j])) {
       mismatch(`${slot.name} has shape ${JSON.stringify(entry.shape)} in the header, the layers need [${slot.shape.join(', ')}]`);
@@ -247,7 +259,13 @@ function instantiate({ header, weights }: { header: ModelHeader; weights: Float3
     }
     offset += slot.length;
   });
-  if (offset !== weights.length) mismatch(`the parameters hold ${offset} values but the file has ${weights.length} weights`);
+  // A valid CRC only says the bytes arrived intact; NaN or ±Inf weights (saved from a diverged run)
+  // would make every prediction NaN and evaluate silently to chance.
+  slots.forEach((slot, i) => {
+    const values = weights.subarray(entries[i]!.offset, entries[i]!.offset + slot.length);
+    const at = values.findIndex((v) => !Number.isFinite(v));
+    if (at >= 0) fail(source, `${slot.name}[${at}] is ${values[at]}: the weights must be finite numbers`);
+  });
   model.setWeights(slots.map((slot, i) => weights.subarray(entries[i]!.offset, entries[i]!.offset + slot.length)));
   if (header.compile) {
     try {
@@ -292,8 +310,9 @@ export async function loadModel(path: string, options: { core?: Core } = {}): Pr
   return deserializeModel(bytes, { core: options.core, source: path });
 }
 
+/** `n` rounded up to a multiple of 4 (arithmetic, not `& ~3`: a corrupt length can pass 2^31). */
 function align4(n: number): number {
-  return (n + 3) & ~3;
+  return Math.ceil(n / 4) * 4;
 }
 
 function hex(n: number): string {

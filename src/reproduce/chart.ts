@@ -5,12 +5,15 @@ export interface EpochPoint {
   testAccuracy: number;
 }
 
-export async function accuracyChartSvg(points: readonly EpochPoint[], paperLines: readonly { row: string; accuracy: number }[]): Promise<string> {
+export async function accuracyChartSvg(
+  points: readonly EpochPoint[],
+  paperLines: readonly { row: string; accuracy: number }[],
+): Promise<string> {
   // Loaded on demand: only `reproduce` draws charts, and Vega is the heaviest dependency.
   const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const spec = compile({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Fashion-MNIST test accuracy per epoch (dashed: the paper\'s final figure)',
+    title: "Fashion-MNIST test accuracy per epoch (dashed: the paper's final figure)",
     width: 640,
     height: 380,
     layer: [

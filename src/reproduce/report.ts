@@ -1,12 +1,51 @@
 /** The reproduce report: plain data for JSON, and its Markdown rendering. */
 import type { ClassMetrics } from '../metrics/report.js';
-import { READINGS, type TrainingPreset } from './presets.js';
+import type { TrainingConfig } from '../models/training.js';
+import { resolveOptimizer, type OptimizerName } from '../train/optimizers.js';
+import { READINGS } from './presets.js';
+
+/** A row's settings as report.json records them (flat, for readers of the report). */
+export interface RowSettings {
+  architecture: TrainingConfig['architecture'];
+  /** Dense hidden layer sizes. */
+  hidden: number[];
+  activation: 'sigmoid' | 'relu';
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: OptimizerName;
+  /** Loss reduction over the batch: the from-scratch net sums (Figure 13), Keras averages. */
+  reduction: 'sum' | 'mean';
+  /** Convolution filters and kernel size (cnn only). */
+  filters?: number;
+  kernelSize?: number;
+}
+
+/** The report's view of a row's training configuration. */
+export function rowSettings(config: Omit<TrainingConfig, 'seed'>): RowSettings {
+  const options = config.architectureOptions ?? {};
+  const hidden = options.hidden;
+  const filters = options.filters;
+  return {
+    architecture: config.architecture,
+    hidden: hidden === undefined ? [] : typeof hidden === 'number' ? [hidden] : [...hidden],
+    activation: config.architecture === 'scratch-mlp' ? 'sigmoid' : (options.activation ?? 'relu'),
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    learningRate: resolveOptimizer(config.optimizer).learningRate,
+    optimizer: config.optimizer.type,
+    reduction: config.reduction,
+    ...(config.architecture === 'cnn'
+      ? { filters: typeof filters === 'number' ? filters : (filters?.[0] ?? 32), kernelSize: options.kernelSize ?? 3 }
+      : {}),
+  };
+}
 
 export interface RowResult {
   row: number;
   label: string;
   /** The settings actually used (the paper's, with any override or epoch cap). */
-  settings: TrainingPreset;
+  settings: RowSettings;
   paperEpochs: number;
   epochsRun: number;
   paperAccuracy: number;
@@ -36,10 +75,11 @@ export interface ReproduceReport {
 
 const percent = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
 
-function describeSettings(s: TrainingPreset): string {
-  const layers = s.architecture === 'cnn'
-    ? `conv ${s.filters}x${s.kernelSize}x${s.kernelSize} → pool 2 → ${s.hidden.join('-')}`
-    : `784-${s.hidden.join('-')}-10`;
+function describeSettings(s: RowSettings): string {
+  const layers =
+    s.architecture === 'cnn'
+      ? `conv ${s.filters}x${s.kernelSize}x${s.kernelSize} → pool 2 → ${s.hidden.join('-')}`
+      : `784-${s.hidden.join('-')}-10`;
   return `${s.architecture} ${layers}, ${s.activation}, ${s.optimizer} lr ${s.learningRate}, batch ${s.batchSize}, ${s.reduction} loss`;
 }
 
@@ -51,19 +91,27 @@ function reachedAt(r: RowResult): string {
 
 export function formatReproduceMarkdown(report: ReproduceReport): string {
   const lines: string[] = [];
-  lines.push('# The paper\'s accuracy table, reproduced', '');
-  lines.push(`Command: \`${report.command}\`, seed ${report.seed}, ${report.trainImages} training and ${report.testImages} test images, ` +
-    `${(report.totalSeconds / 60).toFixed(1)} minutes in all.`, '');
+  lines.push("# The paper's accuracy table, reproduced", '');
+  lines.push(
+    `Command: \`${report.command}\`, seed ${report.seed}, ${report.trainImages} training and ${report.testImages} test images, ` +
+      `${(report.totalSeconds / 60).toFixed(1)} minutes in all.`,
+    '',
+  );
   if (report.epochCap !== null) {
-    lines.push(`**Quick run: every row capped at ${report.epochCap} epochs** (the paper ran 100-500); the accuracies are not the paper's setting.`, '');
+    lines.push(
+      `**Quick run: every row capped at ${report.epochCap} epochs** (the paper ran 100-500); the accuracies are not the paper's setting.`,
+      '',
+    );
   }
   if (report.trainImages < 60000) lines.push(`**Trained on the first ${report.trainImages} training images only.**`, '');
-  lines.push('| Row | Configuration (ours) | Paper | Ours | Δ (points) | Epochs (ours / paper) | Paper\'s figure first reached | s/epoch |');
+  lines.push("| Row | Configuration (ours) | Paper | Ours | Δ (points) | Epochs (ours / paper) | Paper's figure first reached | s/epoch |");
   lines.push('|---:|---|---:|---:|---:|---:|---:|---:|');
   for (const r of report.rows) {
     const sign = r.differencePoints >= 0 ? '+' : '−';
-    lines.push(`| ${r.row} | ${describeSettings(r.settings)} | ${percent(r.paperAccuracy)} | ${percent(r.accuracy, 2)} | ` +
-      `${sign}${Math.abs(r.differencePoints).toFixed(2)} | ${r.epochsRun} / ${r.paperEpochs} | ${reachedAt(r)} | ${r.secondsPerEpoch.toFixed(2)} |`);
+    lines.push(
+      `| ${r.row} | ${describeSettings(r.settings)} | ${percent(r.paperAccuracy)} | ${percent(r.accuracy, 2)} | ` +
+        `${sign}${Math.abs(r.differencePoints).toFixed(2)} | ${r.epochsRun} / ${r.paperEpochs} | ${reachedAt(r)} | ${r.secondsPerEpoch.toFixed(2)} |`,
+    );
   }
   lines.push('', '![test accuracy per epoch](accuracy.svg)', '');
   const above = report.rows.filter((r) => r.differencePoints > 0 && r.noteWhenAbove !== undefined);

@@ -1,13 +1,13 @@
 /**
  * The training loop: epochs of seeded-shuffled mini-batches, callbacks, history, and the NaN/Inf
- * stop. It is model-agnostic: the model supplies the `Trainable` steps (each a fixed list of wasm
- * calls on planned buffers); this loop only decides which rows go into which step.
+ * stop. It is model-agnostic: it drives a `Stepper` (each step a fixed list of wasm calls on planned
+ * buffers, made by the model) and only decides which rows go into which step.
  *
  * Per epoch: Fisher–Yates over the index list IN WASM MEMORY (an Int32Array view: the gather kernel
  * reads it directly), then ceil(n / batchSize) steps, the last one partial (Keras trains it too),
  * then the validation pass.
  */
-import { ArgumentError, TrainingError } from '../errors.js';
+import { ArgumentError, describeValue, TrainingError } from '../errors.js';
 import { settle, type BatchLogs, type Callbacks, type EpochLogs, type History } from './callbacks.js';
 import { Rng } from './rng.js';
 
@@ -39,19 +39,58 @@ export interface FitOptions {
   limit?: number;
 }
 
-/** What the loop needs from a model. */
-export interface Trainable {
-  /** Plans buffers for `batchSize` rows and uploads the sets (no-op when already so). */
-  prepare(batchSize: number, sets: readonly ImageSet[]): void;
-  /** The training order list of `set` in wasm memory (first `count` entries used). Valid until the next `prepare`. */
-  order(): Int32Array;
+/**
+ * What the loop drives: one planned run of one model (made by `Sequential.fit`). The loop decides
+ * which rows go into which step; the stepper runs the kernels.
+ */
+export interface Stepper {
+  /** The first `count` entries of the training order, in wasm memory (a fresh view; use it at once). */
+  order(count: number): Int32Array;
   /** Forward + loss for `rows` samples at order[start..]: loss is the batch MEAN per sample; correct is a count. */
-  forwardLoss(set: ImageSet, start: number, rows: number): { loss: number; correct: number };
+  forwardLoss(start: number, rows: number): { loss: number; correct: number };
   /** Backward and one optimizer step, after `forwardLoss` of the same rows. */
   backwardStep(rows: number): void;
-  /** Loss (mean per sample) and accuracy of `set`, in batches. */
-  evaluateSet(set: ImageSet): { loss: number; accuracy: number };
-  readonly seed: number;
+  /** Loss (mean per sample) and accuracy of the validation set; absent without one. */
+  validate: (() => { loss: number; accuracy: number }) | undefined;
+}
+
+/** `FitOptions` checked, with defaults filled in. */
+export interface FitSettings {
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  seed: number;
+  /** Training images used (the set's count, or `limit` when smaller). */
+  count: number;
+  validationData: ImageSet | undefined;
+  callbacks: Callbacks;
+}
+
+/**
+ * Checks the options (at the boundary) and fills in the defaults.
+ * @throws ArgumentError naming the option.
+ */
+export function fitSettings(train: ImageSet, options: FitOptions, defaultSeed: number): FitSettings {
+  if (options === null || typeof options !== 'object')
+    throw new ArgumentError('options', `expected an object, got ${describeValue(options)}`);
+  const epochs = options.epochs ?? 1;
+  const batchSize = options.batchSize ?? 32;
+  const shuffle = options.shuffle ?? true;
+  const seed = options.seed ?? defaultSeed;
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new ArgumentError('epochs', `expected a positive integer, got ${describeValue(epochs)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ArgumentError('batchSize', `expected a positive integer, got ${describeValue(batchSize)}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new ArgumentError('seed', `expected a non-negative integer, got ${describeValue(seed)}`);
+  let count = train.count;
+  if (options.limit !== undefined) {
+    if (!Number.isInteger(options.limit) || options.limit < 1) {
+      throw new ArgumentError('limit', `expected a positive integer, got ${describeValue(options.limit)}`);
+    }
+    count = Math.min(count, options.limit);
+  }
+  return { epochs, batchSize, shuffle, seed, count, validationData: options.validationData, callbacks: options.callbacks ?? {} };
 }
 
 /** Monotonic seconds (performance.now exists in Node >= 16 and browsers). */
@@ -60,45 +99,28 @@ function now(): number {
 }
 
 /**
- * Runs the loop. Options are validated here, at the boundary.
- * @throws ArgumentError on an invalid option; TrainingError when the loss becomes NaN or ±Inf (the
- *   offending batch's update is not applied).
+ * Runs the loop.
+ * @throws TrainingError when the loss becomes NaN or ±Inf (the offending batch's update is not applied).
  */
-export async function runFit(model: Trainable, train: ImageSet, options: FitOptions = {}): Promise<History> {
-  const epochs = options.epochs ?? 1;
-  const batchSize = options.batchSize ?? 32;
-  const shuffle = options.shuffle ?? true;
-  const seed = options.seed ?? model.seed;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new ArgumentError('epochs', `expected a positive integer, got ${JSON.stringify(epochs)}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('batchSize', `expected a positive integer, got ${JSON.stringify(batchSize)}`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new ArgumentError('seed', `expected a non-negative integer, got ${JSON.stringify(seed)}`);
-  let count = train.count;
-  if (options.limit !== undefined) {
-    if (!Number.isInteger(options.limit) || options.limit < 1) {
-      throw new ArgumentError('limit', `expected a positive integer, got ${JSON.stringify(options.limit)}`);
-    }
-    count = Math.min(count, options.limit);
-  }
-  const validation = options.validationData;
-  const callbacks = options.callbacks ?? {};
-
-  model.prepare(batchSize, validation === undefined || validation === train ? [train] : [train, validation]);
-  const rng = new Rng(seed, 1);
+export async function runFit(stepper: Stepper, settings: FitSettings): Promise<History> {
+  const { epochs, batchSize, shuffle, count, callbacks } = settings;
+  const validate = stepper.validate;
+  const rng = new Rng(settings.seed, 1);
   // A fresh identity order per fit: the same seed gives the same batches whatever ran before.
   {
-    const order = model.order();
+    const order = stepper.order(count);
     for (let i = 0; i < count; i++) order[i] = i;
   }
 
   const history: History = {
     epoch: [],
-    history: { loss: [], accuracy: [], seconds: [], imagesPerSecond: [], ...(validation ? { valLoss: [], valAccuracy: [] } : {}) },
+    history: { loss: [], accuracy: [], seconds: [], imagesPerSecond: [], ...(validate ? { valLoss: [], valAccuracy: [] } : {}) },
   };
   await settle(callbacks.onTrainBegin?.());
   const steps = Math.ceil(count / batchSize);
   for (let epoch = 0; epoch < epochs; epoch++) {
     await settle(callbacks.onEpochBegin?.(epoch));
-    if (shuffle) rng.shuffle(model.order(), count);
+    if (shuffle) rng.shuffle(stepper.order(count), count);
     const start = now();
     let lossSum = 0;
     let correct = 0;
@@ -106,18 +128,24 @@ export async function runFit(model: Trainable, train: ImageSet, options: FitOpti
     for (let batch = 0; batch < steps; batch++) {
       const first = batch * batchSize;
       const rows = Math.min(batchSize, count - first);
-      const step = model.forwardLoss(train, first, rows);
+      const step = stepper.forwardLoss(first, rows);
       if (!Number.isFinite(step.loss)) {
-        throw new TrainingError(epoch + 1, batch + 1,
-          `the loss is ${String(step.loss)} (diverged: lower the learning rate, e.g. --lr, or check the data)`);
+        throw new TrainingError(
+          epoch + 1,
+          batch + 1,
+          `the loss is ${String(step.loss)} (diverged: lower the learning rate, e.g. --lr, or check the data)`,
+        );
       }
-      model.backwardStep(rows);
+      stepper.backwardStep(rows);
       lossSum += step.loss * rows;
       correct += step.correct;
       seen += rows;
       if (callbacks.onBatchEnd) {
         const logs: BatchLogs = {
-          size: rows, batchLoss: step.loss, loss: lossSum / seen, accuracy: correct / seen,
+          size: rows,
+          batchLoss: step.loss,
+          loss: lossSum / seen,
+          accuracy: correct / seen,
           imagesPerSecond: seen / Math.max(now() - start, 1e-9),
         };
         await settle(callbacks.onBatchEnd(batch, logs));
@@ -125,12 +153,12 @@ export async function runFit(model: Trainable, train: ImageSet, options: FitOpti
     }
     const seconds = now() - start;
     const logs: EpochLogs = { loss: lossSum / seen, accuracy: correct / seen, seconds, imagesPerSecond: seen / Math.max(seconds, 1e-9) };
-    if (validation) {
-      const result = model.evaluateSet(validation);
+    if (validate) {
+      const result = validate();
       logs.valLoss = result.loss;
       logs.valAccuracy = result.accuracy;
-      history.history.valLoss!.push(result.loss);
-      history.history.valAccuracy!.push(result.accuracy);
+      history.history.valLoss?.push(result.loss);
+      history.history.valAccuracy?.push(result.accuracy);
     }
     history.epoch.push(epoch);
     history.history.loss.push(logs.loss);

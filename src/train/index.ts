@@ -1,8 +1,13 @@
 /** Training: the fit loop, optimizers, callbacks, the seeded PRNG. */
-export { runFit, type FitOptions, type ImageSet, type Trainable } from './fit.js';
+export { fitSettings, runFit, type FitOptions, type FitSettings, type ImageSet, type Stepper } from './fit.js';
 export {
-  OPTIMIZERS, Optimizer, resolveOptimizer, stateBuffers,
-  type OptimizerConfig, type OptimizerName, type ResolvedOptimizerConfig,
+  OPTIMIZERS,
+  Optimizer,
+  resolveOptimizer,
+  stateBuffers,
+  type OptimizerConfig,
+  type OptimizerName,
+  type ResolvedOptimizerConfig,
 } from './optimizers.js';
 export type { BatchLogs, Callbacks, EpochLogs, History, TrainLogs } from './callbacks.js';
 export { Rng, type Seed } from './rng.js';

@@ -9,7 +9,7 @@
  *             w −= lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε)        (Keras Adam, ε outside the root)
  */
 import type { CoreExports } from '../core/abi.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
 export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
@@ -40,10 +40,10 @@ const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = { sgd: 0.01, moment
 export function resolveOptimizer(spec: OptimizerName | OptimizerConfig): ResolvedOptimizerConfig {
   const config: OptimizerConfig = typeof spec === 'string' ? { type: spec } : spec;
   if (config === null || typeof config !== 'object') {
-    throw new ArgumentError('optimizer', `expected 'sgd', 'momentum', 'adam' or { type, learningRate, ... }, got ${JSON.stringify(spec)}`);
+    throw new ArgumentError('optimizer', `expected 'sgd', 'momentum', 'adam' or { type, learningRate, ... }, got ${describeValue(spec)}`);
   }
   if (!OPTIMIZERS.includes(config.type)) {
-    throw new ArgumentError('optimizer', `expected one of 'sgd', 'momentum', 'adam', got ${JSON.stringify(config.type)}`);
+    throw new ArgumentError('optimizer', `expected one of 'sgd', 'momentum', 'adam', got ${describeValue(config.type)}`);
   }
   const resolved: ResolvedOptimizerConfig = {
     type: config.type,
@@ -56,13 +56,13 @@ export function resolveOptimizer(spec: OptimizerName | OptimizerConfig): Resolve
   const positive = (name: keyof OptimizerConfig) => {
     const value = resolved[name] as number;
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new ArgumentError(`optimizer.${name}`, `expected a positive finite number, got ${JSON.stringify(value)}`);
+      throw new ArgumentError(`optimizer.${name}`, `expected a positive finite number, got ${describeValue(value)}`);
     }
   };
   const unit = (name: keyof OptimizerConfig) => {
     const value = resolved[name] as number;
     if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-      throw new ArgumentError(`optimizer.${name}`, `expected a number in [0, 1), got ${JSON.stringify(value)}`);
+      throw new ArgumentError(`optimizer.${name}`, `expected a number in [0, 1), got ${describeValue(value)}`);
     }
   };
   positive('learningRate');
@@ -105,8 +105,18 @@ export class Optimizer {
         k.momentum_f32_step(params, state[0]!, grads, count, config.learningRate, config.momentum);
         return;
       case 'adam':
-        k.adam_f32_step(params, state[0]!, state[1]!, grads, count, config.learningRate,
-          config.beta1, config.beta2, config.epsilon, this.iterations);
+        k.adam_f32_step(
+          params,
+          state[0]!,
+          state[1]!,
+          grads,
+          count,
+          config.learningRate,
+          config.beta1,
+          config.beta2,
+          config.epsilon,
+          this.iterations,
+        );
         return;
     }
   }

@@ -51,7 +51,7 @@ export class Rng {
    * seeding: for known-answer tests against the reference C code.
    */
   static fromState(state: readonly [number, number, number, number]): Rng {
-    if (state.every((word) => (word >>> 0) === 0)) throw new RangeError('state: the all-zero state is not allowed');
+    if (state.every((word) => word >>> 0 === 0)) throw new RangeError('state: the all-zero state is not allowed');
     const rng = new Rng(0);
     [rng.s0, rng.s1, rng.s2, rng.s3] = state.map((word) => word >>> 0) as [number, number, number, number];
     return rng;

@@ -3,18 +3,77 @@
  * or a full disk leaves the old file or the new one, never half of one. Errors propagate as they
  * are; callers wrap them in their own typed error.
  *
+ * Nothing is left behind either. The temporary file is `NAME.<pid>-<hex>.tmp`: on SIGINT or SIGTERM
+ * during the write it is removed and the process exits with 130 or 143 (128 + the signal number, as
+ * a shell reports it); a SIGKILL cannot be caught, so every write first removes the temporary files
+ * of the same NAME whose process is gone.
+ *
  * The Node modules load lazily: models/save.ts reaches this module from the browser entry (through
  * a dynamic import), and a bundler's browser stub for `node:*` has no named exports, so static named
  * imports here would fail a Vite build of any page that imports fmnist-wasm.
  */
+
+/** Temporary files being written now, removed by the signal handlers. */
+const pending = new Set<string>();
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const [{ randomBytes }, { rename, unlink, writeFile }] = await Promise.all([import('node:crypto'), import('node:fs/promises')]);
+  const [{ randomBytes }, fs, { unlinkSync }, { basename, dirname, join }] =
+    await Promise.all([import('node:crypto'), import('node:fs/promises'), import('node:fs'), import('node:path')]);
+  await removeStaleTemporaries(dirname(path), basename(path), fs, join);
   const temporary = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
+  const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
+    for (const file of pending) {
+      try {
+        unlinkSync(file);
+      } catch {
+        // already renamed or never created
+      }
+    }
+    process.exit(SIGNAL_EXIT_CODES[signal]);
+  };
+  pending.add(temporary);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    await writeFile(temporary, data, { flag: 'wx' });
-    await rename(temporary, path);
+    await fs.writeFile(temporary, data, { flag: 'wx' });
+    await fs.rename(temporary, path);
   } catch (error) {
-    await unlink(temporary).catch(() => undefined);
+    await fs.unlink(temporary).catch(() => undefined);
     throw error;
+  } finally {
+    pending.delete(temporary);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * Removes `NAME.<pid>-<hex>.tmp` files in `dir` left by a process that no longer runs (killed during
+ * a write). Files of live processes are theirs; a file that vanishes meanwhile is fine.
+ */
+async function removeStaleTemporaries(dir: string, name: string, fs: typeof import('node:fs/promises'),
+  join: (...parts: string[]) => string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dir);
+  } catch {
+    return; // the write itself reports an unreadable or missing directory
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(`${name}.`)) continue;
+    const match = /^(\d+)-[0-9a-f]{12}\.tmp$/.exec(entry.slice(name.length + 1));
+    if (match === null || isRunning(Number(match[1]))) continue;
+    await fs.unlink(join(dir, entry)).catch(() => undefined);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -81,13 +81,22 @@ export class LineChart {
     figure.className = 'chart';
     const caption = document.createElement('figcaption');
     caption.textContent = options.title;
-    const svg = el('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': `${options.title}: ${options.yLabel} against ${options.xLabel}` });
+    const svg = el('svg', {
+      viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+      role: 'img',
+      'aria-label': `${options.title}: ${options.yLabel} against ${options.xLabel}`,
+    });
     const axes = el('g', { class: 'axes' });
     svg.append(axes);
     this.series = options.series.map((spec) => {
       const path = el('path', {
-        fill: 'none', stroke: spec.color, 'stroke-width': 1.6, 'stroke-linejoin': 'round', class: 'series',
-        'data-series': spec.name, ...(spec.dashed ? { 'stroke-dasharray': '4 3' } : {}),
+        fill: 'none',
+        stroke: spec.color,
+        'stroke-width': 1.6,
+        'stroke-linejoin': 'round',
+        class: 'series',
+        'data-series': spec.name,
+        ...(spec.dashed ? { 'stroke-dasharray': '4 3' } : {}),
       });
       const dotsGroup = el('g', { fill: spec.color });
       svg.append(path, dotsGroup);
@@ -149,7 +158,7 @@ export class LineChart {
     const { yDomain, maxPoints = 600 } = this.options;
     const all = this.series.filter((s) => s.xs.length > 0);
     let xMax = Math.max(1, ...all.map((s) => s.xs[s.xs.length - 1]!));
-    let xMin = Math.min(0, ...all.map((s) => s.xs[0]!));
+    const xMin = Math.min(0, ...all.map((s) => s.xs[0]!));
     if (xMax === xMin) xMax = xMin + 1;
     let [yMin, yMax] = yDomain ?? [0, Math.max(1e-9, ...all.map((s) => Math.max(...s.ys)))];
     if (yDomain === undefined) yMax *= 1.08;
@@ -163,21 +172,35 @@ export class LineChart {
     for (const t of ticks(yMin, yMax)) {
       this.axes.append(
         el('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: sy(t), y2: sy(t), class: 'grid' }),
-        Object.assign(el('text', { x: MARGIN.left - 6, y: sy(t) + 4, 'text-anchor': 'end', class: 'tick' }), { textContent: formatTick(t) }),
+        Object.assign(el('text', { x: MARGIN.left - 6, y: sy(t) + 4, 'text-anchor': 'end', class: 'tick' }), {
+          textContent: formatTick(t),
+        }),
       );
     }
     for (const t of ticks(xMin, xMax, 6)) {
       this.axes.append(
         el('line', { x1: sx(t), x2: sx(t), y1: HEIGHT - MARGIN.bottom, y2: HEIGHT - MARGIN.bottom + 4, class: 'axis' }),
-        Object.assign(el('text', { x: sx(t), y: HEIGHT - MARGIN.bottom + 16, 'text-anchor': 'middle', class: 'tick' }), { textContent: formatTick(t) }),
+        Object.assign(el('text', { x: sx(t), y: HEIGHT - MARGIN.bottom + 16, 'text-anchor': 'middle', class: 'tick' }), {
+          textContent: formatTick(t),
+        }),
       );
     }
     this.axes.append(
       el('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: HEIGHT - MARGIN.bottom, y2: HEIGHT - MARGIN.bottom, class: 'axis' }),
       el('line', { x1: MARGIN.left, x2: MARGIN.left, y1: MARGIN.top, y2: HEIGHT - MARGIN.bottom, class: 'axis' }),
-      Object.assign(el('text', { x: MARGIN.left + plotW / 2, y: HEIGHT - 4, 'text-anchor': 'middle', class: 'label' }), { textContent: this.options.xLabel }),
-      Object.assign(el('text', { x: 12, y: MARGIN.top + plotH / 2, 'text-anchor': 'middle', class: 'label', transform: `rotate(-90 12 ${MARGIN.top + plotH / 2})` }),
-        { textContent: this.options.yLabel }),
+      Object.assign(el('text', { x: MARGIN.left + plotW / 2, y: HEIGHT - 4, 'text-anchor': 'middle', class: 'label' }), {
+        textContent: this.options.xLabel,
+      }),
+      Object.assign(
+        el('text', {
+          x: 12,
+          y: MARGIN.top + plotH / 2,
+          'text-anchor': 'middle',
+          class: 'label',
+          transform: `rotate(-90 12 ${MARGIN.top + plotH / 2})`,
+        }),
+        { textContent: this.options.yLabel },
+      ),
     );
 
     const latest: string[] = [];

@@ -2,11 +2,16 @@
  * The demo page: the training form drives worker.ts; the charts, the metrics and the result views
  * follow its messages. The "classify" panel runs on this thread: a model file (or the model just
  * trained) is deserialized onto a core of its own and predicts test images or an uploaded picture.
+ *
+ * Over 400 lines on purpose: it is the page's wiring (form, charts, results, classify panel), each
+ * section short and tied to the DOM ids of index.html; the drawing lives in chart.ts and views.ts.
  */
 import {
   CLASS_NAMES,
   MODERN_DEFAULTS,
+  defaultTrainingConfig,
   deserializeModel,
+  exportModel,
   fetchFashionMnistSplit,
   hasWasmSimd,
   loadCore,
@@ -78,7 +83,9 @@ function applyDefaults(architecture: ArchitectureName): void {
 field<HTMLSelectElement>('architecture').addEventListener('change', (event) => {
   applyDefaults((event.target as HTMLSelectElement).value as ArchitectureName);
 });
-$<HTMLButtonElement>('defaults').addEventListener('click', () => applyDefaults(field<HTMLSelectElement>('architecture').value as ArchitectureName));
+$<HTMLButtonElement>('defaults').addEventListener('click', () =>
+  applyDefaults(field<HTMLSelectElement>('architecture').value as ArchitectureName),
+);
 
 // Settings may come from the query string, e.g. ?data=/my/files/&limit=6000&model=mlp.
 {
@@ -90,7 +97,16 @@ $<HTMLButtonElement>('defaults').addEventListener('click', () => applyDefaults(f
   } else {
     applyDefaults('scratch-mlp');
   }
-  const map: Record<string, string> = { data: 'dataUrl', limit: 'trainLimit', epochs: 'epochs', batch: 'batchSize', lr: 'learningRate', seed: 'seed', optimizer: 'optimizer', test: 'testLimit' };
+  const map: Record<string, string> = {
+    data: 'dataUrl',
+    limit: 'trainLimit',
+    epochs: 'epochs',
+    batch: 'batchSize',
+    lr: 'learningRate',
+    seed: 'seed',
+    optimizer: 'optimizer',
+    test: 'testLimit',
+  };
   for (const [param, name] of Object.entries(map)) {
     const value = params.get(param);
     if (value !== null) field<HTMLInputElement>(name).value = value;
@@ -105,21 +121,29 @@ function readSettings(): TrainSettings {
     if (input.value.trim() === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
       input.setAttribute('aria-invalid', 'true');
       input.focus();
-      throw new Error(`${label}: expected ${integer ? 'an integer' : 'a number'} from ${min}${max === Infinity ? '' : ` to ${max}`}, got "${input.value}"`);
+      throw new Error(
+        `${label}: expected ${integer ? 'an integer' : 'a number'} from ${min}${max === Infinity ? '' : ` to ${max}`}, got "${input.value}"`,
+      );
     }
     input.removeAttribute('aria-invalid');
     return value;
   };
   const files = field<HTMLInputElement>('files').files;
+  const architecture = field<HTMLSelectElement>('architecture').value as ArchitectureName;
   return {
-    architecture: field<HTMLSelectElement>('architecture').value as ArchitectureName,
-    optimizer: field<HTMLSelectElement>('optimizer').value as OptimizerName,
-    learningRate: number('learningRate', 'Learning rate', 1e-6, false),
-    batchSize: number('batchSize', 'Batch size', 1, true),
-    epochs: number('epochs', 'Epochs', 1, true),
-    seed: number('seed', 'Seed', 0, true),
-    trainLimit: number('trainLimit', 'Training images', 1, true),
-    testLimit: number('testLimit', 'Test images', 1, true),
+    config: {
+      // The architecture's reduction stays (scratch-mlp sums the gradient, the paper's rule): the form sets the rest.
+      ...defaultTrainingConfig(architecture),
+      optimizer: {
+        type: field<HTMLSelectElement>('optimizer').value as OptimizerName,
+        learningRate: number('learningRate', 'Learning rate', 1e-6, false),
+      },
+      batchSize: number('batchSize', 'Batch size', 1, true),
+      epochs: number('epochs', 'Epochs', 1, true),
+      seed: number('seed', 'Seed', 0, true),
+      limit: number('trainLimit', 'Training images', 1, true),
+      testLimit: number('testLimit', 'Test images', 1, true),
+    },
     dataUrl: field<HTMLInputElement>('dataUrl').value.trim() || '/data/',
     pageUrl: location.href,
     files: files && files.length > 0 ? Array.from(files) : undefined,
@@ -131,7 +155,9 @@ function readSettings(): TrainSettings {
 const chartsBox = $('charts');
 const percent = (y: number) => `${(y * 100).toFixed(1)}%`;
 const lossChart = new LineChart(chartsBox, {
-  title: 'Loss', xLabel: 'epoch', yLabel: 'cross-entropy',
+  title: 'Loss',
+  xLabel: 'epoch',
+  yLabel: 'cross-entropy',
   series: [
     { name: 'batch loss', color: '#9db4d6' },
     { name: 'train loss (running)', color: '#1f5fbf' },
@@ -139,14 +165,19 @@ const lossChart = new LineChart(chartsBox, {
   ],
 });
 const accuracyChart = new LineChart(chartsBox, {
-  title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', yDomain: [0, 1],
+  title: 'Accuracy',
+  xLabel: 'epoch',
+  yLabel: 'accuracy',
+  yDomain: [0, 1],
   series: [
     { name: 'train accuracy (running)', color: '#1f5fbf', format: percent },
     { name: 'test accuracy', color: '#d9480f', dots: true, dashed: true, format: percent },
   ],
 });
 const speedChart = new LineChart(chartsBox, {
-  title: 'Throughput', xLabel: 'epoch', yLabel: 'images/s',
+  title: 'Throughput',
+  xLabel: 'epoch',
+  yLabel: 'images/s',
   series: [{ name: 'images/s', color: '#2b8a3e', format: (y) => Math.round(y).toLocaleString('en-US') }],
 });
 
@@ -157,6 +188,7 @@ let stopTimer: ReturnType<typeof setTimeout> | undefined;
 let trainedModelFile: Uint8Array | undefined;
 let lastSettings: TrainSettings | undefined;
 let downloadUrl: string | undefined;
+let exportUrls: string[] = [];
 
 function newWorker(): Worker {
   const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'fmnist-train' });
@@ -174,7 +206,7 @@ function resetRun(settings: TrainSettings): void {
   speedChart.clear();
   for (const id of ['m-epoch', 'm-loss', 'm-accuracy', 'm-test-accuracy', 'm-speed']) $(id).textContent = '–';
   progress.value = 0;
-  progress.max = settings.epochs;
+  progress.max = settings.config.epochs;
   $('results').hidden = true;
 }
 
@@ -190,7 +222,9 @@ function onWorkerMessage(message: FromWorker): void {
       setState('unsupported');
       break;
     case 'data':
-      setStatus(`Data: ${message.trainCount.toLocaleString('en-US')} training and ${message.testCount.toLocaleString('en-US')} test images (${message.format.toUpperCase()}).`);
+      setStatus(
+        `Data: ${message.trainCount.toLocaleString('en-US')} training and ${message.testCount.toLocaleString('en-US')} test images (${message.format.toUpperCase()}).`,
+      );
       break;
     case 'model':
       $('summary').textContent = message.summary;
@@ -203,7 +237,8 @@ function onWorkerMessage(message: FromWorker): void {
       accuracyChart.push('train accuracy (running)', x, message.accuracy);
       speedChart.push('images/s', x, message.imagesPerSecond);
       progress.value = x;
-      $('m-epoch').textContent = `${message.epoch + 1} / ${lastSettings?.epochs ?? '?'} (batch ${message.batch + 1} of ${message.batchesPerEpoch})`;
+      $('m-epoch').textContent =
+        `${message.epoch + 1} / ${lastSettings?.config.epochs ?? '?'} (batch ${message.batch + 1} of ${message.batchesPerEpoch})`;
       $('m-loss').textContent = message.loss.toFixed(4);
       $('m-accuracy').textContent = percent(message.accuracy);
       $('m-speed').textContent = Math.round(message.imagesPerSecond).toLocaleString('en-US');
@@ -213,28 +248,38 @@ function onWorkerMessage(message: FromWorker): void {
       lossChart.push('test loss', message.epoch + 1, message.testLoss);
       accuracyChart.push('test accuracy', message.epoch + 1, message.testAccuracy);
       $('m-test-accuracy').textContent = percent(message.testAccuracy);
-      setStatus(`Epoch ${message.epoch + 1}: test accuracy ${percent(message.testAccuracy)}, ${message.seconds.toFixed(1)} s, ` +
-        `${Math.round(message.imagesPerSecond).toLocaleString('en-US')} images/s.`);
+      setStatus(
+        `Epoch ${message.epoch + 1}: test accuracy ${percent(message.testAccuracy)}, ${message.seconds.toFixed(1)} s, ` +
+          `${Math.round(message.imagesPerSecond).toLocaleString('en-US')} images/s.`,
+      );
       break;
     case 'done': {
       clearTimeout(stopTimer);
       const { evaluation } = message;
       $('results').hidden = false;
       $('test-accuracy').textContent = `${(evaluation.accuracy * 100).toFixed(2)}%`;
-      $('test-loss').textContent = `(loss ${evaluation.loss.toFixed(4)} on ${evaluation.report.total.toLocaleString('en-US')} test images${message.stopped ? `, stopped after ${message.epochsCompleted} full epochs` : ''})`;
+      $('test-loss').textContent =
+        `(loss ${evaluation.loss.toFixed(4)} on ${evaluation.report.total.toLocaleString('en-US')} test images${message.stopped ? `, stopped after ${message.epochsCompleted} full epochs` : ''})`;
       $('m-test-accuracy').textContent = percent(evaluation.accuracy);
-      renderConfusion($('confusion'), evaluation.confusion);
+      renderConfusion($('confusion'), evaluation.confusionMatrix);
       renderReport($('report'), evaluation.report);
       const sample = evaluation.sample;
-      renderGrid($('samples'), sample.indices.map((index, i) => ({
-        pixels: sample.images.subarray(i * 784, (i + 1) * 784), index, predicted: sample.predictions[i]!, label: sample.labels[i]!,
-      })));
+      renderGrid(
+        $('samples'),
+        sample.indices.map((index, i) => ({
+          pixels: sample.images.subarray(i * 784, (i + 1) * 784),
+          index,
+          predicted: sample.predictions[i]!,
+          label: sample.labels[i]!,
+        })),
+      );
       trainedModelFile = message.modelFile;
       if (downloadUrl) URL.revokeObjectURL(downloadUrl);
       downloadUrl = URL.createObjectURL(new Blob([message.modelFile as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
       const link = $<HTMLAnchorElement>('download-model');
       link.href = downloadUrl;
-      link.download = `${lastSettings?.architecture ?? 'model'}.fmnist`;
+      link.download = `${lastSettings?.config.architecture ?? 'model'}.fmnist`;
+      void offerExports(message.modelFile, lastSettings?.config.architecture ?? 'model');
       $<HTMLButtonElement>('use-trained').disabled = false;
       setStatus(`${message.stopped ? 'Stopped' : 'Done'}: test accuracy ${percent(evaluation.accuracy)}.`);
       setState(message.stopped ? 'stopped' : 'done');
@@ -245,6 +290,27 @@ function onWorkerMessage(message: FromWorker): void {
       setStatus(`Error: ${message.text}`, 'error');
       setState('error');
       break;
+  }
+}
+
+/** The trained model as TF.js Layers files and ONNX, behind the download links next to the .fmnist one. */
+async function offerExports(modelFile: Uint8Array, stem: string): Promise<void> {
+  const links = $('download-exports');
+  try {
+    const trained = await deserializeModel(modelFile, { core: await loadCore({ url: WASM_URL }) });
+    const files = [...exportModel(trained, 'tfjs', { basename: stem }), ...exportModel(trained, 'onnx', { basename: stem })];
+    for (const url of exportUrls) URL.revokeObjectURL(url);
+    exportUrls = files.map((file) => URL.createObjectURL(new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })));
+    files.forEach((file, i) => {
+      const link = $<HTMLAnchorElement>(`download-${file.name.endsWith('.onnx') ? 'onnx' : file.name.endsWith('.json') ? 'tfjs-json' : 'tfjs-bin'}`);
+      link.href = exportUrls[i]!;
+      link.download = file.name;
+      link.textContent = file.name;
+    });
+    links.hidden = false;
+  } catch (error) {
+    links.hidden = true;
+    setStatus(`Export failed: ${(error as Error).message}`, 'error');
   }
 }
 
@@ -340,14 +406,21 @@ $<HTMLButtonElement>('classify-test').addEventListener('click', async () => {
     const ms = performance.now() - t0;
     let correct = 0;
     for (let i = 0; i < count; i++) if (labels[i] === test.labels[start + i]) correct++;
-    summary.textContent = `Images ${start}–${start + count - 1}: ${correct} of ${count} correct (${((100 * correct) / count).toFixed(1)}%), ` +
+    summary.textContent =
+      `Images ${start}–${start + count - 1}: ${correct} of ${count} correct (${((100 * correct) / count).toFixed(1)}%), ` +
       `predicted in ${ms.toFixed(1)} ms.`;
     summary.dataset.predictions = Array.from(labels).join(',');
     summary.dataset.start = String(start);
-    renderGrid($('classify-grid'), Array.from(labels, (predicted, i) => ({
-      pixels: pixels.subarray(i * 784, (i + 1) * 784), index: start + i, predicted, label: test.labels[start + i]!,
-      confidence: probabilities[i * 10 + predicted]!,
-    })));
+    renderGrid(
+      $('classify-grid'),
+      Array.from(labels, (predicted, i) => ({
+        pixels: pixels.subarray(i * 784, (i + 1) * 784),
+        index: start + i,
+        predicted,
+        label: test.labels[start + i]!,
+        confidence: probabilities[i * 10 + predicted]!,
+      })),
+    );
   } catch (error) {
     summary.textContent = `Cannot classify: ${(error as Error).message}`;
   }

@@ -2,20 +2,12 @@
  * The messages between the demo page (main.ts) and the training worker (worker.ts). Everything is
  * structured-clonable; pixel buffers travel as transferables.
  */
-import type { ArchitectureName, ClassificationReport, OptimizerName } from '../browser.js';
+import type { Evaluation as LibraryEvaluation, TrainingConfig } from '../browser.js';
 
-/** What the page's form chooses. */
+/** What the page's form chooses: the library's training configuration and where the data is. */
 export interface TrainSettings {
-  architecture: ArchitectureName;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  optimizer: OptimizerName;
-  seed: number;
-  /** Train on the first `trainLimit` training images. */
-  trainLimit: number;
-  /** Evaluate on the first `testLimit` test images. */
-  testLimit: number;
+  /** Its `limit` and `testLimit` also cut what is loaded. */
+  config: TrainingConfig & { limit: number; testLimit: number };
   /** Base URL of the data, used when `files` is absent. */
   dataUrl: string;
   /** The page's URL, against which a relative `dataUrl` resolves (a worker's own location differs). */
@@ -24,9 +16,7 @@ export interface TrainSettings {
   files?: File[];
 }
 
-export type ToWorker =
-  | { type: 'start'; settings: TrainSettings }
-  | { type: 'stop' };
+export type ToWorker = { type: 'start'; settings: TrainSettings } | { type: 'stop' };
 
 /** Test images with their true and predicted classes, for the grid. */
 export interface PredictionSample {
@@ -38,16 +28,8 @@ export interface PredictionSample {
   predictions: number[];
 }
 
-export interface Evaluation {
-  accuracy: number;
-  loss: number;
-  /** 10x10, rows true class, columns predicted class. */
-  confusion: number[][];
-  report: ClassificationReport;
-  /** The report as text, in the paper's layout. */
-  reportText: string;
-  sample: PredictionSample;
-}
+/** The library's evaluation (without the per-image predictions) and a sample for the grid. */
+export type Evaluation = Omit<LibraryEvaluation, 'predictions'> & { sample: PredictionSample };
 
 export type FromWorker =
   | { type: 'status'; text: string }
@@ -55,16 +37,31 @@ export type FromWorker =
   | { type: 'data'; trainCount: number; testCount: number; format: 'idx' | 'csv'; source: string }
   | { type: 'model'; summary: string; parameters: number }
   | {
-    type: 'batch'; epoch: number; batch: number; batchesPerEpoch: number;
-    batchLoss: number; loss: number; accuracy: number; imagesPerSecond: number;
-  }
+      type: 'batch';
+      epoch: number;
+      batch: number;
+      batchesPerEpoch: number;
+      batchLoss: number;
+      loss: number;
+      accuracy: number;
+      imagesPerSecond: number;
+    }
   | {
-    type: 'epoch'; epoch: number; loss: number; accuracy: number; testLoss: number; testAccuracy: number;
-    seconds: number; imagesPerSecond: number;
-  }
+      type: 'epoch';
+      epoch: number;
+      loss: number;
+      accuracy: number;
+      testLoss: number;
+      testAccuracy: number;
+      seconds: number;
+      imagesPerSecond: number;
+    }
   | {
-    type: 'done'; stopped: boolean; evaluation: Evaluation; epochsCompleted: number;
-    /** The trained model in the CLI's model-file format. */
-    modelFile: Uint8Array;
-  }
+      type: 'done';
+      stopped: boolean;
+      evaluation: Evaluation;
+      epochsCompleted: number;
+      /** The trained model in the CLI's model-file format. */
+      modelFile: Uint8Array;
+    }
   | { type: 'error'; text: string; code?: string };

@@ -81,7 +81,8 @@ export function renderReport(container: HTMLElement, report: ClassificationRepor
   const caption = document.createElement('caption');
   caption.textContent = `Classification report (accuracy ${(report.accuracy * 100).toFixed(2)}%)`;
   const head = document.createElement('thead');
-  head.innerHTML = '<tr><th scope="col">class</th><th scope="col">precision</th><th scope="col">recall</th><th scope="col">f1-score</th><th scope="col">support</th></tr>';
+  head.innerHTML =
+    '<tr><th scope="col">class</th><th scope="col">precision</th><th scope="col">recall</th><th scope="col">f1-score</th><th scope="col">support</th></tr>';
   const body = document.createElement('tbody');
   const row = (name: string, p: number, r: number, f: number, support: number, className = '') => {
     const tr = document.createElement('tr');

@@ -59,7 +59,10 @@ describe('fetchFashionMnist', () => {
     expect((await fetchFashionMnist('http://host/data/', { fetch: raw.fetch })).train.count).toBe(TRAIN);
     expect(raw.asked).toContain('/data/train-images-idx3-ubyte.gz');
     const csv = (pixels: Uint8Array, labels: number[]) => [CSV_HEADER, ...labels.map((l, i) => csvLine(l, pixels, i))].join('\n');
-    const { fetch } = fakeFetch({ 'fashion-mnist_train.csv': csv(trainPixels, trainLabels), 'fashion-mnist_test.csv.gz': gzip(new TextEncoder().encode(csv(testPixels, testLabels))) });
+    const { fetch } = fakeFetch({
+      'fashion-mnist_train.csv': csv(trainPixels, trainLabels),
+      'fashion-mnist_test.csv.gz': gzip(new TextEncoder().encode(csv(testPixels, testLabels))),
+    });
     const data = await fetchFashionMnist('http://host/data/', { fetch });
     expect(data.format).toBe('csv');
     expect(Array.from(data.test.labels)).toEqual(testLabels);
@@ -79,7 +82,9 @@ describe('fetchFashionMnist', () => {
     await expect(fetchFashionMnist('http://host/data/', { fetch })).rejects.toThrow(/serves neither train-images-idx3-ubyte\[\.gz\]/);
     const files = idxFiles(true);
     files['t10k-labels-idx1-ubyte.gz'] = gzip(idxLabels([1, 2]));
-    await expect(fetchFashionMnist('http://host/data/', { fetch: fakeFetch(files).fetch })).rejects.toThrow(/image count 3 does not match label count 2/);
+    await expect(fetchFashionMnist('http://host/data/', { fetch: fakeFetch(files).fetch })).rejects.toThrow(
+      /image count 3 does not match label count 2/,
+    );
     files['t10k-labels-idx1-ubyte.gz'] = new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3]);
     await expect(fetchFashionMnist('http://host/data/', { fetch: fakeFetch(files).fetch })).rejects.toThrow(DataFormatError);
     await expect(fetchFashionMnist('http://host/data/', { fetch, limit: 0 })).rejects.toThrow(/limit: expected a positive integer/);
@@ -88,7 +93,9 @@ describe('fetchFashionMnist', () => {
 
 describe('readFashionMnistFiles', () => {
   it('recognises picked IDX files by name, in any order', async () => {
-    const files = Object.entries(idxFiles(true)).reverse().map(([name, bytes]) => new File([bytes as Uint8Array<ArrayBuffer>], name));
+    const files = Object.entries(idxFiles(true))
+      .reverse()
+      .map(([name, bytes]) => new File([bytes as Uint8Array<ArrayBuffer>], name));
     const data = await readFashionMnistFiles(files, { testLimit: 1 });
     expect(data.format).toBe('idx');
     expect(data.train.count).toBe(TRAIN);
@@ -97,7 +104,9 @@ describe('readFashionMnistFiles', () => {
   });
 
   it('lists the missing files', async () => {
-    const files = Object.entries(idxFiles(false)).slice(0, 2).map(([name, bytes]) => new File([bytes as Uint8Array<ArrayBuffer>], name));
+    const files = Object.entries(idxFiles(false))
+      .slice(0, 2)
+      .map(([name, bytes]) => new File([bytes as Uint8Array<ArrayBuffer>], name));
     await expect(readFashionMnistFiles(files)).rejects.toThrow(/lack t10k-images-idx3-ubyte\[\.gz\], t10k-labels-idx1-ubyte\[\.gz\]/);
   });
 });

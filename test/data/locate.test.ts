@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ArgumentError, DataNotFoundError } from '../../src/errors.js';
 import { defaultCacheDir, locateFashionMnist, searchDirs } from '../../src/data/locate.js';
-import { loadFashionMnist } from '../../src/data/index.js';
+import { loadFashionMnist, loadFashionMnistTest } from '../../src/data/index.js';
 import { cleanupTempDirs, patternPixels, tempDir, writeCsvDir, writeFile, writeIdxDir } from './fixtures.js';
 
 afterAll(cleanupTempDirs);
@@ -93,6 +93,51 @@ describe('search order', () => {
     const files = locateFashionMnist({ dir }).location!.files;
     expect(files.format).toBe('idx');
     expect(files).toMatchObject({ trainImages: join(dir, 'train-images-idx3-ubyte'), trainLabels: join(dir, 'train-labels-idx1-ubyte.gz') });
+  });
+});
+
+describe('entries that are not files', () => {
+  it('are named for what they are (directory, link loop, dangling link), not as missing', () => {
+    const dir = tempDir();
+    writeIdxDir(dir, 2, 2);
+    rmSync(join(dir, 'train-images-idx3-ubyte.gz'));
+    mkdirSync(join(dir, 'train-images-idx3-ubyte'));
+    rmSync(join(dir, 'train-labels-idx1-ubyte.gz'));
+    symlinkSync('train-labels-idx1-ubyte.gz', join(dir, 'train-labels-idx1-ubyte.gz'));
+    rmSync(join(dir, 't10k-labels-idx1-ubyte.gz'));
+    symlinkSync('nowhere', join(dir, 't10k-labels-idx1-ubyte'));
+    expect(() => locateFashionMnist({ dir })).toThrow(
+      `--data ${dir} lacks train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-labels-idx1-ubyte[.gz] ` +
+      '(nor fashion-mnist_train.csv + fashion-mnist_test.csv); train-images-idx3-ubyte is a directory, ' +
+      'train-labels-idx1-ubyte.gz is a symbolic link loop, t10k-labels-idx1-ubyte is a symbolic link to nothing',
+    );
+  });
+});
+
+describe('the test split alone', () => {
+  it('is found in a directory holding only the test files, and read with loadFashionMnistTest', async () => {
+    const dir = tempDir();
+    writeIdxDir(dir, 3, 5);
+    rmSync(join(dir, 'train-images-idx3-ubyte.gz'));
+    rmSync(join(dir, 'train-labels-idx1-ubyte.gz'));
+    expect(() => locateFashionMnist({ dir })).toThrow(/lacks train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\]/);
+    expect(locateFashionMnist({ dir }, 'test').location?.files).toEqual({
+      format: 'idx', testImages: join(dir, 't10k-images-idx3-ubyte.gz'), testLabels: join(dir, 't10k-labels-idx1-ubyte.gz'),
+    });
+    const { test, source } = await loadFashionMnistTest({ dir, testLimit: 4 });
+    expect(test.count).toBe(4);
+    expect(Array.from(test.labels)).toEqual([3, 4, 5, 6]);
+    expect(Array.from(test.images.subarray(0, 784))).toEqual(Array.from(patternPixels(1)));
+    expect(source).toMatchObject({ dir, origin: 'option', downloaded: false });
+
+    const csvDir = tempDir();
+    writeCsvDir(csvDir, 2, 3);
+    rmSync(join(csvDir, 'fashion-mnist_train.csv'));
+    expect((await loadFashionMnistTest({ dir: csvDir })).test.count).toBe(3);
+    rmSync(join(csvDir, 'fashion-mnist_test.csv'));
+    expect(() => locateFashionMnist({ dir: csvDir }, 'test')).toThrow(
+      `--data ${csvDir} lacks t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz] (nor fashion-mnist_test.csv)`,
+    );
   });
 });
 

@@ -24,7 +24,11 @@ export function referenceOf(model: Sequential): { layers: RefLayer[]; params: Re
   for (const layer of model.layers) {
     const config = layer.getConfig();
     const input = layer.inputShape!;
-    const take = (n: number) => weights.slice(next, (next += n)).map((w) => Float64Array.from(w.values));
+    const take = (n: number) => {
+      const taken = weights.slice(next, next + n).map((w) => Float64Array.from(w.values));
+      next += n;
+      return taken;
+    };
     switch (config.className) {
       case 'Dense':
         layers.push({ kind: 'dense', inputs: input[0]!, units: config.units, act: config.activation, bias: config.useBias });
@@ -32,13 +36,28 @@ export function referenceOf(model: Sequential): { layers: RefLayer[]; params: Re
         break;
       case 'Conv2D':
         layers.push({
-          kind: 'conv', height: input[0]!, width: input[1]!, channels: input[2]!, kh: config.kernelSize[0], kw: config.kernelSize[1],
-          filters: config.filters, same: config.padding === 'same', act: config.activation, bias: config.useBias,
+          kind: 'conv',
+          height: input[0]!,
+          width: input[1]!,
+          channels: input[2]!,
+          kh: config.kernelSize[0],
+          kw: config.kernelSize[1],
+          filters: config.filters,
+          same: config.padding === 'same',
+          act: config.activation,
+          bias: config.useBias,
         });
         params.push(take(config.useBias ? 2 : 1));
         break;
       case 'MaxPooling2D':
-        layers.push({ kind: 'pool', height: input[0]!, width: input[1]!, channels: input[2]!, size: config.poolSize, stride: config.strides });
+        layers.push({
+          kind: 'pool',
+          height: input[0]!,
+          width: input[1]!,
+          channels: input[2]!,
+          size: config.poolSize,
+          stride: config.strides,
+        });
         params.push([]);
         break;
       case 'Flatten':

@@ -26,35 +26,60 @@ const CASES: Case[] = [
     name: 'MLP: Dense sigmoid → Dense relu → Dense softmax',
     inputShape: [12],
     layers: () => [new Dense(7, { activation: 'sigmoid' }), new Dense(5, { activation: 'relu' }), new Dense(4, { activation: 'softmax' })],
-    classes: 4, k: 12,
+    classes: 4,
+    k: 12,
   },
   {
     name: 'MLP without biases, Activation layers, final Activation(softmax)',
     inputShape: [10],
-    layers: () => [new Dense(6, { useBias: false }), new Activation('sigmoid'), new Dense(3, { useBias: false }), new Activation('softmax')],
-    classes: 3, k: 10,
+    layers: () => [
+      new Dense(6, { useBias: false }),
+      new Activation('sigmoid'),
+      new Dense(3, { useBias: false }),
+      new Activation('softmax'),
+    ],
+    classes: 3,
+    k: 10,
   },
   {
     name: "CNN: Conv2D 'same' relu → MaxPooling2D 2x2 → Flatten → Dense softmax",
     inputShape: [6, 6, 2],
-    layers: () => [new Conv2D(3, 3, { padding: 'same', activation: 'relu' }), new MaxPooling2D(), new Flatten(), new Dense(4, { activation: 'softmax' })],
-    classes: 4, k: ROWS * 36,
+    layers: () => [
+      new Conv2D(3, 3, { padding: 'same', activation: 'relu' }),
+      new MaxPooling2D(),
+      new Flatten(),
+      new Dense(4, { activation: 'softmax' }),
+    ],
+    classes: 4,
+    k: ROWS * 36,
   },
   {
     name: "CNN: Conv2D 'valid' 3x2 sigmoid → overlapping MaxPooling2D (stride 1) → Flatten → Dense → Dense softmax",
     inputShape: [6, 5, 1],
     layers: () => [
-      new Conv2D(2, [3, 2], { activation: 'sigmoid' }), new MaxPooling2D({ poolSize: 2, strides: 1 }), new Flatten(),
-      new Dense(5, { activation: 'sigmoid' }), new Dense(3, { activation: 'softmax' }),
+      new Conv2D(2, [3, 2], { activation: 'sigmoid' }),
+      new MaxPooling2D({ poolSize: 2, strides: 1 }),
+      new Flatten(),
+      new Dense(5, { activation: 'sigmoid' }),
+      new Dense(3, { activation: 'softmax' }),
     ],
-    classes: 3, k: ROWS * 16,
+    classes: 3,
+    k: ROWS * 16,
   },
 ];
 
 const OPTIMIZERS: { compile: CompileOptions; ref: RefOptimizer; reduction: 'mean' | 'sum' }[] = [
   { compile: { optimizer: { type: 'sgd', learningRate: 0.5 } }, ref: { type: 'sgd', learningRate: 0.5 }, reduction: 'mean' },
-  { compile: { optimizer: { type: 'sgd', learningRate: 0.05 }, reduction: 'sum' }, ref: { type: 'sgd', learningRate: 0.05 }, reduction: 'sum' },
-  { compile: { optimizer: { type: 'momentum', learningRate: 0.2, momentum: 0.9 } }, ref: { type: 'momentum', learningRate: 0.2, momentum: 0.9 }, reduction: 'mean' },
+  {
+    compile: { optimizer: { type: 'sgd', learningRate: 0.05 }, reduction: 'sum' },
+    ref: { type: 'sgd', learningRate: 0.05 },
+    reduction: 'sum',
+  },
+  {
+    compile: { optimizer: { type: 'momentum', learningRate: 0.2, momentum: 0.9 } },
+    ref: { type: 'momentum', learningRate: 0.2, momentum: 0.9 },
+    reduction: 'mean',
+  },
   { compile: { optimizer: { type: 'adam', learningRate: 0.01 } }, ref: { type: 'adam', learningRate: 0.01 }, reduction: 'mean' },
 ];
 
@@ -77,7 +102,9 @@ describe('layers against the f64 reference network', () => {
           const refLoss = trainer.trainOnBatch(Float64Array.from(x), labels);
           const loss = model.trainOnBatch(x, labels);
           // The loss is a sum of ROWS·classes log-sum-exp terms of f32 logits: a few K·u relative.
-          expect(Math.abs(loss - refLoss), `step ${step}: loss ${loss} vs reference ${refLoss}`).toBeLessThanOrEqual(8 * c.k * U * Math.max(1, refLoss));
+          expect(Math.abs(loss - refLoss), `step ${step}: loss ${loss} vs reference ${refLoss}`).toBeLessThanOrEqual(
+            8 * c.k * U * Math.max(1, refLoss),
+          );
         }
         // Tolerance, per weight: each step's f32 gradient entry is a sum of at most K products, so it
         // differs from the f64 one by ≤ K·u·Σ|terms| ≲ K·u·G·(ROWS for 'sum'), G = max |gradient|
@@ -88,13 +115,14 @@ describe('layers against the f64 reference network', () => {
         const flatRef = trainer.params.flat();
         const maxW = Math.max(...flatRef.map((p) => maxAbs(p)));
         const lr = o.ref.learningRate;
-        const perStep = o.ref.type === 'adam'
-          ? lr * c.k * U * 4 + U * maxW
-          : lr * c.k * U * maxGrad * (o.ref.type === 'momentum' ? 10 : 1) + U * maxW;
+        const perStep =
+          o.ref.type === 'adam' ? lr * c.k * U * 4 + U * maxW : lr * c.k * U * maxGrad * (o.ref.type === 'momentum' ? 10 : 1) + U * maxW;
         const tolerance = 4 * STEPS * perStep;
         weights.forEach((w, i) => {
           const diff = maxAbsDiff(w.values, flatRef[i]!);
-          expect(diff, `${w.name}: max |wasm − f64| = ${diff.toExponential(3)} > ${tolerance.toExponential(3)}`).toBeLessThanOrEqual(tolerance);
+          expect(diff, `${w.name}: max |wasm − f64| = ${diff.toExponential(3)} > ${tolerance.toExponential(3)}`).toBeLessThanOrEqual(
+            tolerance,
+          );
         });
       });
     }
@@ -103,9 +131,16 @@ describe('layers against the f64 reference network', () => {
 
 describe('gradient check (central differences of the whole model loss)', () => {
   it('conv → flatten → dense sigmoid → dense softmax: analytic gradients match (L(w+h) − L(w−h)) / 2h', async () => {
-    const model = await makeModel([5, 5, 1], [
-      new Conv2D(2, 3, { activation: 'sigmoid' }), new Flatten(), new Dense(5, { activation: 'sigmoid' }), new Dense(3, { activation: 'softmax' }),
-    ], 3);
+    const model = await makeModel(
+      [5, 5, 1],
+      [
+        new Conv2D(2, 3, { activation: 'sigmoid' }),
+        new Flatten(),
+        new Dense(5, { activation: 'sigmoid' }),
+        new Dense(3, { activation: 'softmax' }),
+      ],
+      3,
+    );
     model.compile({ optimizer: 'sgd' });
     const { x, labels } = randomBatch(6, 25, 3, 42);
     const { gradients } = model.computeGradients(x, labels);
@@ -132,8 +167,9 @@ describe('gradient check (central differences of the whole model loss)', () => {
         const minus = lossAt(original - h);
         const numeric = (plus - minus) / (2 * h);
         const analytic = gradients[t]!.values[index]!;
-        expect(Math.abs(numeric - analytic), `${weights[t]!.name}[${index}]: numeric ${numeric}, analytic ${analytic}`)
-          .toBeLessThanOrEqual(1e-4 + 1e-3 * Math.abs(analytic));
+        expect(Math.abs(numeric - analytic), `${weights[t]!.name}[${index}]: numeric ${numeric}, analytic ${analytic}`).toBeLessThanOrEqual(
+          1e-4 + 1e-3 * Math.abs(analytic),
+        );
         probes++;
       }
     }
@@ -168,18 +204,33 @@ describe('shapes and argument errors', () => {
     expect(() => new Conv2D(3, 3, { padding: 'causal' as never })).toThrow(/Conv2D padding/);
     expect(() => new MaxPooling2D({ poolSize: 1.5 })).toThrow(/MaxPooling2D poolSize/);
     expect(() => new Activation('gelu' as never)).toThrow(ArgumentError);
-    await expect(makeModel([4], [new Dense(3, { activation: 'softmax' }), new Dense(2)])).rejects.toThrow(/softmax is only supported as the output/);
+    await expect(makeModel([4], [new Dense(3, { activation: 'softmax' }), new Dense(2)])).rejects.toThrow(
+      /softmax is only supported as the output/,
+    );
   });
 
   it('names layers like Keras and counts parameters', async () => {
-    const model = await makeModel([6, 6, 1], [new Conv2D(2, 3), new MaxPooling2D(), new Flatten(), new Dense(4), new Dense(3, { activation: 'softmax' })]);
+    const model = await makeModel(
+      [6, 6, 1],
+      [new Conv2D(2, 3), new MaxPooling2D(), new Flatten(), new Dense(4), new Dense(3, { activation: 'softmax' })],
+    );
     expect(model.layers.map((l) => l.name)).toEqual(['conv2d_1', 'max_pooling2d_1', 'flatten_1', 'dense_1', 'dense_2']);
-    expect(model.parameterSlots.map((s) => s.name)).toEqual(['conv2d_1/kernel', 'conv2d_1/bias', 'dense_1/kernel', 'dense_1/bias', 'dense_2/kernel', 'dense_2/bias']);
+    expect(model.parameterSlots.map((s) => s.name)).toEqual([
+      'conv2d_1/kernel',
+      'conv2d_1/bias',
+      'dense_1/kernel',
+      'dense_1/bias',
+      'dense_2/kernel',
+      'dense_2/bias',
+    ]);
     expect(model.countParams()).toBe(3 * 3 * 1 * 2 + 2 + 8 * 4 + 4 + 4 * 3 + 3);
   });
 
   it('initialises Glorot-uniform kernels within ±√(6/(fanIn+fanOut)) and zero biases', async () => {
-    const model = await makeModel([784], [new Dense(300), new Dense(10, { activation: 'softmax', kernelInitializer: 'lecunNormal', useBias: false })]);
+    const model = await makeModel(
+      [784],
+      [new Dense(300), new Dense(10, { activation: 'softmax', kernelInitializer: 'lecunNormal', useBias: false })],
+    );
     const [kernel, bias, head] = model.getWeights();
     const limit = Math.sqrt(6 / (784 + 300));
     expect(maxAbs(kernel!.values)).toBeLessThanOrEqual(limit);

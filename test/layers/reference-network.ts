@@ -7,7 +7,18 @@ export type Act = 'linear' | 'sigmoid' | 'relu' | 'softmax';
 
 export type RefLayer =
   | { kind: 'dense'; inputs: number; units: number; act: Act; bias: boolean }
-  | { kind: 'conv'; height: number; width: number; channels: number; kh: number; kw: number; filters: number; same: boolean; act: Act; bias: boolean }
+  | {
+      kind: 'conv';
+      height: number;
+      width: number;
+      channels: number;
+      kh: number;
+      kw: number;
+      filters: number;
+      same: boolean;
+      act: Act;
+      bias: boolean;
+    }
   | { kind: 'pool'; height: number; width: number; channels: number; size: number; stride: number }
   | { kind: 'flatten' }
   | { kind: 'act'; act: Act };
@@ -26,7 +37,7 @@ export type RefParams = Float64Array[][];
 
 function actForward(act: Act, z: Float64Array): Float64Array {
   if (act === 'sigmoid') return z.map((v) => 1 / (1 + Math.exp(-v)));
-  if (act === 'relu') return z.map((v) => (v > 0 ? v : 0));
+  if (act === 'relu') return z.map((v) => Math.max(v, 0));
   return z.slice(); // linear; softmax is fused with the loss
 }
 
@@ -83,7 +94,8 @@ function forward(layers: RefLayer[], params: RefParams, x: Float64Array, rows: n
                   const ix = ox + kx - pl;
                   if (iy < 0 || iy >= l.height || ix < 0 || ix >= l.width) continue;
                   for (let c = 0; c < l.channels; c++) {
-                    s += a[((r * l.height + iy) * l.width + ix) * l.channels + c]! * w![((ky * l.kw + kx) * l.channels + c) * l.filters + f]!;
+                    s +=
+                      a[((r * l.height + iy) * l.width + ix) * l.channels + c]! * w![((ky * l.kw + kx) * l.channels + c) * l.filters + f]!;
                   }
                 }
               z[((r * oh + oy) * ow + ox) * l.filters + f] = s;
@@ -125,8 +137,13 @@ function forward(layers: RefLayer[], params: RefParams, x: Float64Array, rows: n
 }
 
 /** Loss (mean per sample) and gradients (of the mean or summed loss) of a batch. */
-export function lossAndGradients(layers: RefLayer[], params: RefParams, x: Float64Array, labels: ArrayLike<number>,
-  reduction: 'mean' | 'sum'): { loss: number; grads: RefParams } {
+export function lossAndGradients(
+  layers: RefLayer[],
+  params: RefParams,
+  x: Float64Array,
+  labels: ArrayLike<number>,
+  reduction: 'mean' | 'sum',
+): { loss: number; grads: RefParams } {
   const rows = labels.length;
   const trace = forward(layers, params, x, rows);
   const logits = trace.outputs[layers.length - 1]!;
@@ -210,7 +227,12 @@ export class RefTrainer {
   private readonly m: RefParams;
   private readonly v: RefParams;
 
-  constructor(readonly layers: RefLayer[], readonly params: RefParams, readonly optimizer: RefOptimizer, readonly reduction: 'mean' | 'sum') {
+  constructor(
+    readonly layers: RefLayer[],
+    readonly params: RefParams,
+    readonly optimizer: RefOptimizer,
+    readonly reduction: 'mean' | 'sum',
+  ) {
     this.m = params.map((list) => list.map((p) => new Float64Array(p.length)));
     this.v = params.map((list) => list.map((p) => new Float64Array(p.length)));
   }
@@ -220,26 +242,28 @@ export class RefTrainer {
     const o = this.optimizer;
     this.step++;
     const lr = o.learningRate;
-    this.params.forEach((list, li) => list.forEach((p, pi) => {
-      const g = grads[li]![pi]!;
-      const m = this.m[li]![pi]!;
-      const v = this.v[li]![pi]!;
-      for (let i = 0; i < p.length; i++) {
-        if (o.type === 'sgd') {
-          p[i]! -= lr * g[i]!;
-        } else if (o.type === 'momentum') {
-          m[i] = (o.momentum ?? 0.9) * m[i]! - lr * g[i]!;
-          p[i]! += m[i]!;
-        } else {
-          const b1 = o.beta1 ?? 0.9;
-          const b2 = o.beta2 ?? 0.999;
-          const alpha = lr * Math.sqrt(1 - b2 ** this.step) / (1 - b1 ** this.step);
-          m[i] = b1 * m[i]! + (1 - b1) * g[i]!;
-          v[i] = b2 * v[i]! + (1 - b2) * g[i]! * g[i]!;
-          p[i]! -= alpha * m[i]! / (Math.sqrt(v[i]!) + (o.epsilon ?? 1e-7));
+    this.params.forEach((list, li) =>
+      list.forEach((p, pi) => {
+        const g = grads[li]![pi]!;
+        const m = this.m[li]![pi]!;
+        const v = this.v[li]![pi]!;
+        for (let i = 0; i < p.length; i++) {
+          if (o.type === 'sgd') {
+            p[i]! -= lr * g[i]!;
+          } else if (o.type === 'momentum') {
+            m[i] = (o.momentum ?? 0.9) * m[i]! - lr * g[i]!;
+            p[i]! += m[i]!;
+          } else {
+            const b1 = o.beta1 ?? 0.9;
+            const b2 = o.beta2 ?? 0.999;
+            const alpha = (lr * Math.sqrt(1 - b2 ** this.step)) / (1 - b1 ** this.step);
+            m[i] = b1 * m[i]! + (1 - b1) * g[i]!;
+            v[i] = b2 * v[i]! + (1 - b2) * g[i]! * g[i]!;
+            p[i]! -= (alpha * m[i]!) / (Math.sqrt(v[i]!) + (o.epsilon ?? 1e-7));
+          }
         }
-      }
-    }));
+      }),
+    );
     return loss;
   }
 }

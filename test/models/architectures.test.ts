@@ -4,14 +4,17 @@ import { ArgumentError } from '../../src/errors.js';
 import { ARCHITECTURES, buildArchitecture, createModel, MODERN_DEFAULTS } from '../../src/models/architectures.js';
 
 describe('architectures', () => {
-  it('builds the paper\'s three networks with their parameter counts', async () => {
+  it("builds the paper's three networks with their parameter counts", async () => {
     const scratch = buildArchitecture(await loadCore(), 'scratch-mlp');
     expect(scratch.countParams()).toBe(784 * 300 + 300 * 10); // no biases
     expect(scratch.layers.map((l) => l.getConfig())).toEqual([
       { className: 'Dense', name: 'dense_1', units: 300, activation: 'sigmoid', useBias: false, kernelInitializer: 'lecunNormal' },
       { className: 'Dense', name: 'dense_2', units: 10, activation: 'softmax', useBias: false, kernelInitializer: 'lecunNormal' },
     ]);
-    expect(scratch.compileOptions).toMatchObject({ reduction: 'sum', optimizer: { type: 'sgd', learningRate: MODERN_DEFAULTS['scratch-mlp'].optimizer.learningRate } });
+    expect(scratch.compileOptions).toMatchObject({
+      reduction: 'sum',
+      optimizer: { type: 'sgd', learningRate: MODERN_DEFAULTS['scratch-mlp'].optimizer.learningRate },
+    });
     const mlp = buildArchitecture(await loadCore(), 'mlp');
     expect(mlp.countParams()).toBe(785 * 300 + 301 * 200 + 201 * 75 + 76 * 10);
     expect(mlp.layers.slice(0, 3).every((l) => l.activation === 'relu')).toBe(true);

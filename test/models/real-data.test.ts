@@ -2,13 +2,16 @@
 // accuracy floors the defaults promise (80 % and 82 %). A few seconds each with the SIMD GEMM.
 // The data must be there (CI installs dataset-fashion-mnist): a missing dataset fails, never skips.
 import { describe, expect, it } from 'vitest';
-import { loadFashionMnist } from '../../src/data/index.js';
+import { loadFashionMnist, SYSTEM_DATA_DIR } from '../../src/data/index.js';
 import { createModel, MODERN_DEFAULTS, type ArchitectureName } from '../../src/models/architectures.js';
 
-const DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+const DIR = process.env.FASHION_MNIST_DIR ?? SYSTEM_DATA_DIR;
 
 describe('learning on the real data (one epoch, modern defaults)', () => {
-  const floors: [ArchitectureName, number][] = [['scratch-mlp', 0.8], ['mlp', 0.82]];
+  const floors: [ArchitectureName, number][] = [
+    ['scratch-mlp', 0.8],
+    ['mlp', 0.82],
+  ];
   for (const [name, floor] of floors) {
     it(`${name} reaches ≥ ${floor * 100} % test accuracy`, async () => {
       const { train, test } = await loadFashionMnist({ dir: DIR });
@@ -16,7 +19,10 @@ describe('learning on the real data (one epoch, modern defaults)', () => {
       const defaults = MODERN_DEFAULTS[name];
       const history = await model.fit(train, { epochs: defaults.epochs, batchSize: defaults.batchSize, seed: 1 });
       const result = model.evaluate(test);
-      expect(result.accuracy, `${name}: test accuracy ${result.accuracy} after ${history.history.seconds[0]!.toFixed(1)} s`).toBeGreaterThanOrEqual(floor);
+      expect(
+        result.accuracy,
+        `${name}: test accuracy ${result.accuracy} after ${history.history.seconds[0]!.toFixed(1)} s`,
+      ).toBeGreaterThanOrEqual(floor);
       expect(result.predictions).toHaveLength(10000);
     });
   }

@@ -8,6 +8,7 @@ import { ModelFileError } from '../../src/errors.js';
 import { buildArchitecture } from '../../src/models/architectures.js';
 import { crc32, deserializeModel, loadModel, MODEL_FILE_MAGIC, saveModel, serializeModel } from '../../src/models/save.js';
 import { syntheticSet } from '../layers/helpers.js';
+import { reseal, withHeader } from '../helpers/model-file.js';
 
 async function trainedCnn() {
   const model = buildArchitecture(await loadCore(), 'cnn', { filters: 4, hidden: [16], seed: 3 });
@@ -16,27 +17,13 @@ async function trainedCnn() {
   return { model, set };
 }
 
-/** Recomputes the trailing CRC so a test reaches the checks after it. */
-function reseal(bytes: Uint8Array): Uint8Array {
-  new DataView(bytes.buffer, bytes.byteOffset).setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
-  return bytes;
-}
-
-/** Rewrites the JSON header (keeping the framing valid). */
-function withHeader(bytes: Uint8Array, edit: (header: Record<string, unknown>) => void): Uint8Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset);
-  const length = view.getUint32(12, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + length))) as Record<string, unknown>;
-  edit(header);
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const oldWeightsAt = (16 + length + 3) & ~3;
-  const newWeightsAt = (16 + json.length + 3) & ~3;
-  const tail = bytes.subarray(oldWeightsAt);
-  const out = new Uint8Array(newWeightsAt + tail.length);
-  out.set(bytes.subarray(0, 12));
-  new DataView(out.buffer).setUint32(12, json.length, true);
-  out.set(json, 16);
-  out.set(tail, newWeightsAt);
+/** Sets weight `index` (from the end when negative) to `value`, keeping the CRC valid. */
+function withWeight(bytes: Uint8Array, index: number, value: number): Uint8Array {
+  const out = bytes.slice();
+  const view = new DataView(out.buffer);
+  const weightsAt = ((16 + view.getUint32(12, true) + 3) & ~3) + 4;
+  const count = view.getUint32(weightsAt - 4, true) / 4;
+  view.setFloat32(weightsAt + 4 * (index < 0 ? count + index : index), value, true);
   return reseal(out);
 }
 
@@ -103,7 +90,10 @@ describe('model files', () => {
         const at = (16 + view.getUint32(12, true) + 3) & ~3;
         view.setUint32(at, view.getUint32(at, true) - 4, true);
         return reseal(bytes);
-      })(), /the parameters hold \d+ values but the file has \d+ weights/],
+      })(), /weights do not match the header: the layers make \d+ parameters but the file has \d+ weights/],
+      // A diverged run's weights with a valid CRC: refused, not evaluated silently to 10 %.
+      ['NaN weight', withWeight(good, 7, Number.NaN), /conv2d_1\/kernel\[7\] is NaN: the weights must be finite numbers/],
+      ['infinite weight', withWeight(good, -1, Number.NEGATIVE_INFINITY), /dense_\d\/bias\[9\] is -Infinity/],
     ];
     for (const [name, bytes, pattern] of cases) {
       const path = join(dir, `${name.replace(/ /g, '-')}.fmnist`);
@@ -115,5 +105,16 @@ describe('model files', () => {
       expect((error as Error).message.startsWith(`${path}: `), name).toBe(true);
     }
     await expect(deserializeModel(new Uint8Array(3), { source: 'upload.bin' })).rejects.toThrow(/^upload\.bin: not an fmnist-wasm model file/);
+  });
+
+  it('refuses a header that claims huge layers before committing their memory', async () => {
+    const { model } = await trainedCnn();
+    // Dense units 16 → 100000: 2.8 billion parameters' worth of layers for a file of 95 thousand weights.
+    const huge = withHeader(serializeModel(model), (h) => { (h.layers as { units?: number }[])[3]!.units = 100000; });
+    const core = await loadCore();
+    const before = core.arena.memory.buffer.byteLength;
+    await expect(deserializeModel(huge, { core, source: 'huge.fmnist' })).rejects.toThrow(
+      /^huge\.fmnist: weights do not match the header: the layers make \d+ parameters but the file has \d+ weights$/);
+    expect(core.arena.memory.buffer.byteLength).toBe(before);
   });
 });

@@ -10,37 +10,45 @@ import { makeModel, syntheticSet } from '../layers/helpers.js';
 describe('Sequential', () => {
   it('summary() prints a Keras-style table with the totals', async () => {
     const model = buildArchitecture(await loadCore(), 'cnn', { compile: false });
-    expect(model.summary()).toBe([
-      'Model: "cnn"',
-      '______________________________________________________________',
-      ' Layer (type)                    Output Shape        Param #',
-      '==============================================================',
-      ' conv2d_1 (Conv2D)               (None, 26, 26, 32)      320',
-      '______________________________________________________________',
-      ' max_pooling2d_1 (MaxPooling2D)  (None, 13, 13, 32)        0',
-      '______________________________________________________________',
-      ' flatten_1 (Flatten)             (None, 5408)              0',
-      '______________________________________________________________',
-      ' dense_1 (Dense)                 (None, 200)         1081800',
-      '______________________________________________________________',
-      ' dense_2 (Dense)                 (None, 100)           20100',
-      '______________________________________________________________',
-      ' dense_3 (Dense)                 (None, 50)             5050',
-      '______________________________________________________________',
-      ' dense_4 (Dense)                 (None, 10)              510',
-      '==============================================================',
-      'Total params: 1,107,780 (4.23 MB)',
-      'Trainable params: 1,107,780 (4.23 MB)',
-      'Non-trainable params: 0 (0.00 B)',
-      '______________________________________________________________',
-    ].join('\n'));
+    expect(model.summary()).toBe(
+      [
+        'Model: "cnn"',
+        '______________________________________________________________',
+        ' Layer (type)                    Output Shape        Param #',
+        '==============================================================',
+        ' conv2d_1 (Conv2D)               (None, 26, 26, 32)      320',
+        '______________________________________________________________',
+        ' max_pooling2d_1 (MaxPooling2D)  (None, 13, 13, 32)        0',
+        '______________________________________________________________',
+        ' flatten_1 (Flatten)             (None, 5408)              0',
+        '______________________________________________________________',
+        ' dense_1 (Dense)                 (None, 200)         1081800',
+        '______________________________________________________________',
+        ' dense_2 (Dense)                 (None, 100)           20100',
+        '______________________________________________________________',
+        ' dense_3 (Dense)                 (None, 50)             5050',
+        '______________________________________________________________',
+        ' dense_4 (Dense)                 (None, 10)              510',
+        '==============================================================',
+        'Total params: 1,107,780 (4.23 MB)',
+        'Trainable params: 1,107,780 (4.23 MB)',
+        'Non-trainable params: 0 (0.00 B)',
+        '______________________________________________________________',
+      ].join('\n'),
+    );
   });
 
   it('predict() gives the same answer for u8 pixels and for f32 pixels / 255, and matches evaluate()', async () => {
-    const model = await makeModel([4, 5, 1], [new Conv2D(3, 2, { activation: 'relu' }), new MaxPooling2D(), new Flatten(), new Dense(4, { activation: 'softmax' })]);
+    const model = await makeModel(
+      [4, 5, 1],
+      [new Conv2D(3, 2, { activation: 'relu' }), new MaxPooling2D(), new Flatten(), new Dense(4, { activation: 'softmax' })],
+    );
     const set = syntheticSet(37, 4, 5, 4, 1);
     const a = model.predict(set.images, set.count);
-    const b = model.predict(Float32Array.from(set.images, (v) => Math.fround(v / 255)), set.count);
+    const b = model.predict(
+      Float32Array.from(set.images, (v) => Math.fround(v / 255)),
+      set.count,
+    );
     expect(a.labels).toEqual(b.labels);
     expect(a.probabilities).toEqual(b.probabilities);
     expect(a.probabilities).toHaveLength(37 * 4);
@@ -64,7 +72,10 @@ describe('Sequential', () => {
   it('getWeights/setWeights round-trip and check lengths', async () => {
     const model = await makeModel([3], [new Dense(2, { activation: 'softmax' })]);
     const weights = model.getWeights();
-    expect(weights.map((w) => [w.name, w.shape])).toEqual([['dense_1/kernel', [3, 2]], ['dense_1/bias', [2]]]);
+    expect(weights.map((w) => [w.name, w.shape])).toEqual([
+      ['dense_1/kernel', [3, 2]],
+      ['dense_1/bias', [2]],
+    ]);
     model.setWeights([new Float32Array([1, 2, 3, 4, 5, 6]), new Float32Array([7, 8])]);
     expect(Array.from(model.getWeights()[0]!.values)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(() => model.setWeights([new Float32Array(5), new Float32Array(2)])).toThrow(/dense_1\/kernel: expected shape \[3, 2\]/);
@@ -76,9 +87,16 @@ describe('Sequential', () => {
     await model.fit(syntheticSet(10, 2, 3, 2, 1), { batchSize: 4 });
     const names = model.core.arena.buffers.map((b) => b.name);
     expect(names.slice(0, 10)).toEqual([
-      'dense_1/kernel', 'dense_1/bias', 'dense_2/kernel', 'dense_2/bias',
-      'dense_1/kernel/grad', 'dense_1/bias/grad', 'dense_2/kernel/grad', 'dense_2/bias/grad',
-      'adam/m', 'adam/v',
+      'dense_1/kernel',
+      'dense_1/bias',
+      'dense_2/kernel',
+      'dense_2/bias',
+      'dense_1/kernel/grad',
+      'dense_1/bias/grad',
+      'dense_2/kernel/grad',
+      'dense_2/bias/grad',
+      'adam/m',
+      'adam/v',
     ]);
     expect(names).toContain('dense_1/output_grad');
     expect(names).toContain('workspace');

@@ -10,7 +10,12 @@ const ROWS = 4;
 const COLS = 5;
 
 async function smallModel(seed = 1, debug = true): Promise<Sequential> {
-  const model = await makeModel([ROWS * COLS], [new Dense(8, { activation: 'relu' }), new Dense(4, { activation: 'softmax' })], seed, debug);
+  const model = await makeModel(
+    [ROWS * COLS],
+    [new Dense(8, { activation: 'relu' }), new Dense(4, { activation: 'softmax' })],
+    seed,
+    debug,
+  );
   model.compile({ optimizer: { type: 'sgd', learningRate: 0.1 } });
   return model;
 }
@@ -23,10 +28,16 @@ describe('fit', () => {
     const events: string[] = [];
     const sizes: number[] = [];
     const history = await model.fit(train, {
-      epochs: 3, batchSize: 10, validationData: test,
+      epochs: 3,
+      batchSize: 10,
+      validationData: test,
       callbacks: {
-        onTrainBegin: () => { events.push('trainBegin'); },
-        onEpochBegin: (epoch) => { events.push(`epochBegin ${epoch}`); },
+        onTrainBegin: () => {
+          events.push('trainBegin');
+        },
+        onEpochBegin: (epoch) => {
+          events.push(`epochBegin ${epoch}`);
+        },
         onBatchEnd: async (batch, logs) => {
           if (batch === 0 || batch === 10) events.push(`batch ${batch}`);
           sizes.push(logs.size);
@@ -38,14 +49,25 @@ describe('fit', () => {
           expect(logs.valLoss).toBeGreaterThan(0);
           expect(logs.seconds).toBeGreaterThan(0);
         },
-        onTrainEnd: (logs) => { events.push(`trainEnd ${logs.epochs}`); },
+        onTrainEnd: (logs) => {
+          events.push(`trainEnd ${logs.epochs}`);
+        },
       },
     });
     expect(events).toEqual([
       'trainBegin',
-      'epochBegin 0', 'batch 0', 'batch 10', 'epochEnd 0',
-      'epochBegin 1', 'batch 0', 'batch 10', 'epochEnd 1',
-      'epochBegin 2', 'batch 0', 'batch 10', 'epochEnd 2',
+      'epochBegin 0',
+      'batch 0',
+      'batch 10',
+      'epochEnd 0',
+      'epochBegin 1',
+      'batch 0',
+      'batch 10',
+      'epochEnd 1',
+      'epochBegin 2',
+      'batch 0',
+      'batch 10',
+      'epochEnd 2',
       'trainEnd 3',
     ]);
     expect(sizes.slice(0, 11)).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 3]);
@@ -104,8 +126,17 @@ describe('fit', () => {
     const planned = model.core.arena.plannedBytes;
     const sizes: number[] = [];
     await model.fit(train, {
-      epochs: 3, batchSize: 8, validationData: test,
-      callbacks: { onBatchEnd: () => { sizes.push(memory.buffer.byteLength); }, onEpochEnd: () => { sizes.push(memory.buffer.byteLength); } },
+      epochs: 3,
+      batchSize: 8,
+      validationData: test,
+      callbacks: {
+        onBatchEnd: () => {
+          sizes.push(memory.buffer.byteLength);
+        },
+        onEpochEnd: () => {
+          sizes.push(memory.buffer.byteLength);
+        },
+      },
     });
     model.evaluate(test);
     model.predict(test.images, test.count);
@@ -118,7 +149,16 @@ describe('fit', () => {
     const train = syntheticSet(100, ROWS, COLS, 4, 7);
     const model = await smallModel();
     let batches = 0;
-    await model.fit(train, { limit: 25, batchSize: 10, shuffle: false, callbacks: { onBatchEnd: () => { batches++; } } });
+    await model.fit(train, {
+      limit: 25,
+      batchSize: 10,
+      shuffle: false,
+      callbacks: {
+        onBatchEnd: () => {
+          batches++;
+        },
+      },
+    });
     expect(batches).toBe(3);
     // Without shuffling the order is 0..n−1: two unshuffled runs from the same weights agree with any seed.
     const a = await smallModel(2);
@@ -134,10 +174,15 @@ describe('fit', () => {
     await expect(model.fit(train, { epochs: 0 })).rejects.toThrow(/epochs: expected a positive integer/);
     await expect(model.fit(train, { batchSize: 2.5 })).rejects.toThrow(ArgumentError);
     await expect(model.fit(train, { limit: 0 })).rejects.toThrow(/limit/);
-    await expect(model.fit({ ...train, rows: 28, cols: 28 })).rejects.toThrow(/28x28 = 784 pixels do not fit the model's input shape \[20\]/);
+    await expect(model.fit({ ...train, rows: 28, cols: 28 })).rejects.toThrow(
+      /28x28 = 784 pixels do not fit the model's input shape \[20\]/,
+    );
     const badLabels = { ...train, labels: train.labels.slice() };
     badLabels.labels[3] = 9;
     await expect(model.fit(badLabels)).rejects.toThrow(/labels\[3\] = 9 is not a class in 0..3/);
+    // Not a dataset at all, or options that are not an object: typed errors, never a TypeError.
+    await expect(model.fit(null as never)).rejects.toThrow(/train: expected \{ images: Uint8Array/);
+    await expect(model.fit(train, null as never)).rejects.toThrow(/options: expected an object, got null/);
     const uncompiled = await makeModel([20], [new Dense(4, { activation: 'softmax' })]);
     await expect(uncompiled.fit(train)).rejects.toThrow(/compile/);
     const noSoftmax = await makeModel([20], [new Dense(4)]);

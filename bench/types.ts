@@ -1,0 +1,17 @@
+/** The types every benchmark family shares with the runner (bench/main.ts), kept apart so no import goes in a circle. */
+
+export interface BenchOptions {
+  /** Fewer shapes and a shorter time budget per task (smoke runs, CI). */
+  quick: boolean;
+}
+
+/** One table row: column name → value (numbers are formatted to 3 significant digits). */
+export type BenchRow = Record<string, string | number>;
+
+export type BenchFamily = (options: BenchOptions) => Promise<BenchRow[]>;
+
+/** A family module: `run` gives the rows; `legend`, if exported, is printed under the table. */
+export interface BenchModule {
+  run: BenchFamily;
+  legend?: string;
+}

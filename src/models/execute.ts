@@ -1,0 +1,217 @@
+/**
+ * The kernel sequences, run from a model plan and a run plan (llm.c's shape: one planned allocation,
+ * fixed forward/backward lists over it). Nothing here allocates: a training step is gather → forward →
+ * fused loss → argmax → backward → one optimizer call, all on fixed addresses.
+ *
+ * A final softmax is fused with the loss when training and evaluating: the head layer runs without
+ * it and softmax_xent_f32_fused turns logits into the loss and ∂loss/∂logits in one pass. `predict`
+ * runs the softmax.
+ *
+ * Every kernel call goes through `core.kernels` (which may dispatch to threads); only uploads and
+ * read-backs touch the memory directly.
+ */
+import { Reduction, type CoreExports } from '../core/abi.js';
+import type { Core } from '../core/index.js';
+import { ArgumentError } from '../errors.js';
+import type { Stepper } from '../train/fit.js';
+import type { Optimizer } from '../train/optimizers.js';
+import type { ReductionName } from './types.js';
+import type { ModelPlan, PlannedSet, RunPlan } from './plan.js';
+
+export class Executor {
+  private readonly k: CoreExports;
+
+  constructor(
+    private readonly core: Core,
+    readonly model: ModelPlan,
+    readonly run: RunPlan,
+  ) {
+    this.k = core.kernels;
+  }
+
+  /** Runs layers 0..through; with `logits`, the head skips its softmax (the loss fuses it). */
+  forward(rows: number, through: number, logits: boolean): void {
+    const { model, run, k } = this;
+    this.bindBatchBuffers();
+    const workspace = run.workspace.byteOffset;
+    let x = run.input.byteOffset;
+    for (let i = 0; i <= through; i++) {
+      const y = run.outputs[i]!;
+      model.layers[i]!.forward(k, y, x, rows, workspace, logits && i === through);
+      x = y;
+    }
+  }
+
+  /** Forward to the logits, then loss (mean per sample) and dlogits, then the argmax into batch/predictions. */
+  forwardAndLoss(rows: number, reduction: ReductionName): number {
+    const { model, run, k } = this;
+    this.forward(rows, model.head, true);
+    const logits = run.outputs[model.head]!;
+    const mode = reduction === 'sum' ? Reduction.Sum : Reduction.Mean;
+    const loss = k.softmax_xent_f32_fused(run.outputGrads[model.head]!, logits, run.targets.byteOffset, rows, model.classes, mode);
+    k.argmax_f32_rows(run.predictions.byteOffset, logits, rows, model.classes);
+    return mode === Reduction.Sum ? loss / rows : loss;
+  }
+
+  /** Backward from dlogits through the layers; overwrites every parameter gradient. */
+  backward(rows: number): void {
+    const { model, run, k } = this;
+    this.bindBatchBuffers();
+    const workspace = run.workspace.byteOffset;
+    for (let i = model.head; i >= model.firstTrainable; i--) {
+      const x = i === 0 ? run.input.byteOffset : run.outputs[i - 1]!;
+      const dx = i === model.firstTrainable ? 0 : run.outputGrads[i - 1]!;
+      model.layers[i]!.backward(k, dx, run.outputGrads[i]!, x, run.outputs[i]!, rows, workspace);
+    }
+  }
+
+  /** One batch of the training order: gather, forward, fused loss, argmax; `correct` counts the hits. */
+  trainForward(planned: PlannedSet, start: number, rows: number, reduction: ReductionName): { loss: number; correct: number } {
+    const { model, run, k } = this;
+    const orderAt = run.order + start * 4;
+    k.gather_batch_u8_f32(
+      run.input.byteOffset,
+      run.targets.byteOffset,
+      planned.images.byteOffset,
+      planned.labels.byteOffset,
+      orderAt,
+      rows,
+      model.pixels,
+      model.classes,
+    );
+    const loss = this.forwardAndLoss(rows, reduction);
+    // Accuracy of this batch: compare the argmax with the labels (one i32 per sample, not per element).
+    const memory = this.core.arena.memory.buffer;
+    const predictions = new Int32Array(memory, run.predictions.byteOffset, rows);
+    const order = new Int32Array(memory, orderAt, rows);
+    const labels = new Uint8Array(memory, planned.labels.byteOffset, planned.set.count);
+    let correct = 0;
+    for (let b = 0; b < rows; b++) if (predictions[b] === labels[order[b]!]) correct++;
+    return { loss, correct };
+  }
+
+  /** Loss (mean per sample), hits and argmax predictions (a view into the arena) of a planned set, in batches. */
+  evaluate(planned: PlannedSet): { loss: number; correct: number; predictions: Int32Array } {
+    const { model, run, k } = this;
+    const count = planned.set.count;
+    let lossSum = 0;
+    for (let first = 0; first < count; first += run.rows) {
+      const rows = Math.min(run.rows, count - first);
+      k.gather_batch_u8_f32(
+        run.input.byteOffset,
+        run.targets.byteOffset,
+        planned.images.byteOffset,
+        planned.labels.byteOffset,
+        run.identity + first * 4,
+        rows,
+        model.pixels,
+        model.classes,
+      );
+      this.forward(rows, model.head, true);
+      const logits = run.outputs[model.head]!;
+      lossSum += k.softmax_xent_f32_fused(run.outputGrads[model.head]!, logits, run.targets.byteOffset, rows, model.classes, Reduction.Sum);
+      k.argmax_f32_rows(planned.predictions.byteOffset + first * 4, logits, rows, model.classes);
+    }
+    const memory = this.core.arena.memory.buffer;
+    const predictions = new Int32Array(memory, planned.predictions.byteOffset, count);
+    const labels = new Uint8Array(memory, planned.labels.byteOffset, count);
+    let correct = 0;
+    for (let i = 0; i < count; i++) if (predictions[i] === labels[i]) correct++;
+    return { loss: lossSum / count, correct, predictions };
+  }
+
+  /** Softmax outputs and argmax labels of `count` images (u8 pixels or f32 values), in batches. */
+  predict(images: Uint8Array | Float32Array, count: number): { labels: Int32Array; probabilities: Float32Array } {
+    const { model, run, k } = this;
+    const { pixels, classes } = model;
+    const arena = this.core.arena;
+    const labels = new Int32Array(count);
+    const probabilities = new Float32Array(count * classes);
+    const last = model.layers.length - 1;
+    for (let first = 0; first < count; first += run.rows) {
+      const rows = Math.min(run.rows, count - first);
+      if (images instanceof Float32Array) {
+        arena.f32(run.input).set(images.subarray(first * pixels, (first + rows) * pixels));
+      } else {
+        arena.u8(run.stagingPixels).set(images.subarray(first * pixels, (first + rows) * pixels));
+        // targets 0: no one-hot, so the labels pointer is never read.
+        k.gather_batch_u8_f32(
+          run.input.byteOffset,
+          0,
+          run.stagingPixels.byteOffset,
+          run.stagingPixels.byteOffset,
+          run.stagingIndices.byteOffset,
+          rows,
+          pixels,
+          classes,
+        );
+      }
+      this.forward(rows, last, false);
+      const output = run.outputs[last]!;
+      probabilities.set(new Float32Array(arena.memory.buffer, output, rows * classes), first * classes);
+      k.argmax_f32_rows(run.predictions.byteOffset, output, rows, classes);
+      labels.set(new Int32Array(arena.memory.buffer, run.predictions.byteOffset, rows), first);
+    }
+    return { labels, probabilities };
+  }
+
+  /**
+   * Loss (mean per sample) and gradients of given f32 inputs and labels, left in the gradient region.
+   * @throws ArgumentError naming `labels` when a label is not a class.
+   */
+  lossAndGradients(inputs: Float32Array, labels: ArrayLike<number>, reduction: ReductionName): number {
+    const { model, run } = this;
+    const rows = labels.length;
+    const classes = model.classes;
+    const arena = this.core.arena;
+    arena.f32(run.input).set(inputs);
+    const targets = arena.f32(run.targets);
+    targets.fill(0, 0, rows * classes);
+    for (let r = 0; r < rows; r++) {
+      const label = labels[r]!;
+      if (!Number.isInteger(label) || label < 0 || label >= classes) {
+        throw new ArgumentError('labels', `labels[${r}] = ${label} is not a class in 0..${classes - 1}`);
+      }
+      targets[r * classes + label] = 1;
+    }
+    const loss = this.forwardAndLoss(rows, reduction);
+    this.backward(rows);
+    return loss;
+  }
+
+  /** The first `count` entries of the training order in wasm memory (a fresh view: growth detaches older ones). */
+  orderView(count: number): Int32Array {
+    return new Int32Array(this.core.arena.memory.buffer, this.run.order, count);
+  }
+
+  /** The layers read their per-batch buffers (max-pooling's argmax) from slots: point them at this run's. */
+  private bindBatchBuffers(): void {
+    const { model, run } = this;
+    for (let i = 0; i < model.batchSlots.length; i++) model.batchSlots[i]!.byteOffset = run.batchAddresses[i]!;
+  }
+}
+
+/** The narrow object `runFit` drives: one run's training set (and optional validation set), the optimizer. */
+export function trainingStepper(
+  executor: Executor,
+  train: PlannedSet,
+  validation: PlannedSet | undefined,
+  optimizer: Optimizer,
+  reduction: ReductionName,
+): Stepper {
+  return {
+    order: (count) => executor.orderView(count),
+    forwardLoss: (start, rows) => executor.trainForward(train, start, rows, reduction),
+    backwardStep(rows) {
+      executor.backward(rows);
+      optimizer.step();
+    },
+    validate:
+      validation === undefined
+        ? undefined
+        : () => {
+            const { loss, correct } = executor.evaluate(validation);
+            return { loss, accuracy: correct / validation.set.count };
+          },
+  };
+}

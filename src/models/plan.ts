@@ -1,0 +1,323 @@
+/**
+ * The plans a model runs from, in STYLE.md's arena region order (every buffer 16-byte aligned and named):
+ *   1. parameters            `dense_1/kernel`, `dense_1/bias`, …            `planModel`, once
+ *   2. gradients             `dense_1/kernel/grad`, … same layout as 1      `planModel`, once
+ *   3. optimizer state       `momentum/velocity` or `adam/m`, `adam/v`,     `planOptimizerState`, at compile
+ *                            each one buffer over the whole layout of 1
+ *   4. activations           `input`, `targets`, `<layer>/output` and `<layer>/output_grad`, per-layer
+ *                            batch buffers (`max_pooling2d_1/argmax`), `batch/predictions`,
+ *                            `staging/pixels`, `staging/indices`                  `planRun`, per batch size
+ *   5. scratch               `workspace`: max over layers of gemm/conv2d workspace bytes
+ *   6. dataset bytes         `data/<i>/images` u8, `data/<i>/labels` u8, `data/<i>/predictions` i32,
+ *                            `data/order` i32 (the shuffled training order), `data/identity` i32
+ *
+ * Plans are immutable once made: a `ModelPlan` for the life of the model, a `RunPlan` for one batch
+ * capacity and one list of datasets. A run plan can be made above another (a temporary evaluation
+ * during `fit`) and released without touching the one below.
+ *
+ * Because 1 and 2 (and each state buffer of 3) share one layout, the optimizer is ONE kernel call over
+ * the whole range. The 16-byte padding between parameters is zeroed here and never written, so its
+ * gradient is 0 and every update rule leaves it 0.
+ */
+import type { Core } from '../core/index.js';
+import type { ArenaBuffer } from '../core/arena.js';
+import { ArgumentError, describeValue } from '../errors.js';
+import { initialize, size, type BatchSlot, type BuildPlan, type Layer, type ParameterSlot, type Shape } from '../layers/layer.js';
+import type { ImageSet } from '../train/fit.js';
+import { stateBuffers, type OptimizerName } from '../train/optimizers.js';
+import { Rng } from '../train/rng.js';
+
+/** The built model: its layers, where parameters and gradients live, and what the kernel sequences need. */
+export interface ModelPlan {
+  readonly layers: readonly Layer[];
+  readonly inputShape: Shape;
+  /** Values per input sample. */
+  readonly pixels: number;
+  /** Size of the logits. */
+  readonly classes: number;
+  readonly slots: readonly ParameterSlot[];
+  readonly batchSlots: readonly BatchSlot[];
+  readonly paramBase: number;
+  readonly gradBase: number;
+  /** f32 elements from paramBase to the end of the last (padded) parameter. */
+  readonly paramCount: number;
+  /** Index of the layer whose output is the logits (the output layer, or the one before a final Activation('softmax')). */
+  readonly head: number;
+  /** First layer with parameters: backward stops there and skips its dx. */
+  readonly firstTrainable: number;
+  /** Arena position after regions 1–2. */
+  readonly markAfterGrads: number;
+}
+
+/** A dataset uploaded into wasm memory (region 6). */
+export interface PlannedSet {
+  readonly set: ImageSet;
+  readonly images: ArenaBuffer;
+  readonly labels: ArenaBuffer;
+  readonly predictions: ArenaBuffer;
+}
+
+/** Regions 4–6 for one batch capacity and one list of datasets. */
+export interface RunPlan {
+  /** Batch capacity. */
+  readonly rows: number;
+  readonly sets: readonly PlannedSet[];
+  readonly input: ArenaBuffer;
+  readonly targets: ArenaBuffer;
+  /** Per layer: output and output-gradient addresses (in-place layers share their input's). */
+  readonly outputs: readonly number[];
+  readonly outputGrads: readonly number[];
+  /** Per batch slot of the model plan, its address in this run. */
+  readonly batchAddresses: readonly number[];
+  readonly predictions: ArenaBuffer;
+  readonly workspace: ArenaBuffer;
+  readonly stagingPixels: ArenaBuffer;
+  readonly stagingIndices: ArenaBuffer;
+  /** Shuffled training order and the identity order; 0 when the run holds no dataset. */
+  readonly order: number;
+  readonly identity: number;
+  /** Arena position this run was planned from (release to it to drop the run). */
+  readonly mark: number;
+}
+
+/**
+ * Builds every layer, plans regions 1–2 and initialises the weights from `seed`.
+ * @throws RangeError when a layer does not fit its input shape; ArgumentError when the stack is
+ *   empty or a softmax is not in the output layer.
+ */
+export function planModel(core: Core, inputShape: Shape, layers: readonly Layer[], seed: number): ModelPlan {
+  if (layers.length === 0) throw new ArgumentError('layers', 'the model has no layers');
+  const arena = core.arena;
+  const slots: ParameterSlot[] = [];
+  const batchSlots: BatchSlot[] = [];
+  let shape = inputShape;
+  layers.forEach((layer, index) => {
+    if (layer.activation === 'softmax' && index !== layers.length - 1) {
+      throw new ArgumentError('layers', `${layer.name}: softmax is only supported as the output layer's activation`);
+    }
+    const plan: BuildPlan = {
+      parameter: (localName, paramShape, initializer, fanIn, fanOut) => {
+        const slot: ParameterSlot = {
+          name: `${layer.name}/${localName}`,
+          shape: [...paramShape],
+          length: size(paramShape),
+          initializer,
+          fanIn,
+          fanOut,
+          byteOffset: 0,
+          gradByteOffset: 0,
+        };
+        slots.push(slot);
+        return slot;
+      },
+      batchBuffer: (localName, bufferShape, dtype) => {
+        const slot: BatchSlot = { name: `${layer.name}/${localName}`, shape: [...bufferShape], dtype, byteOffset: 0 };
+        batchSlots.push(slot);
+        return slot;
+      },
+    };
+    layer.build(shape, plan);
+    shape = outputShapeOf(layer);
+  });
+  const last = layers.length - 1;
+  const lastLayer = layers[last]!;
+  const head = lastLayer.className === 'Activation' && lastLayer.activation === 'softmax' ? last - 1 : last;
+
+  // Regions 1 and 2: parameters, then gradients in the same layout.
+  const params = slots.map((slot) => arena.allocate(slot.name, slot.shape));
+  const grads = slots.map((slot) => arena.allocate(`${slot.name}/grad`, slot.shape));
+  let paramBase = 0;
+  let gradBase = 0;
+  slots.forEach((slot, i) => {
+    const param = params[i]!;
+    const grad = grads[i]!;
+    if (i === 0) {
+      paramBase = param.byteOffset;
+      gradBase = grad.byteOffset;
+    }
+    slot.byteOffset = param.byteOffset;
+    slot.gradByteOffset = grad.byteOffset;
+    if (slot.gradByteOffset - slot.byteOffset !== gradBase - paramBase)
+      throw new Error(`internal: ${slot.name}/grad is not in the parameter layout`);
+  });
+  const paramCount = (gradBase - paramBase) / 4;
+  arena.commit();
+  if (slots.length > 0) {
+    // Zero both regions (the memory may hold an earlier temporary's bytes): padding stays 0 forever.
+    new Uint8Array(arena.memory.buffer, paramBase, 2 * paramCount * 4).fill(0);
+    const rng = new Rng(seed, 0);
+    for (const slot of slots) {
+      initialize(new Float32Array(arena.memory.buffer, slot.byteOffset, slot.length), slot.initializer, slot.fanIn, slot.fanOut, rng);
+    }
+  }
+  return {
+    layers,
+    inputShape,
+    pixels: size(inputShape),
+    classes: lastLayer.outputSize,
+    slots,
+    batchSlots,
+    paramBase,
+    gradBase,
+    paramCount,
+    head,
+    firstTrainable: layers.findIndex((layer) => layer.parameters.length > 0),
+    markAfterGrads: arena.mark(),
+  };
+}
+
+/** Region 3: the optimizer's state buffers (zeroed), planned right after the gradients. */
+export function planOptimizerState(core: Core, model: ModelPlan, type: OptimizerName): { state: number[]; mark: number } {
+  const arena = core.arena;
+  arena.release(model.markAfterGrads);
+  const names = type === 'momentum' ? ['momentum/velocity'] : type === 'adam' ? ['adam/m', 'adam/v'] : [];
+  const buffers = names.slice(0, stateBuffers(type)).map((name) => arena.allocate(name, [model.paramCount]));
+  arena.commit();
+  for (const buffer of buffers) arena.f32(buffer).fill(0);
+  return { state: buffers.map((b) => b.byteOffset), mark: arena.mark() };
+}
+
+/**
+ * Plans regions 4–6 at the arena's current top for `rows` and exactly `sets`, and uploads the sets
+ * (checked: the first is named `train`, the others `validationData`).
+ */
+export function planRun(core: Core, model: ModelPlan, rows: number, sets: readonly ImageSet[]): RunPlan {
+  sets.forEach((set, i) => checkSet(model, set, i === 0 ? 'train' : 'validationData'));
+  const arena = core.arena;
+  const k = core.kernels;
+  const mark = arena.mark();
+  const input = arena.allocate('input', [rows, ...model.inputShape]);
+  const targets = arena.allocate('targets', [rows, model.classes]);
+  const outputs: number[] = [];
+  const outputGrads: number[] = [];
+  let previous = input.byteOffset;
+  let previousGrad = 0;
+  for (const layer of model.layers) {
+    if (!layer.inPlace) {
+      previous = arena.allocate(`${layer.name}/output`, [rows, ...outputShapeOf(layer)]).byteOffset;
+      previousGrad = arena.allocate(`${layer.name}/output_grad`, [rows, ...outputShapeOf(layer)]).byteOffset;
+    }
+    outputs.push(previous);
+    outputGrads.push(previousGrad);
+  }
+  const batchAddresses = model.batchSlots.map((slot) => arena.allocate(slot.name, [rows, ...slot.shape], slot.dtype).byteOffset);
+  const predictions = arena.allocate('batch/predictions', [rows], 'i32');
+  const stagingPixels = arena.allocate('staging/pixels', [rows * model.pixels], 'u8');
+  const stagingIndices = arena.allocate('staging/indices', [rows], 'i32');
+  const workspaceBytes = Math.max(16, ...model.layers.map((layer) => layer.workspaceBytes(k, rows)));
+  const workspace = arena.allocate('workspace', [workspaceBytes], 'u8');
+  const planned = sets.map((set, i) => ({
+    set,
+    images: arena.allocate(`data/${i}/images`, [set.count * model.pixels], 'u8'),
+    labels: arena.allocate(`data/${i}/labels`, [set.count], 'u8'),
+    predictions: arena.allocate(`data/${i}/predictions`, [set.count], 'i32'),
+  }));
+  const maxCount = Math.max(0, ...sets.map((set) => set.count));
+  const order = maxCount > 0 ? arena.allocate('data/order', [maxCount], 'i32') : undefined;
+  const identity = maxCount > 0 ? arena.allocate('data/identity', [maxCount], 'i32') : undefined;
+  arena.commit();
+  for (const { set, images, labels } of planned) {
+    arena.u8(images).set(set.images.subarray(0, set.count * model.pixels));
+    arena.u8(labels).set(set.labels.subarray(0, set.count));
+  }
+  if (identity) fillIdentity(arena.i32(identity));
+  if (order) fillIdentity(arena.i32(order));
+  fillIdentity(arena.i32(stagingIndices));
+  return {
+    rows,
+    sets: planned,
+    input,
+    targets,
+    outputs,
+    outputGrads,
+    batchAddresses,
+    predictions,
+    workspace,
+    stagingPixels,
+    stagingIndices,
+    order: order?.byteOffset ?? 0,
+    identity: identity?.byteOffset ?? 0,
+    mark,
+  };
+}
+
+/** The run's upload of `set`, if it holds that very set (same arrays and count). */
+export function findSet(run: RunPlan, set: ImageSet): PlannedSet | undefined {
+  return run.sets.find((s) => s.set === set && s.set.images === set.images && s.set.labels === set.labels && s.set.count === set.count);
+}
+
+/** The planned output shape of a built layer. */
+export function outputShapeOf(layer: Layer): Shape {
+  if (layer.outputShape === undefined) throw new Error(`internal: ${layer.name} is not built`);
+  return layer.outputShape;
+}
+
+/** @throws ArgumentError naming `argument` when the set does not fit the model. */
+export function checkSet(model: ModelPlan, set: ImageSet, argument: string): void {
+  const pixels = model.pixels;
+  if (set === null || typeof set !== 'object' || !(set.images instanceof Uint8Array) || !(set.labels instanceof Uint8Array)) {
+    throw new ArgumentError(argument, 'expected { images: Uint8Array, labels: Uint8Array, count, rows, cols }');
+  }
+  if (!Number.isInteger(set.count) || set.count < 1)
+    throw new ArgumentError(argument, `count: expected a positive integer, got ${describeValue(set.count)}`);
+  if (set.rows * set.cols !== pixels) {
+    throw new ArgumentError(
+      argument,
+      `images of ${set.rows}x${set.cols} = ${set.rows * set.cols} pixels do not fit the model's input shape [${model.inputShape.join(', ')}] (${pixels} values)`,
+    );
+  }
+  if (set.images.length < set.count * pixels)
+    throw new ArgumentError(argument, `images: expected ${set.count} x ${pixels} = ${set.count * pixels} bytes, got ${set.images.length}`);
+  if (set.labels.length < set.count) throw new ArgumentError(argument, `labels: expected ${set.count} labels, got ${set.labels.length}`);
+  const { classes } = model;
+  for (let i = 0; i < set.count; i++) {
+    if (set.labels[i]! >= classes) throw new ArgumentError(argument, `labels[${i}] = ${set.labels[i]} is not a class in 0..${classes - 1}`);
+  }
+}
+
+function fillIdentity(array: Int32Array): void {
+  for (let i = 0; i < array.length; i++) array[i] = i;
+}
+
+/** @throws ArgumentError when the model's output is not a softmax over a 1-D [classes]. */
+export function checkSoftmaxOutput(plan: ModelPlan): void {
+  const last = plan.layers[plan.layers.length - 1]!;
+  if (plan.head < 0 || last.activation !== 'softmax') {
+    throw new ArgumentError(
+      'loss',
+      `categoricalCrossentropy needs a softmax output: give the last layer activation 'softmax' (${last.name} has '${last.activation}')`,
+    );
+  }
+  const headShape = outputShapeOf(plan.layers[plan.head]!);
+  if (headShape.length !== 1) throw new ArgumentError('layers', `the output must be 1-D [classes], got [${headShape.join(', ')}]`);
+}
+
+/**
+ * @throws ArgumentError naming `count` or `images` when `images` is not a Uint8Array/Float32Array of
+ *   count·inputSize values.
+ */
+export function checkImages(model: ModelPlan, images: Uint8Array | Float32Array, count: number): void {
+  if (!Number.isInteger(count) || count < 1) throw new ArgumentError('count', `expected a positive integer, got ${describeValue(count)}`);
+  if (!(images instanceof Uint8Array) && !(images instanceof Float32Array)) {
+    throw new ArgumentError('images', 'expected a Uint8Array (pixels 0..255) or a Float32Array (values 0..1)');
+  }
+  if (images.length !== count * model.pixels) {
+    throw new ArgumentError('images', `expected ${count} x ${model.pixels} = ${count * model.pixels} values, got ${images.length}`);
+  }
+}
+
+/**
+ * The rows of a given batch (f32 inputs, one label each).
+ * @throws ArgumentError naming `labels` or `inputs` when they do not fit the model.
+ */
+export function checkBatch(model: ModelPlan, inputs: Float32Array, labels: ArrayLike<number>): number {
+  const rows = labels.length;
+  if (rows < 1) throw new ArgumentError('labels', 'expected at least one label');
+  if (!(inputs instanceof Float32Array) || inputs.length !== rows * model.pixels) {
+    throw new ArgumentError(
+      'inputs',
+      `expected a Float32Array of ${rows} x ${model.pixels} = ${rows * model.pixels} values, got ${inputs?.length}`,
+    );
+  }
+  return rows;
+}
