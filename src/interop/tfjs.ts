@@ -34,7 +34,7 @@ import { littleEndianBytes, readLittleEndianF32, type ModelFile } from './files.
 
 /** The Keras class of each of our initialisers. */
 const INITIALIZER_CLASSES: Readonly<Record<InitializerName, string>> = {
-  glorotUniform: 'GlorotUniform', lecunNormal: 'LeCunNormal', heNormal: 'HeNormal', zeros: 'Zeros',
+  glorotUniform: 'GlorotUniform', lecunNormal: 'LeCunNormal', heNormal: 'HeNormal', zeros: 'Zeros', ones: 'Ones',
 };
 const SUPPORTED_ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'softmax'];
 const SUPPORTED_LAYERS = 'Dense, Conv2D, MaxPooling2D, Flatten, Activation (and an InputLayer first)';

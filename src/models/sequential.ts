@@ -388,7 +388,7 @@ export class Sequential {
       rows,
       this.runs.sets,
       (run) => run.rows >= rows,
-      (executor) => executor.lossAndGradients(inputs, labels, compiled.options.reduction),
+      (executor) => executor.lossAndGradients(inputs, labels, compiled.options.reduction, compiled.optimizer.iterations),
     );
     return { loss, compiled };
   }
