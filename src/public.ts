@@ -90,15 +90,27 @@ export {
   type WeightTensor,
 } from './models/index.js';
 
-// Training: fit's options, callbacks and history, the optimizers.
+// Training: fit's options, callbacks and history, the optimizers, learning-rate schedules.
 export {
   OPTIMIZERS,
+  cosineDecay,
+  earlyStopping,
+  exponentialDecay,
+  reduceLROnPlateau,
+  stepDecay,
+  type AugmentOptions,
   type BatchLogs,
+  type CallbackModel,
   type Callbacks,
+  type EarlyStoppingOptions,
   type EpochLogs,
   type FitOptions,
   type History,
   type ImageSet,
+  type LearningRateSchedule,
+  type MonitorName,
+  type ReduceLROnPlateauOptions,
+  type ScheduleProgress,
   type OptimizerConfig,
   type OptimizerName,
   type ResolvedOptimizerConfig,

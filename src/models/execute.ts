@@ -14,7 +14,7 @@ import { Reduction, type CoreExports } from '../core/abi.js';
 import type { Core } from '../core/index.js';
 import { ArgumentError } from '../errors.js';
 import { INFERENCE, type ForwardMode } from '../layers/layer.js';
-import type { Stepper } from '../train/fit.js';
+import type { AugmentOptions, Stepper } from '../train/fit.js';
 import type { Optimizer } from '../train/optimizers.js';
 import { stepSeed } from '../train/rng.js';
 import type { ReductionName } from './types.js';
@@ -106,10 +106,17 @@ export class Executor {
     return { loss, correct };
   }
 
-  /** Loss (mean per sample), hits and argmax predictions (a view into the arena) of a planned set, in batches. */
-  evaluate(planned: PlannedSet): { loss: number; correct: number; predictions: Int32Array } {
+  /**
+   * Inference loss (mean per sample), hits and argmax predictions (a view into the arena, one per
+   * evaluated image) of a planned set, in batches: the whole set in order, or the `count` images whose
+   * indices are at `indices` (an i32 list in the arena, e.g. the validation part of the training order).
+   */
+  evaluate(
+    planned: PlannedSet,
+    indices: number = this.run.identity,
+    count: number = planned.set.count,
+  ): { loss: number; correct: number; predictions: Int32Array } {
     const { model, run, k } = this;
-    const count = planned.set.count;
     let lossSum = 0;
     for (let first = 0; first < count; first += run.rows) {
       const rows = Math.min(run.rows, count - first);
@@ -118,7 +125,7 @@ export class Executor {
         run.targets.byteOffset,
         planned.images.byteOffset,
         planned.labels.byteOffset,
-        run.identity + first * 4,
+        indices + first * 4,
         rows,
         model.pixels,
         model.classes,
@@ -130,9 +137,10 @@ export class Executor {
     }
     const memory = this.core.arena.memory.buffer;
     const predictions = new Int32Array(memory, planned.predictions.byteOffset, count);
-    const labels = new Uint8Array(memory, planned.labels.byteOffset, count);
+    const order = new Int32Array(memory, indices, count);
+    const labels = new Uint8Array(memory, planned.labels.byteOffset, planned.set.count);
     let correct = 0;
-    for (let i = 0; i < count; i++) if (predictions[i] === labels[i]) correct++;
+    for (let i = 0; i < count; i++) if (predictions[i] === labels[order[i]!]) correct++;
     return { loss: lossSum / count, correct, predictions };
   }
 
@@ -207,14 +215,6 @@ export class Executor {
   }
 }
 
-/** Random shifts and flips of the training images (`fit`'s `augment`). */
-export interface AugmentOptions {
-  /** Largest shift in pixels on each axis (0 = none). */
-  shift: number;
-  /** Mirror half of the images horizontally. */
-  flip: boolean;
-}
-
 /** The narrow object `runFit` drives: one run's training set (and optional validation set), the optimizer. */
 export function trainingStepper(
   executor: Executor,
@@ -238,5 +238,9 @@ export function trainingStepper(
             const { loss, correct } = executor.evaluate(validation);
             return { loss, accuracy: correct / validation.set.count };
           },
+    evaluateOrder(start, count) {
+      const { loss, correct } = executor.evaluate(train, executor.run.order + start * 4, count);
+      return { loss, accuracy: correct / count };
+    },
   };
 }

@@ -71,6 +71,11 @@ export class Sequential {
   /** The run plans; held while `fit` runs. */
   private readonly runs: RunPlans;
   private disposed = false;
+  /**
+   * Set to true (from a callback) to stop the running `fit` after the current batch, as Keras'
+   * `model.stop_training`. `fit` resets it when it starts.
+   */
+  stopTraining = false;
 
   /**
    * @param core a core of its own (`await loadCore()`): the model plans the core's whole arena.
@@ -219,10 +224,12 @@ export class Sequential {
       validation && plannedSet(run, validation),
       compiled.optimizer,
       compiled.options.reduction,
+      settings.augment,
     );
     this.runs.held = true;
     try {
-      return await runFit(stepper, settings);
+      for (const callback of settings.callbacks) callback.setModel?.(this);
+      return await runFit(stepper, settings, this);
     } finally {
       this.runs.held = false;
     }
@@ -337,6 +344,22 @@ export class Sequential {
     return this.compiled?.optimizer.iterations ?? 0;
   }
 
+  /**
+   * The optimizer's learning rate now (compile's, unless a schedule or a callback changed it).
+   * Setting it changes the next steps' rate (compile resets it).
+   * @throws ArgumentError before compile, or when set to a value that is not positive and finite.
+   */
+  get learningRate(): number {
+    return this.compiledOrThrow().optimizer.learningRate;
+  }
+
+  set learningRate(rate: number) {
+    const optimizer = this.compiledOrThrow().optimizer;
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0)
+      throw new ArgumentError('learningRate', `expected a positive finite number, got ${describeValue(rate)}`);
+    optimizer.learningRate = rate;
+  }
+
   /** A Keras-style text table: layer (type), output shape, parameter count; then the totals. */
   summary(): string {
     return formatSummary(this.name, this.planned().layers, this.countParams());
@@ -377,9 +400,13 @@ export class Sequential {
     return this.compiled?.mark ?? plan.markAfterGrads;
   }
 
+  private compiledOrThrow(): Compiled {
+    if (!this.compiled) throw new ArgumentError('compile', 'call compile({ optimizer, ... }) first');
+    return this.compiled;
+  }
+
   private lossAndGradients(inputs: Float32Array, labels: ArrayLike<number>): { loss: number; compiled: Compiled } {
-    const compiled = this.compiled;
-    if (!compiled) throw new ArgumentError('compile', 'call compile({ optimizer, ... }) first');
+    const compiled = this.compiledOrThrow();
     const plan = this.planned();
     const rows = checkBatch(plan, inputs, labels);
     const loss = this.runs.with(

@@ -32,6 +32,8 @@ export interface EpochLogs {
   seconds: number;
   /** Training images per second over the epoch. */
   imagesPerSecond: number;
+  /** The optimizer's learning rate at the end of the epoch (what schedules and reduceLROnPlateau set). */
+  learningRate: number;
 }
 
 export interface TrainLogs {
@@ -39,7 +41,19 @@ export interface TrainLogs {
   epochs: number;
 }
 
+/** What a callback may do to the model it trains (Sequential has all of it). */
+export interface CallbackModel {
+  /** Set to true to stop the training after the current batch. */
+  stopTraining: boolean;
+  /** The optimizer's learning rate. */
+  learningRate: number;
+  getWeights(): { name: string; values: Float32Array }[];
+  setWeights(weights: readonly (Float32Array | { values: Float32Array })[]): void;
+}
+
 export interface Callbacks {
+  /** Called by `fit` before training with the model being trained (TF.js' setModel). */
+  setModel?(model: CallbackModel): void;
   onTrainBegin?(): void | Promise<void>;
   onEpochBegin?(epoch: number): void | Promise<void>;
   onBatchEnd?(batch: number, logs: BatchLogs): void | Promise<void>;
