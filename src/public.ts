@@ -78,6 +78,7 @@ export {
   type EvaluateOptions,
   type EvaluateResult,
   type Evaluation,
+  type LearningRateScheduleConfig,
   type LossName,
   type PredictResult,
   type ReductionName,

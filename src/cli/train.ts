@@ -3,9 +3,21 @@ import { Command, Option } from 'commander';
 import { ArgumentError } from '../errors.js';
 import { ARCHITECTURES, MODERN_DEFAULTS, type ArchitectureName } from '../models/architectures.js';
 import { saveModel } from '../models/save.js';
-import { TRAINING_PRESETS, trainAndEvaluate, type TrainingConfig } from '../models/training.js';
 import { OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
-import { integerList, nonNegativeInteger, oneOf, pathValue, positiveInteger, positiveNumber } from './options.js';
+import { TRAINING_PRESETS, trainAndEvaluate, type LearningRateScheduleConfig, type TrainingConfig } from '../models/training.js';
+import type { AugmentOptions } from '../train/fit.js';
+import {
+  augmentation,
+  fraction,
+  integerList,
+  learningRateSchedule,
+  nonNegativeInteger,
+  oneOf,
+  pathValue,
+  positiveInteger,
+  positiveNumber,
+  rate,
+} from './options.js';
 import { progressCallbacks } from './progress.js';
 import { cliEvaluation, loadData } from './session.js';
 import { checkFitsInMemory, checkOptionsApply, checkOutputFile } from './validate.js';
@@ -18,6 +30,12 @@ interface TrainFlags {
   filters?: number[];
   kernelSize?: number;
   padding?: 'valid' | 'same';
+  dropout?: number;
+  batchNorm?: boolean;
+  validationSplit?: number;
+  earlyStopping?: number;
+  lrSchedule?: LearningRateScheduleConfig;
+  augment?: AugmentOptions;
   epochs?: number;
   batchSize?: number;
   lr?: number;
@@ -44,6 +62,12 @@ export function trainCommand(): Command {
     .option('--filters <list>', 'cnn: convolution filters, one conv + pool block each (default 32; e.g. 32,64)', integerList)
     .option('--kernel-size <n>', 'cnn: convolution kernel size (default 3)', positiveInteger)
     .addOption(new Option('--padding <mode>', 'cnn: convolution padding (default valid)').choices(['valid', 'same']))
+    .option('--dropout <rate>', 'mlp, cnn: a Dropout of this rate after every hidden Dense', rate)
+    .option('--batch-norm', 'mlp, cnn: a BatchNormalization after every hidden Dense and every convolution')
+    .option('--validation-split <fraction>', 'hold out this fraction of the training images to validate on every epoch (never the test set)', fraction)
+    .option('--early-stopping <patience>', 'stop after PATIENCE epochs without a better validation loss, keep the best weights (needs --validation-split)', nonNegativeInteger)
+    .option('--lr-schedule <schedule>', 'learning-rate schedule: cosine, step:EPOCHS:FACTOR or plateau (plateau needs --validation-split)', learningRateSchedule)
+    .option('--augment <spec>', 'random shifts and/or horizontal flips of the training images, e.g. shift:2,flip', augmentation)
     .option('--epochs <n>', "epochs (default: the model's modern default)", positiveInteger)
     .option('--batch-size <n>', 'mini-batch size', positiveInteger)
     .option('--lr <rate>', 'learning rate', positiveNumber)
@@ -60,9 +84,23 @@ export function trainCommand(): Command {
       if (preset !== undefined && model !== preset.architecture) {
         throw new ArgumentError('--model', `--preset ${flags.preset} trains ${preset.architecture}, got --model ${model}`);
       }
-      const architectureFlags = { hidden: flags.hidden, activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize, padding: flags.padding };
+      const architectureFlags = {
+        hidden: flags.hidden,
+        activation: flags.activation,
+        filters: flags.filters,
+        kernelSize: flags.kernelSize,
+        padding: flags.padding,
+        dropout: flags.dropout,
+        batchNorm: flags.batchNorm,
+      };
       checkOptionsApply(architectureFlags, [model], `--model ${model}`);
       if (flags.save !== undefined) checkOutputFile('--save', flags.save);
+      if (flags.validationSplit === undefined) {
+        if (flags.earlyStopping !== undefined) throw new ArgumentError('--early-stopping', 'needs --validation-split (early stopping never looks at the test set)');
+        if (flags.lrSchedule?.type === 'plateau') {
+          throw new ArgumentError('--lr-schedule', 'plateau needs --validation-split (it watches the validation loss, never the test set)');
+        }
+      }
       const defaults = preset ?? MODERN_DEFAULTS[model];
       const optimizerType = flags.optimizer ?? defaults.optimizer.type;
       const config: TrainingConfig = {
@@ -80,20 +118,29 @@ export function trainCommand(): Command {
         batchSize: flags.batchSize ?? defaults.batchSize,
         seed: flags.seed,
         limit: flags.limit,
+        validationSplit: flags.validationSplit,
+        earlyStoppingPatience: flags.earlyStopping,
+        learningRateSchedule: flags.lrSchedule,
+        augment: flags.augment,
       };
       checkFitsInMemory({ ...config, architectureOptions: config.architectureOptions ?? {}, optimizer: config.optimizer.type });
       const data = await loadData(flags.data, flags.json);
-      const trainImages = Math.min(config.limit ?? data.train.count, data.train.count);
+      const used = Math.min(config.limit ?? data.train.count, data.train.count);
+      const trainImages = used - (config.validationSplit === undefined ? 0 : Math.floor(used * config.validationSplit));
       const result = await trainAndEvaluate(config, data, {
         callbacks: progressCallbacks({
           label: flags.preset ?? model,
           epochs: config.epochs,
           batches: Math.ceil(trainImages / config.batchSize),
           json: flags.json,
+          validation: config.validationSplit === undefined ? 'test' : 'val',
         }),
       });
       if (flags.save !== undefined) await saveModel(result.model, flags.save);
       const evaluation = cliEvaluation(result.evaluation);
+      // The validation metrics of the weights the model ends with: the best epoch's under early stopping.
+      const valLosses = config.validationSplit === undefined ? undefined : result.history.history.valLoss;
+      const kept = valLosses === undefined ? -1 : config.earlyStoppingPatience === undefined ? valLosses.length - 1 : valLosses.indexOf(Math.min(...valLosses));
       if (flags.json) {
         process.stdout.write(
           `${JSON.stringify({
@@ -106,7 +153,14 @@ export function trainCommand(): Command {
             batchSize: config.batchSize,
             seed: config.seed,
             trainImages: result.trainImages,
+            validationSplit: config.validationSplit ?? null,
+            valLoss: kept < 0 ? null : valLosses![kept],
+            valAccuracy: kept < 0 ? null : result.history.history.valAccuracy![kept],
+            learningRateSchedule: config.learningRateSchedule ?? null,
+            augment: config.augment ?? null,
             epochs: config.epochs,
+            epochsTrained: result.history.epoch.length,
+            stoppedEarly: result.stoppedEarly,
             secondsPerEpoch: result.secondsPerEpoch,
             imagesPerSecond: result.imagesPerSecond,
             testAccuracy: evaluation.testAccuracy,
@@ -124,6 +178,13 @@ export function trainCommand(): Command {
         `test accuracy ${(evaluation.testAccuracy * 100).toFixed(2)}%, test loss ${evaluation.testLoss.toFixed(4)}, ` +
           `${result.secondsPerEpoch.toFixed(2)} s/epoch, ${Math.round(result.imagesPerSecond)} images/s\n\n`,
       );
+      if (kept >= 0) {
+        const stop = result.stoppedEarly ? `, stopped early after ${result.history.epoch.length} epochs` : '';
+        process.stdout.write(
+          `validation (${config.validationSplit} of the training set) loss ${valLosses![kept]!.toFixed(4)}, accuracy ` +
+            `${(result.history.history.valAccuracy![kept]! * 100).toFixed(2)}% at epoch ${kept + 1}${stop}\n\n`,
+        );
+      }
       process.stdout.write(`${evaluation.reportText}\n\nconfusion matrix (rows: true class, columns: predicted)\n`);
       process.stdout.write(`${evaluation.confusionMatrix.map((row) => row.map((v) => String(v).padStart(5)).join('')).join('\n')}\n`);
       if (flags.save !== undefined) process.stdout.write(`\nsaved to ${flags.save}\n`);

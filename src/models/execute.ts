@@ -88,7 +88,8 @@ export class Executor {
     const orderAt = run.order + start * 4;
     const batch = [run.input.byteOffset, run.targets.byteOffset, planned.images.byteOffset, planned.labels.byteOffset, orderAt, rows] as const;
     if (augment) {
-      const [height, width] = model.inputShape as [number, number];
+      // Shifted and mirrored as images of the set's rows x cols, whatever the model's input shape ([784] or [28, 28, 1]).
+      const { rows: height, cols: width } = planned.set;
       // Stream 2^32 − 1: apart from every layer's (stream = layer index).
       const seed = stepSeed(model.seed, step, 0xffffffff);
       k.gather_batch_augment_u8_f32(...batch, height, width, model.classes, augment.shift, augment.flip ? 1 : 0, seed);

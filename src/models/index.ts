@@ -30,6 +30,7 @@ export {
   evaluateModel,
   trainAndEvaluate,
   type Evaluation,
+  type LearningRateScheduleConfig,
   type TrainAndEvaluateOptions,
   type TrainingConfig,
   type TrainingResult,

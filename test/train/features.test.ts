@@ -116,6 +116,20 @@ describe('augment', () => {
     expect(none.model.getWeights()).toEqual(plain.model.getWeights());
   });
 
+  it('shifts and flips images of the set\'s rows x cols, for a flat [64] input as for [8, 8, 1]', async () => {
+    // No dropout here: its masks follow the layer index, which the Flatten shifts.
+    const flat = await makeModel([64], [new Dense(16, { activation: 'relu' }), new Dense(CLASSES, { activation: 'softmax' })], 1, false);
+    flat.compile({ optimizer: 'adam' });
+    const image = await makeModel([8, 8, 1], [new Flatten(), new Dense(16, { activation: 'relu' }), new Dense(CLASSES, { activation: 'softmax' })], 1, false);
+    image.compile({ optimizer: 'adam' });
+    expect(flat.getWeights().map((w) => w.values)).toEqual(image.getWeights().map((w) => w.values));
+    const augment = { shift: 2, flip: true };
+    const a = await flat.fit(set, { epochs: 2, batchSize: 16, augment });
+    const b = await image.fit(set, { epochs: 2, batchSize: 16, augment });
+    expect(a.history.loss).toEqual(b.history.loss);
+    expect(flat.getWeights().map((w) => w.values)).toEqual(image.getWeights().map((w) => w.values));
+  });
+
   it('refuses shifts that do not fit the images', async () => {
     const model = await smallModel();
     await expect(model.fit(set, { augment: { shift: 8, flip: false } })).rejects.toThrow(/augment.shift: expected an integer in 0..7/);
