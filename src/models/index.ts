@@ -6,6 +6,7 @@ export {
   type EvaluateOptions,
   type EvaluateResult,
   type LossName,
+  type OptimizerState,
   type PredictResult,
   type ReductionName,
   type ResolvedCompileOptions,
@@ -45,3 +46,12 @@ export {
   serializeModel,
   type DeserializeOptions,
 } from './save.js';
+export {
+  CHECKPOINT_FILE,
+  modelCheckpoint,
+  parseCheckpoint,
+  readCheckpoint,
+  serializeCheckpoint,
+  type ModelCheckpointOptions,
+  type TrainingCheckpoint,
+} from './checkpoint.js';

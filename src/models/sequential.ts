@@ -28,6 +28,7 @@ import type {
   CompileOptions,
   EvaluateOptions,
   EvaluateResult,
+  OptimizerState,
   PredictResult,
   ResolvedCompileOptions,
   SequentialOptions,
@@ -40,6 +41,7 @@ export type {
   EvaluateOptions,
   EvaluateResult,
   LossName,
+  OptimizerState,
   PredictResult,
   ReductionName,
   ResolvedCompileOptions,
@@ -54,6 +56,8 @@ const coresInUse = new WeakSet<Core>();
 interface Compiled {
   readonly options: ResolvedCompileOptions;
   readonly optimizer: Optimizer;
+  /** Addresses of the optimizer's state buffers (velocity; Adam's m and v), each over the parameter layout. */
+  readonly state: readonly number[];
   /** Arena position after the optimizer state: run plans start here. */
   readonly mark: number;
 }
@@ -191,6 +195,7 @@ export class Sequential {
     this.compiled = {
       options: { optimizer, loss, reduction },
       optimizer: new Optimizer(optimizer, this.core.kernels, plan.paramBase, plan.gradBase, state, plan.paramCount),
+      state,
       mark,
     };
     return this;
@@ -358,6 +363,44 @@ export class Sequential {
     if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0)
       throw new ArgumentError('learningRate', `expected a positive finite number, got ${describeValue(rate)}`);
     optimizer.learningRate = rate;
+  }
+
+  /** A copy of the optimizer's state: steps taken, current rate and state buffers (for checkpoints). */
+  getOptimizerState(): OptimizerState {
+    const { optimizer, state } = this.compiledOrThrow();
+    const count = this.planned().paramCount;
+    const memory = this.core.arena.memory.buffer;
+    return {
+      iterations: optimizer.iterations,
+      learningRate: optimizer.learningRate,
+      buffers: state.map((address) => new Float32Array(memory, address, count).slice()),
+    };
+  }
+
+  /**
+   * Restores a state from `getOptimizerState()` of a model with the same layers and optimizer.
+   * @throws ArgumentError naming `optimizerState` when it does not fit; before compile; while `fit` runs.
+   */
+  setOptimizerState(saved: OptimizerState): void {
+    this.checkNotTraining('setOptimizerState');
+    const { optimizer, state } = this.compiledOrThrow();
+    const count = this.planned().paramCount;
+    if (
+      !Number.isSafeInteger(saved.iterations) ||
+      saved.iterations < 0 ||
+      !(saved.learningRate > 0 && Number.isFinite(saved.learningRate)) ||
+      saved.buffers.length !== state.length ||
+      saved.buffers.some((b) => !(b instanceof Float32Array) || b.length !== count)
+    ) {
+      throw new ArgumentError(
+        'optimizerState',
+        `expected iterations ≥ 0, a positive learningRate and ${state.length} buffers of ${count} values (${optimizer.config.type}), got ${saved.buffers.length} buffers`,
+      );
+    }
+    const memory = this.core.arena.memory.buffer;
+    state.forEach((address, i) => new Float32Array(memory, address, count).set(saved.buffers[i]!));
+    optimizer.iterations = saved.iterations;
+    optimizer.learningRate = saved.learningRate;
   }
 
   /** A Keras-style text table: layer (type), output shape, parameter count; then the totals. */

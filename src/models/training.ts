@@ -6,13 +6,14 @@ import { loadCore, type LoadOptions } from '../core/index.js';
 import { confusionMatrix } from '../metrics/confusion.js';
 import { classificationReport, formatClassificationReport, type ClassificationReport } from '../metrics/report.js';
 import { size } from '../layers/layer.js';
-import { ArgumentError, describeValue } from '../errors.js';
+import { ArgumentError, describeValue, ModelFileError } from '../errors.js';
 import type { BatchLogs, Callbacks, EpochLogs, History } from '../train/callbacks.js';
 import type { AugmentOptions, ImageSet } from '../train/fit.js';
 import { earlyStopping, reduceLROnPlateau } from '../train/monitor-callbacks.js';
 import type { OptimizerConfig } from '../train/optimizers.js';
 import { cosineDecay, stepDecay, type LearningRateSchedule } from '../train/schedules.js';
 import { createModel, MODERN_DEFAULTS, type ArchitectureName, type ArchitectureOptions } from './architectures.js';
+import { restoreCheckpoint, trainingCheckpointCallback, type TrainingCheckpoint } from './checkpoint.js';
 import type { Sequential } from './sequential.js';
 import type { ReductionName } from './types.js';
 
@@ -139,6 +140,17 @@ export interface TrainAndEvaluateOptions {
   signal?: AbortSignal;
   /** Where the core's .wasm comes from (browsers); the config's threads and simd are added. */
   load?: LoadOptions;
+  /**
+   * Node only: write a training checkpoint (`DIR/training.ckpt`, atomically) after every epoch, to
+   * resume from with `resume` (src/models/checkpoint.ts).
+   */
+  checkpointDir?: string;
+  /**
+   * Continue the run of this checkpoint (`readCheckpoint(dir)`; `config` must be its `config`): its
+   * weights, optimizer state, epoch, history and callback states; the run ends bit-identical to the
+   * same run left alone.
+   */
+  resume?: TrainingCheckpoint;
 }
 
 /** Thrown from onBatchEnd to unwind `fit` when the signal is aborted. */
@@ -170,21 +182,41 @@ export async function trainAndEvaluate(
   const test = firstImages(data.test, config.testLimit);
   const used = Math.min(config.limit ?? data.train.count, data.train.count);
   const trainImages = used - (config.validationSplit === undefined ? 0 : Math.floor(used * config.validationSplit));
-  const history: History = { epoch: [], history: { loss: [], accuracy: [], seconds: [], imagesPerSecond: [] } };
+  const resume = options.resume;
+  const history: History = resume
+    ? structuredClone(resume.history)
+    : { epoch: [], history: { loss: [], accuracy: [], seconds: [], imagesPerSecond: [] } };
   const callbacks = options.callbacks ?? {};
   const signal = options.signal;
   const split = config.validationSplit;
   const schedule = config.learningRateSchedule;
+  // The compiled rate, not the current one (a resumed optimizer holds the last scheduled rate).
+  const initialRate = model.compileOptions!.optimizer.learningRate;
+  const stateful: Callbacks[] = [
+    ...(config.earlyStoppingPatience === undefined
+      ? []
+      : [earlyStopping({ monitor: 'valLoss', patience: config.earlyStoppingPatience, restoreBestWeights: true })]),
+    ...(schedule?.type === 'plateau' ? [reduceLROnPlateau({ monitor: 'valLoss', factor: 0.5, patience: 2 })] : []),
+  ];
+  if (resume) {
+    const source = options.checkpointDir ?? 'checkpoint';
+    if (resume.callbacks.length !== stateful.length) {
+      throw new ModelFileError(source, `the checkpoint holds ${resume.callbacks.length} callback states, its configuration makes ${stateful.length}`);
+    }
+    await restoreCheckpoint(model, resume, source);
+    stateful.forEach((callback, i) => callback.setState!(resume.callbacks[i]!));
+  }
   let stopped = false;
   try {
     await model.fit(data.train, {
       epochs: config.epochs,
+      initialEpoch: resume ? (resume.finished ? config.epochs : resume.epoch) : 0,
       batchSize: config.batchSize,
       seed: config.seed,
       limit: config.limit,
       validationData: split !== undefined || options.validate === false ? undefined : test,
       validationSplit: split,
-      learningRate: schedule === undefined ? undefined : learningRateSchedule(schedule, model.learningRate, config.epochs),
+      learningRate: schedule === undefined ? undefined : learningRateSchedule(schedule, initialRate, config.epochs),
       augment: config.augment,
       callbacks: [
         {
@@ -198,10 +230,9 @@ export async function trainAndEvaluate(
             await callbacks.onEpochEnd?.(epoch, logs);
           },
         },
-        ...(config.earlyStoppingPatience === undefined
-          ? []
-          : [earlyStopping({ monitor: 'valLoss', patience: config.earlyStoppingPatience, restoreBestWeights: true })]),
-        ...(schedule?.type === 'plateau' ? [reduceLROnPlateau({ monitor: 'valLoss', factor: 0.5, patience: 2 })] : []),
+        ...stateful,
+        // Last: the checkpoint holds the epoch's history and early stopping's decision.
+        ...(options.checkpointDir === undefined ? [] : [trainingCheckpointCallback(options.checkpointDir, config, stateful, history)]),
       ],
     });
   } catch (error) {

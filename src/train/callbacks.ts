@@ -51,9 +51,19 @@ export interface CallbackModel {
   setWeights(weights: readonly (Float32Array | { values: Float32Array })[]): void;
 }
 
+/** The progress of a stateful callback, for checkpoints: numbers and flags, and weights if it keeps some. */
+export interface CallbackState {
+  values: Record<string, number | boolean>;
+  weights?: Float32Array[];
+}
+
 export interface Callbacks {
   /** Called by `fit` before training with the model being trained (TF.js' setModel). */
   setModel?(model: CallbackModel): void;
+  /** Stateful callbacks: a copy of their progress (saved in a training checkpoint). */
+  getState?(): CallbackState;
+  /** Stateful callbacks: continue from a `getState()` at the next `onTrainBegin` (instead of starting afresh). */
+  setState?(state: CallbackState): void;
   onTrainBegin?(): void | Promise<void>;
   onEpochBegin?(epoch: number): void | Promise<void>;
   onBatchEnd?(batch: number, logs: BatchLogs): void | Promise<void>;

@@ -28,8 +28,15 @@ export interface ImageSet {
 }
 
 export interface FitOptions {
-  /** Default 1. */
+  /** Default 1. The last epoch (0-based) is epochs − 1, counted from 0 even when resuming. */
   epochs?: number;
+  /**
+   * Epochs already trained (Keras' initialEpoch): training starts at this epoch. The shuffles of the
+   * skipped epochs are replayed (not trained), so a run resumed from a checkpoint of epoch N, with
+   * the weights and optimizer state of that checkpoint, trains exactly the batches the whole run
+   * would have. Default 0; at most `epochs`.
+   */
+  initialEpoch?: number;
   /** Default 32 (Keras). */
   batchSize?: number;
   /** Reshuffle the training order every epoch. Default true. */
@@ -93,6 +100,7 @@ export interface Stepper {
 /** `FitOptions` checked, with defaults filled in. */
 export interface FitSettings {
   epochs: number;
+  initialEpoch: number;
   batchSize: number;
   shuffle: boolean;
   seed: number;
@@ -123,6 +131,9 @@ export function fitSettings(train: ImageSet, options: FitOptions, defaultSeed: n
     throw new ArgumentError('batchSize', `expected a positive integer, got ${describeValue(batchSize)}`);
   if (!Number.isSafeInteger(seed) || seed < 0)
     throw new ArgumentError('seed', `expected a non-negative integer, got ${describeValue(seed)}`);
+  const initialEpoch = options.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs)
+    throw new ArgumentError('initialEpoch', `expected an integer in 0..${epochs} (epochs), got ${describeValue(initialEpoch)}`);
   let count = train.count;
   if (options.limit !== undefined) {
     if (!Number.isInteger(options.limit) || options.limit < 1) {
@@ -150,6 +161,7 @@ export function fitSettings(train: ImageSet, options: FitOptions, defaultSeed: n
     throw new ArgumentError('callbacks', 'expected an object of callback functions or a list of them');
   return {
     epochs,
+    initialEpoch,
     batchSize,
     shuffle,
     seed,
@@ -210,8 +222,10 @@ export async function runFit(stepper: Stepper, settings: FitSettings, control: F
   control.stopTraining = false;
   await each(callbacks, 'onTrainBegin');
   const steps = Math.ceil(trainCount / batchSize);
+  // Resuming: the order each skipped epoch shuffled (each shuffle permutes the previous order).
+  if (shuffle) for (let epoch = 0; epoch < settings.initialEpoch; epoch++) rng.shuffle(stepper.order(trainCount), trainCount);
   let completed = 0;
-  for (let epoch = 0; epoch < epochs && !control.stopTraining; epoch++) {
+  for (let epoch = settings.initialEpoch; epoch < epochs && !control.stopTraining; epoch++) {
     await each(callbacks, 'onEpochBegin', epoch);
     if (shuffle) rng.shuffle(stepper.order(trainCount), trainCount);
     const start = now();

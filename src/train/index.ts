@@ -18,7 +18,7 @@ export {
   type OptimizerName,
   type ResolvedOptimizerConfig,
 } from './optimizers.js';
-export type { BatchLogs, CallbackModel, Callbacks, EpochLogs, History, TrainLogs } from './callbacks.js';
+export type { BatchLogs, CallbackModel, CallbackState, Callbacks, EpochLogs, History, TrainLogs } from './callbacks.js';
 export {
   earlyStopping,
   reduceLROnPlateau,

@@ -9,7 +9,7 @@
  * Both get the model from `fit` through `setModel`.
  */
 import { ArgumentError, describeValue } from '../errors.js';
-import type { CallbackModel, Callbacks, EpochLogs } from './callbacks.js';
+import type { CallbackModel, Callbacks, CallbackState, EpochLogs } from './callbacks.js';
 
 /** A metric of the epoch logs. Accuracies improve upwards, losses downwards. */
 export type MonitorName = 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy';
@@ -60,8 +60,9 @@ class Monitor {
     this.higherIsBetter = this.name.endsWith('ccuracy');
   }
 
-  reset(): void {
-    this.best = Number.NaN;
+  /** Continues from a saved best (NaN, which JSON writes as null, or absent: none yet). */
+  restore(best: unknown): void {
+    this.best = typeof best === 'number' ? best : Number.NaN;
   }
 
   /** The metric in `logs`. @throws ArgumentError when the logs lack it (no validation data). */
@@ -90,14 +91,21 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callbacks {
   let wait = 0;
   let best: Float32Array[] | undefined;
   let bestIsLast = true;
+  let restored: CallbackState | undefined;
   return {
     setModel(m) {
       model = m;
     },
+    getState: () => ({ values: { best: monitor.best, wait, bestIsLast }, ...(best ? { weights: best } : {}) }),
+    setState(state) {
+      restored = state;
+    },
     onTrainBegin() {
-      monitor.reset();
-      wait = 0;
-      best = undefined;
+      monitor.restore(restored?.values.best);
+      wait = Number(restored?.values.wait ?? 0);
+      bestIsLast = restored?.values.bestIsLast !== false;
+      best = restored?.weights;
+      restored = undefined;
     },
     onEpochEnd(_epoch, logs) {
       const value = monitor.value(logs);
@@ -130,14 +138,20 @@ export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Callb
   let model: CallbackModel | undefined;
   let wait = 0;
   let cooldownLeft = 0;
+  let restored: CallbackState | undefined;
   return {
     setModel(m) {
       model = m;
     },
+    getState: () => ({ values: { best: monitor.best, wait, cooldownLeft } }),
+    setState(state) {
+      restored = state;
+    },
     onTrainBegin() {
-      monitor.reset();
-      wait = 0;
-      cooldownLeft = 0;
+      monitor.restore(restored?.values.best);
+      wait = Number(restored?.values.wait ?? 0);
+      cooldownLeft = Number(restored?.values.cooldownLeft ?? 0);
+      restored = undefined;
     },
     onEpochEnd(_epoch, logs) {
       const value = monitor.value(logs);
