@@ -2,6 +2,9 @@
 import { Command, Option } from 'commander';
 import { ArgumentError } from '../errors.js';
 import { ARCHITECTURES, MODERN_DEFAULTS, type ArchitectureName } from '../models/architectures.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CHECKPOINT_FILE, readCheckpoint, type TrainingCheckpoint } from '../models/checkpoint.js';
 import { saveModel } from '../models/save.js';
 import { OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
 import { TRAINING_PRESETS, trainAndEvaluate, type LearningRateScheduleConfig, type TrainingConfig } from '../models/training.js';
@@ -45,6 +48,8 @@ interface TrainFlags {
   limit?: number;
   save?: string;
   json: boolean;
+  checkpointDir?: string;
+  resume?: string;
 }
 
 export function trainCommand(): Command {
@@ -77,57 +82,32 @@ export function trainCommand(): Command {
     .option('--limit <n>', 'train on the first N training images', positiveInteger)
     .option('--save <file>', 'save the trained model (written atomically)', pathValue)
     .option('--json', 'print one JSON object on stdout', false)
-    .action(async (flags: TrainFlags) => {
-      const preset = flags.preset === undefined ? undefined : TRAINING_PRESETS[flags.preset];
-      const model = flags.model ?? preset?.architecture;
-      if (model === undefined) throw new ArgumentError('--model', 'required: one of scratch-mlp, mlp, cnn (or --preset best)');
-      if (preset !== undefined && model !== preset.architecture) {
-        throw new ArgumentError('--model', `--preset ${flags.preset} trains ${preset.architecture}, got --model ${model}`);
-      }
-      const architectureFlags = {
-        hidden: flags.hidden,
-        activation: flags.activation,
-        filters: flags.filters,
-        kernelSize: flags.kernelSize,
-        padding: flags.padding,
-        dropout: flags.dropout,
-        batchNorm: flags.batchNorm,
-      };
-      checkOptionsApply(architectureFlags, [model], `--model ${model}`);
-      if (flags.save !== undefined) checkOutputFile('--save', flags.save);
-      if (flags.validationSplit === undefined) {
-        if (flags.earlyStopping !== undefined) throw new ArgumentError('--early-stopping', 'needs --validation-split (early stopping never looks at the test set)');
-        if (flags.lrSchedule?.type === 'plateau') {
-          throw new ArgumentError('--lr-schedule', 'plateau needs --validation-split (it watches the validation loss, never the test set)');
+    .option('--checkpoint-dir <dir>', 'write a training checkpoint there after every epoch (created if missing)', pathValue)
+    .option('--resume <dir>', "continue the run of DIR's checkpoint (its settings; keeps checkpointing there)", pathValue)
+    .action(async (flags: TrainFlags, command: Command) => {
+      let checkpoint: TrainingCheckpoint | undefined;
+      let config: TrainingConfig;
+      if (flags.resume !== undefined) {
+        const given = RUN_FLAGS.filter((name) => command.getOptionValueSource(name) === 'cli');
+        if (given.length > 0) {
+          throw new ArgumentError('--resume', `continues the run with its own settings; drop ${given.map(flagName).join(', ')}`);
         }
+        checkpoint = await readCheckpoint(flags.resume);
+        config = checkpoint.config;
+      } else {
+        config = configFromFlags(flags);
       }
-      const defaults = preset ?? MODERN_DEFAULTS[model];
-      const optimizerType = flags.optimizer ?? defaults.optimizer.type;
-      const config: TrainingConfig = {
-        architecture: model,
-        architectureOptions: {
-          ...preset?.architectureOptions,
-          ...definedOnly(architectureFlags),
-        },
-        optimizer: {
-          ...(optimizerType === defaults.optimizer.type ? defaults.optimizer : { type: optimizerType }),
-          ...(flags.lr === undefined ? {} : { learningRate: flags.lr }),
-        },
-        reduction: defaults.reduction,
-        epochs: flags.epochs ?? defaults.epochs,
-        batchSize: flags.batchSize ?? defaults.batchSize,
-        seed: flags.seed,
-        limit: flags.limit,
-        validationSplit: flags.validationSplit,
-        earlyStoppingPatience: flags.earlyStopping,
-        learningRateSchedule: flags.lrSchedule,
-        augment: flags.augment,
-      };
+      const checkpointDir = flags.checkpointDir ?? flags.resume;
+      if (flags.checkpointDir !== undefined) await checkpointDirectory(flags.checkpointDir);
+      if (flags.save !== undefined) checkOutputFile('--save', flags.save);
+      const model = config.architecture;
       checkFitsInMemory({ ...config, architectureOptions: config.architectureOptions ?? {}, optimizer: config.optimizer.type });
       const data = await loadData(flags.data, flags.json);
       const used = Math.min(config.limit ?? data.train.count, data.train.count);
       const trainImages = used - (config.validationSplit === undefined ? 0 : Math.floor(used * config.validationSplit));
       const result = await trainAndEvaluate(config, data, {
+        checkpointDir,
+        resume: checkpoint,
         callbacks: progressCallbacks({
           label: flags.preset ?? model,
           epochs: config.epochs,
@@ -147,6 +127,7 @@ export function trainCommand(): Command {
             command: 'train',
             model,
             preset: flags.preset ?? null,
+            resumedFrom: flags.resume === undefined ? null : { directory: flags.resume, epoch: checkpoint!.epoch },
             architecture: result.model.architecture,
             optimizer: config.optimizer,
             reduction: config.reduction,
@@ -189,6 +170,78 @@ export function trainCommand(): Command {
       process.stdout.write(`${evaluation.confusionMatrix.map((row) => row.map((v) => String(v).padStart(5)).join('')).join('\n')}\n`);
       if (flags.save !== undefined) process.stdout.write(`\nsaved to ${flags.save}\n`);
     });
+}
+
+/** The flags that define a run (refused with --resume, which takes them from the checkpoint). */
+const RUN_FLAGS = [
+  'model', 'preset', 'hidden', 'activation', 'filters', 'kernelSize', 'padding', 'dropout', 'batchNorm', 'validationSplit',
+  'earlyStopping', 'lrSchedule', 'augment', 'epochs', 'batchSize', 'lr', 'optimizer', 'seed', 'limit',
+] as const;
+
+/** `kernelSize` → `--kernel-size`. */
+function flagName(option: string): string {
+  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * The run the flags describe.
+ * @throws ArgumentError naming the flag that is missing, does not apply or needs another.
+ */
+function configFromFlags(flags: TrainFlags): TrainingConfig {
+  const preset = flags.preset === undefined ? undefined : TRAINING_PRESETS[flags.preset];
+  const model = flags.model ?? preset?.architecture;
+  if (model === undefined) throw new ArgumentError('--model', 'required: one of scratch-mlp, mlp, cnn (or --preset best)');
+  if (preset !== undefined && model !== preset.architecture) {
+    throw new ArgumentError('--model', `--preset ${flags.preset} trains ${preset.architecture}, got --model ${model}`);
+  }
+  const architectureFlags = {
+    hidden: flags.hidden,
+    activation: flags.activation,
+    filters: flags.filters,
+    kernelSize: flags.kernelSize,
+    padding: flags.padding,
+    dropout: flags.dropout,
+    batchNorm: flags.batchNorm,
+  };
+  checkOptionsApply(architectureFlags, [model], `--model ${model}`);
+  if (flags.validationSplit === undefined) {
+    if (flags.earlyStopping !== undefined) throw new ArgumentError('--early-stopping', 'needs --validation-split (early stopping never looks at the test set)');
+    if (flags.lrSchedule?.type === 'plateau') {
+      throw new ArgumentError('--lr-schedule', 'plateau needs --validation-split (it watches the validation loss, never the test set)');
+    }
+  }
+  const defaults = preset ?? MODERN_DEFAULTS[model];
+  const optimizerType = flags.optimizer ?? defaults.optimizer.type;
+  return {
+    architecture: model,
+    architectureOptions: {
+      ...preset?.architectureOptions,
+      ...definedOnly(architectureFlags),
+    },
+    optimizer: {
+      ...(optimizerType === defaults.optimizer.type ? defaults.optimizer : { type: optimizerType }),
+      ...(flags.lr === undefined ? {} : { learningRate: flags.lr }),
+    },
+    reduction: defaults.reduction,
+    epochs: flags.epochs ?? defaults.epochs,
+    batchSize: flags.batchSize ?? defaults.batchSize,
+    seed: flags.seed,
+    limit: flags.limit,
+    validationSplit: flags.validationSplit,
+    earlyStoppingPatience: flags.earlyStopping,
+    learningRateSchedule: flags.lrSchedule,
+    augment: flags.augment,
+  };
+}
+
+/** Creates `dir` if missing. @throws ArgumentError naming --checkpoint-dir when it is not a writable directory. */
+async function checkpointDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new ArgumentError('--checkpoint-dir', `cannot create ${dir}: ${(error as Error).message}`);
+  }
+  checkOutputFile('--checkpoint-dir', join(dir, CHECKPOINT_FILE));
 }
 
 /** The entries whose value is not undefined, so they can override a preset's. */
