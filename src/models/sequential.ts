@@ -142,7 +142,7 @@ export class Sequential {
     return shape;
   }
 
-  /** Trainable parameter count (no padding). */
+  /** Parameter count, trainable or not (batch normalisation's moving statistics), as Keras' count_params; no padding. */
   countParams(): number {
     return this.planned().slots.reduce((n, slot) => n + slot.length, 0);
   }
@@ -296,7 +296,10 @@ export class Sequential {
 
   /**
    * Loss (mean per sample, whatever the reduction) and gradients of the compiled loss at the current
-   * weights, without a step. Gradients are those of the loss as reduced (summed for 'sum').
+   * weights, without a step. Gradients are those of the loss as reduced (summed for 'sum'). A training
+   * pass, as Keras' GradientTape with training=True: dropout draws the mask of the current optimizer
+   * step (the same on every call until a step), batch normalisation uses the batch statistics and
+   * updates its moving statistics; non-trainable weights get a zero gradient.
    */
   computeGradients(inputs: Float32Array, labels: ArrayLike<number>): { loss: number; gradients: WeightTensor[] } {
     const { loss } = this.lossAndGradients(inputs, labels);
@@ -405,7 +408,7 @@ export class Sequential {
 
   /** A Keras-style text table: layer (type), output shape, parameter count; then the totals. */
   summary(): string {
-    return formatSummary(this.name, this.planned().layers, this.countParams());
+    return formatSummary(this.name, this.planned().layers);
   }
 
   /**

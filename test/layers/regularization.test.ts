@@ -71,6 +71,9 @@ describe('BatchNormalization', () => {
       'batch_normalization_1/moving_mean',
       'batch_normalization_1/moving_variance',
     ]);
+    // Keras' summary counts: (5·3 + 3) + 4·3 + (3·2 + 2) = 38 in all, 6 of them the moving statistics.
+    expect(model.countParams()).toBe(38);
+    expect(model.summary()).toMatch(/Total params: 38 .*\nTrainable params: 32 .*\nNon-trainable params: 6 \(24\.00 B\)/);
   });
 
   // Inference is y = gamma·(x − moving_mean)/√(moving_var + ε) + beta per channel, an affine map:
