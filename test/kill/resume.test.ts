@@ -3,7 +3,7 @@
 // `fmnist train --resume DIR`: the model it saves is byte-identical to the one of the same run left
 // alone, and the checkpoint on disk is always a whole one (it reads back, CRC checked).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,8 @@ describe('train --resume after SIGKILL', () => {
       expect(JSON.parse(resumed.stdout).resumedFrom).toEqual({ directory: dir, epoch: checkpoint.epoch });
       expect(readFileSync(save).equals(readFileSync(alone)), `kill ${delay} ms after the first checkpoint (epoch ${checkpoint.epoch})`).toBe(true);
       expect(JSON.parse(resumed.stdout).testLoss).toBe(JSON.parse(whole.stdout).testLoss);
+      // A temporary file of a kill during a write is removed by the resumed run's next checkpoint write.
+      if (!checkpoint.finished) expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     }
     // At least one kill landed before the end (the test would prove nothing otherwise).
     expect(killedMidRun).toBeGreaterThan(0);
