@@ -15,7 +15,16 @@
  */
 import type { CoreExports } from '../core/abi.js';
 import { ArgumentError, describeValue } from '../errors.js';
-import { Layer, shapeText, type BatchSlot, type BuildPlan, type ForwardMode, type LayerConfig, type ParameterSlot, type Shape } from './layer.js';
+import {
+  Layer,
+  shapeText,
+  type BatchSlot,
+  type BuildPlan,
+  type ForwardMode,
+  type LayerConfig,
+  type ParameterSlot,
+  type Shape,
+} from './layer.js';
 
 export interface BatchNormalizationOptions {
   /** Weight of the old value in the moving averages, in [0, 1]. Default 0.99 (Keras). */

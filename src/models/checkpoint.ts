@@ -72,7 +72,8 @@ export function modelCheckpoint(options: ModelCheckpointOptions): Callbacks {
     async onEpochEnd(epoch, logs) {
       if (options.saveBestOnly) {
         const value = logs[monitor];
-        if (value === undefined) throw new ArgumentError('monitor', `'${monitor}' is not in the epoch logs: give fit validationData or validationSplit`);
+        if (value === undefined)
+          throw new ArgumentError('monitor', `'${monitor}' is not in the epoch logs: give fit validationData or validationSplit`);
         if (!Number.isNaN(best) && !(higherIsBetter ? value > best : value < best)) return;
         best = value;
       }
@@ -117,7 +118,9 @@ export function serializeCheckpoint(checkpoint: TrainingCheckpoint): Uint8Array 
   const blobs: { name: string; bytes: Uint8Array }[] = [
     { name: 'model', bytes: checkpoint.model },
     ...checkpoint.optimizer.buffers.map((buffer, i) => ({ name: `optimizer/${i}`, bytes: littleEndianBytes(buffer) })),
-    ...checkpoint.callbacks.flatMap((state, i) => (state.weights ?? []).map((w, j) => ({ name: `callbacks/${i}/${j}`, bytes: littleEndianBytes(w) }))),
+    ...checkpoint.callbacks.flatMap((state, i) =>
+      (state.weights ?? []).map((w, j) => ({ name: `callbacks/${i}/${j}`, bytes: littleEndianBytes(w) })),
+    ),
   ];
   const header: CheckpointHeader = {
     format: 'fmnist-wasm-checkpoint',
@@ -156,7 +159,8 @@ export function parseCheckpoint(bytes: Uint8Array, source: string): TrainingChec
   const fail = (problem: string): never => {
     throw new ModelFileError(source, problem);
   };
-  if (bytes.length < 20 || CHECKPOINT_MAGIC.some((b, i) => bytes[i] !== b)) fail('not an fmnist-wasm training checkpoint (bad magic bytes or too short)');
+  if (bytes.length < 20 || CHECKPOINT_MAGIC.some((b, i) => bytes[i] !== b))
+    fail('not an fmnist-wasm training checkpoint (bad magic bytes or too short)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (version !== CHECKPOINT_VERSION) fail(`unsupported checkpoint version ${version} (this build reads version ${CHECKPOINT_VERSION})`);
@@ -173,7 +177,8 @@ export function parseCheckpoint(bytes: Uint8Array, source: string): TrainingChec
   const blobs = new Map<string, { offset: number; byteLength: number }>();
   let at = align4(16 + headerLength);
   for (const { name, byteLength } of header.blobs) {
-    if (!Number.isSafeInteger(byteLength) || byteLength < 0 || at + byteLength > bytes.length - 4) fail(`bad header: blob ${name} does not fit the file`);
+    if (!Number.isSafeInteger(byteLength) || byteLength < 0 || at + byteLength > bytes.length - 4)
+      fail(`bad header: blob ${name} does not fit the file`);
     blobs.set(name, { offset: at, byteLength });
     at = align4(at + byteLength);
   }
@@ -211,7 +216,11 @@ export async function readCheckpoint(directory: string): Promise<TrainingCheckpo
     bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelFileError(path, code === 'ENOENT' ? 'no checkpoint here (train with --checkpoint-dir first)' : (error as Error).message, { cause: error });
+    throw new ModelFileError(
+      path,
+      code === 'ENOENT' ? 'no checkpoint here (train with --checkpoint-dir first)' : (error as Error).message,
+      { cause: error },
+    );
   }
   return parseCheckpoint(bytes, path);
 }

@@ -53,7 +53,10 @@ class Monitor {
 
   constructor(owner: string, monitor: unknown, minDelta: unknown) {
     if (!MONITORS.includes(monitor as MonitorName)) {
-      throw new ArgumentError(`${owner} monitor`, `expected one of ${MONITORS.map((m) => `'${m}'`).join(', ')}, got ${describeValue(monitor)}`);
+      throw new ArgumentError(
+        `${owner} monitor`,
+        `expected one of ${MONITORS.map((m) => `'${m}'`).join(', ')}, got ${describeValue(monitor)}`,
+      );
     }
     this.name = monitor as MonitorName;
     this.minDelta = nonNegative(`${owner} minDelta`, minDelta);
@@ -112,7 +115,10 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callbacks {
       if (monitor.improves(value)) {
         wait = 0;
         bestIsLast = true;
-        if (restore) best = requireModel(model).getWeights().map((w) => w.values);
+        if (restore)
+          best = requireModel(model)
+            .getWeights()
+            .map((w) => w.values);
         return;
       }
       bestIsLast = false;
@@ -189,6 +195,7 @@ function nonNegative(name: string, value: unknown): number {
 }
 
 function nonNegativeInteger(name: string, value: unknown): number {
-  if (!Number.isInteger(value) || (value as number) < 0) throw new ArgumentError(name, `expected a non-negative integer, got ${describeValue(value)}`);
+  if (!Number.isInteger(value) || (value as number) < 0)
+    throw new ArgumentError(name, `expected a non-negative integer, got ${describeValue(value)}`);
   return value as number;
 }

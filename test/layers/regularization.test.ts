@@ -66,7 +66,12 @@ describe('BatchNormalization', () => {
       'batch_normalization_1/moving_mean',
       'batch_normalization_1/moving_variance',
     ]);
-    expect(weights.map((w) => Array.from(w.values))).toEqual([[1, 1, 1], [0, 0, 0], [0, 0, 0], [1, 1, 1]]);
+    expect(weights.map((w) => Array.from(w.values))).toEqual([
+      [1, 1, 1],
+      [0, 0, 0],
+      [0, 0, 0],
+      [1, 1, 1],
+    ]);
     expect(model.parameterSlots.filter((s) => !s.trainable).map((s) => s.name)).toEqual([
       'batch_normalization_1/moving_mean',
       'batch_normalization_1/moving_variance',
@@ -85,7 +90,8 @@ describe('BatchNormalization', () => {
       const epsilon = 1e-3;
       const inputShape = kind === 'dense' ? [10] : [6, 6, 2];
       const first = () => (kind === 'dense' ? new Dense(6) : new Conv2D(3, 3, { padding: 'same' }));
-      const tail = (): Layer[] => (kind === 'dense' ? [new Dense(4, { activation: 'softmax' })] : [new Flatten(), new Dense(4, { activation: 'softmax' })]);
+      const tail = (): Layer[] =>
+        kind === 'dense' ? [new Dense(4, { activation: 'softmax' })] : [new Flatten(), new Dense(4, { activation: 'softmax' })];
       const model = await makeModel(inputShape, [first(), new BatchNormalization({ epsilon }), ...tail()], 4);
       randomize(model, 'gamma', 0.5, 2, 10);
       randomize(model, 'beta', -1, 1, 20);
@@ -118,7 +124,11 @@ describe('BatchNormalization', () => {
   it('is moved by no optimizer: moving statistics change only through the forward moving average', async () => {
     for (const optimizer of ['sgd', 'momentum', 'adam'] as const) {
       // momentum 1: the moving average keeps the old value exactly, so any change would be an optimizer's.
-      const model = await makeModel([3, 4, 1], [new Flatten(), new Dense(6), new BatchNormalization({ momentum: 1 }), new Dense(4, { activation: 'softmax' })], 2);
+      const model = await makeModel(
+        [3, 4, 1],
+        [new Flatten(), new Dense(6), new BatchNormalization({ momentum: 1 }), new Dense(4, { activation: 'softmax' })],
+        2,
+      );
       randomize(model, 'moving_mean', -1, 1, 3);
       model.compile({ optimizer });
       const before = model.getWeights();

@@ -98,7 +98,11 @@ describe('modelCheckpoint', () => {
   const set = syntheticSet(100, 8, 8, 4, 3);
   const wrong = { ...set, labels: set.labels.map((l) => (l + 1) % 4) };
   async function model() {
-    const m = new Sequential(await loadCore(), { inputShape: [8, 8, 1], seed: 2, layers: [new Flatten(), new Dense(12, { activation: 'relu' }), new Dense(4, { activation: 'softmax' })] });
+    const m = new Sequential(await loadCore(), {
+      inputShape: [8, 8, 1],
+      seed: 2,
+      layers: [new Flatten(), new Dense(12, { activation: 'relu' }), new Dense(4, { activation: 'softmax' })],
+    });
     m.compile({ optimizer: 'adam' });
     return m;
   }
@@ -110,7 +114,10 @@ describe('modelCheckpoint', () => {
     await m.fit(set, {
       epochs: 3,
       batchSize: 16,
-      callbacks: [modelCheckpoint({ path: join(dir, 'model-{epoch}.fmnist') }), { onEpochEnd: () => void perEpoch.push(m.getWeights().map((w) => w.values)) }],
+      callbacks: [
+        modelCheckpoint({ path: join(dir, 'model-{epoch}.fmnist') }),
+        { onEpochEnd: () => void perEpoch.push(m.getWeights().map((w) => w.values)) },
+      ],
     });
     expect((await readdir(dir)).sort()).toEqual(['model-1.fmnist', 'model-2.fmnist', 'model-3.fmnist']);
     const second = await loadModel(join(dir, 'model-2.fmnist'));
@@ -126,7 +133,10 @@ describe('modelCheckpoint', () => {
       epochs: 4,
       batchSize: 16,
       validationData: wrong,
-      callbacks: [modelCheckpoint({ path, saveBestOnly: true }), { onEpochEnd: () => void perEpoch.push(m.getWeights().map((w) => w.values)) }],
+      callbacks: [
+        modelCheckpoint({ path, saveBestOnly: true }),
+        { onEpochEnd: () => void perEpoch.push(m.getWeights().map((w) => w.values)) },
+      ],
     });
     const valLoss = history.history.valLoss!;
     const best = valLoss.indexOf(Math.min(...valLoss));

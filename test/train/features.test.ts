@@ -13,7 +13,12 @@ import { makeModel, syntheticSet } from '../layers/helpers.js';
 const CLASSES = 4;
 
 async function smallModel(seed = 1, optimizer: 'sgd' | 'adam' = 'adam', learningRate?: number): Promise<Sequential> {
-  const model = await makeModel([8, 8, 1], [new Flatten(), new Dense(16, { activation: 'relu' }), new Dropout(0.2), new Dense(CLASSES, { activation: 'softmax' })], seed, false);
+  const model = await makeModel(
+    [8, 8, 1],
+    [new Flatten(), new Dense(16, { activation: 'relu' }), new Dropout(0.2), new Dense(CLASSES, { activation: 'softmax' })],
+    seed,
+    false,
+  );
   model.compile({ optimizer: { type: optimizer, learningRate } });
   return model;
 }
@@ -93,7 +98,9 @@ describe('learningRate schedules', () => {
 
   it('a schedule that returns a non-positive rate stops fit with an error naming learningRate', async () => {
     const model = await smallModel();
-    await expect(model.fit(set, { learningRate: ({ step }) => (step < 2 ? 0.01 : 0) })).rejects.toThrow(/learningRate: the schedule returned 0 at epoch 0, step 2/);
+    await expect(model.fit(set, { learningRate: ({ step }) => (step < 2 ? 0.01 : 0) })).rejects.toThrow(
+      /learningRate: the schedule returned 0 at epoch 0, step 2/,
+    );
   });
 });
 
@@ -116,11 +123,16 @@ describe('augment', () => {
     expect(none.model.getWeights()).toEqual(plain.model.getWeights());
   });
 
-  it('shifts and flips images of the set\'s rows x cols, for a flat [64] input as for [8, 8, 1]', async () => {
+  it("shifts and flips images of the set's rows x cols, for a flat [64] input as for [8, 8, 1]", async () => {
     // No dropout here: its masks follow the layer index, which the Flatten shifts.
     const flat = await makeModel([64], [new Dense(16, { activation: 'relu' }), new Dense(CLASSES, { activation: 'softmax' })], 1, false);
     flat.compile({ optimizer: 'adam' });
-    const image = await makeModel([8, 8, 1], [new Flatten(), new Dense(16, { activation: 'relu' }), new Dense(CLASSES, { activation: 'softmax' })], 1, false);
+    const image = await makeModel(
+      [8, 8, 1],
+      [new Flatten(), new Dense(16, { activation: 'relu' }), new Dense(CLASSES, { activation: 'softmax' })],
+      1,
+      false,
+    );
     image.compile({ optimizer: 'adam' });
     expect(flat.getWeights().map((w) => w.values)).toEqual(image.getWeights().map((w) => w.values));
     const augment = { shift: 2, flip: true };
@@ -192,7 +204,10 @@ describe('reduceLROnPlateau', () => {
         epochs: 6,
         batchSize: 16,
         validationData: wrongLabels(set),
-        callbacks: [reduceLROnPlateau({ factor: 0.5, patience: 2, cooldown: 1, minLearningRate }), { onEpochEnd: (_e, logs) => void logged.push(logs.learningRate) }],
+        callbacks: [
+          reduceLROnPlateau({ factor: 0.5, patience: 2, cooldown: 1, minLearningRate }),
+          { onEpochEnd: (_e, logs) => void logged.push(logs.learningRate) },
+        ],
       });
       // Precondition: no epoch after the first improves on it.
       const valLoss = history.history.valLoss!;
