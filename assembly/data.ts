@@ -73,6 +73,67 @@ export function gather_batch_u8_f32(inputs: usize, targets: usize, images: usize
   }
 }
 
+// Augmented gather: gather_batch_u8_f32 with a random shift and an optional horizontal flip per
+// image, drawn in the kernel so augmentation costs no extra pass over the batch.
+//   gather_batch_augment_u8_f32(inputs, targets, images, labels, indices, batchSize, height, width,
+//                               classes, maxShift, flip, seed)
+//       For image b (index = indices[b]) the draw h = lowbias32((index · 0x9E3779B9) ^ seed) gives
+//       dy = (h & 0xff) mod (2·maxShift + 1) − maxShift, dx = ((h >>> 8) & 0xff) mod (…) − maxShift and,
+//       when flip ≠ 0, mirrored = (h >>> 31) == 1. Then inputs[b, y, x] = images[index, y − dy, x' − dx] / 255
+//       with x' = width − 1 − x when mirrored (else x), and 0 where that pixel lies outside the image.
+//       The draw depends on (seed, index) only, so any split of the batch gives the same batch; the
+//       caller passes a fresh seed per step. maxShift = 0 and flip = 0 give gather_batch_u8_f32's output.
+//       targets as gather_batch_u8_f32. Pixels are converted one by one (28 per row: the row is too
+//       short and, when mirrored, reversed, for the vector path to pay).
+
+// @ts-ignore: decorator
+@inline function lowbias32(x: u32): u32 {
+  x ^= x >>> 16;
+  x *= 0x7feb352d;
+  x ^= x >>> 15;
+  x *= 0x846ca68b;
+  x ^= x >>> 16;
+  return x;
+}
+
+export function gather_batch_augment_u8_f32(inputs: usize, targets: usize, images: usize, labels: usize, indices: usize,
+  batch_size: i32, height: i32, width: i32, classes: i32, max_shift: i32, flip: i32, seed: u32): void {
+  assert(batch_size >= 1 && height >= 1 && width >= 1 && classes >= 1 && max_shift >= 0);
+  const pixels = height * width;
+  const span = <u32>(2 * max_shift + 1);
+  for (let b = 0; b < batch_size; b++) {
+    const index = load<i32>(indices + ((<usize>b) << 2));
+    assert(index >= 0);
+    const h = lowbias32((<u32>index * 0x9e3779b9) ^ seed);
+    const dy = <i32>((h & 0xff) % span) - max_shift;
+    const dx = <i32>(((h >>> 8) & 0xff) % span) - max_shift;
+    const mirrored = flip != 0 && (h >>> 31) == 1;
+    const src = images + <usize>index * <usize>pixels;
+    let dst = inputs + (<usize>b * <usize>pixels << 2);
+    for (let y = 0; y < height; y++) {
+      const sy = y - dy;
+      if (sy < 0 || sy >= height) {
+        memory.fill(dst, 0, <usize>width << 2);
+        dst += <usize>width << 2;
+        continue;
+      }
+      const row = src + <usize>(sy * width);
+      for (let x = 0; x < width; x++) {
+        const sx = (mirrored ? width - 1 - x : x) - dx;
+        store<f32>(dst, sx >= 0 && sx < width ? <f32>load<u8>(row + <usize>sx) / 255 : 0);
+        dst += 4;
+      }
+    }
+    if (targets != 0) {
+      const target = targets + (<usize>b * <usize>classes << 2);
+      memory.fill(target, 0, <usize>classes << 2);
+      const label = <i32>load<u8>(labels + <usize>index);
+      assert(label < classes);
+      if (label < classes) store<f32>(target + ((<usize>label) << 2), 1);
+    }
+  }
+}
+
 export function argmax_f32_rows(out: usize, x: usize, rows: i32, cols: i32): void {
   assert(rows >= 1 && cols >= 1);
   const rowBytes = (<usize>cols) << 2;

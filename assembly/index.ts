@@ -21,7 +21,12 @@ export {
   maxpool2d_f32_nhwc_forward_part, maxpool2d_f32_nhwc_backward_part,
 } from './maxpool2d';
 export { sgd_f32_step, momentum_f32_step, adam_f32_step } from './optimizers';
-export { gather_batch_u8_f32, argmax_f32_rows } from './data';
+export { gather_batch_u8_f32, gather_batch_augment_u8_f32, argmax_f32_rows } from './data';
+export { dropout_f32_forward, dropout_f32_backward } from './dropout';
+export {
+  batchnorm_f32_forward_train, batchnorm_f32_forward_inference, batchnorm_f32_backward,
+  batchnorm_f32_workspace_bytes,
+} from './batchnorm';
 
 /** First byte past the module's static data: the arena starts here (16-byte aligned by the caller). */
 export function heap_base(): usize {

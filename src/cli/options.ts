@@ -1,5 +1,7 @@
 /** Strict parsers for CLI option values: a bad value is an exit-2 error naming the option. */
 import { InvalidArgumentError } from 'commander';
+import type { LearningRateScheduleConfig } from '../models/training.js';
+import type { AugmentOptions } from '../train/fit.js';
 
 export function positiveInteger(value: string): number {
   const n = Number(value);
@@ -53,4 +55,43 @@ export function pathValue(value: string): string {
   }
   if (value === '') throw new InvalidArgumentError('expected a file or directory name, got an empty string');
   return value;
+}
+
+/** A fraction strictly between 0 and 1, e.g. `0.1`. */
+export function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a number between 0 and 1 (exclusive), got '${value}'`);
+  return n;
+}
+
+/** A rate in [0, 1), e.g. a dropout rate `0.25`. */
+export function rate(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError(`expected a rate in [0, 1), got '${value}'`);
+  return n;
+}
+
+/** `cosine`, `step:EPOCHS:FACTOR` (e.g. step:3:0.5) or `plateau`. */
+export function learningRateSchedule(value: string): LearningRateScheduleConfig {
+  if (value === 'cosine' || value === 'plateau') return { type: value };
+  const step = /^step:(\d+):([0-9.eE+-]+)$/.exec(value);
+  if (step) {
+    const epochs = Number(step[1]);
+    const factor = Number(step[2]);
+    if (Number.isSafeInteger(epochs) && epochs > 0 && Number.isFinite(factor) && factor > 0) return { type: 'step', epochs, factor };
+  }
+  throw new InvalidArgumentError(`expected cosine, plateau or step:EPOCHS:FACTOR (e.g. step:3:0.5, EPOCHS a positive integer, FACTOR a positive number), got '${value}'`);
+}
+
+/** `shift:N`, `flip` or both, comma-separated (e.g. shift:2,flip). */
+export function augmentation(value: string): AugmentOptions {
+  let shift = 0;
+  let flip = false;
+  for (const part of value.split(',')) {
+    const match = /^shift:(\d+)$/.exec(part.trim());
+    if (match && Number(match[1]) <= 27) shift = Number(match[1]);
+    else if (part.trim() === 'flip') flip = true;
+    else throw new InvalidArgumentError(`expected shift:N (N in 0..27 pixels), flip, or both as shift:N,flip, got '${value}'`);
+  }
+  return { shift, flip };
 }

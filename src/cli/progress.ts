@@ -13,6 +13,8 @@ export interface ProgressOptions {
   /** Batches per epoch. */
   batches: number;
   json: boolean;
+  /** What the per-epoch validation runs on: the test set (default) or a validation split. */
+  validation?: 'test' | 'val';
   /** Called after each epoch, for commands that log or chart per-epoch results. */
   onEpochEnd?: Callbacks['onEpochEnd'];
 }
@@ -47,7 +49,7 @@ export function progressCallbacks(options: ProgressOptions): Callbacks {
       bar?.stop();
       bar = undefined;
       if (!json || tty) {
-        const validation = logs.valAccuracy === undefined ? '' : ` | test loss ${logs.valLoss!.toFixed(4)} acc ${(logs.valAccuracy * 100).toFixed(2)}%`;
+        const validation = logs.valAccuracy === undefined ? '' : ` | ${options.validation ?? 'test'} loss ${logs.valLoss!.toFixed(4)} acc ${(logs.valAccuracy * 100).toFixed(2)}%`;
         process.stderr.write(`${label} epoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(4)} acc ${(logs.accuracy * 100).toFixed(2)}%${validation} | ${logs.seconds.toFixed(1)} s, ${Math.round(logs.imagesPerSecond)} img/s\n`);
       }
       return options.onEpochEnd?.(epoch, logs);

@@ -53,6 +53,8 @@ const ARCHITECTURE_FLAGS: Readonly<Record<keyof ArchitectureOptions, { flag: str
   filters: { flag: '--filters', models: ['cnn'] },
   kernelSize: { flag: '--kernel-size', models: ['cnn'] },
   padding: { flag: '--padding', models: ['cnn'] },
+  dropout: { flag: '--dropout', models: ['mlp', 'cnn'] },
+  batchNorm: { flag: '--batch-norm', models: ['mlp', 'cnn'] },
 };
 
 /**

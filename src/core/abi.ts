@@ -160,4 +160,29 @@ export interface CoreExports {
     batchSize: number, pixels: number, classes: number): void;
   /** out[r] = index of the first maximum of x[r, :] (i32). */
   argmax_f32_rows(out: number, x: number, rows: number, cols: number): void;
+
+  /**
+   * gather_batch_u8_f32 with, per image, a shift of up to ±maxShift pixels on each axis and (flip ≠ 0)
+   * a random horizontal mirror, zero-filled; drawn from (seed, image index) only (assembly/data.ts).
+   */
+  gather_batch_augment_u8_f32(inputs: number, targets: number, images: number, labels: number, indices: number,
+    batchSize: number, height: number, width: number, classes: number, maxShift: number, flip: number, seed: number): void;
+
+  // dropout.ts: inverted dropout, mask[i] = 1/(1 − rate) or 0 drawn from (seed, i); y may alias x.
+  dropout_f32_forward(y: number, mask: number, x: number, count: number, rate: number, seed: number): void;
+  /** dx = dy · mask (dx may alias dy). */
+  dropout_f32_backward(dx: number, dy: number, mask: number, count: number): void;
+
+  // batchnorm.ts: per column of x [rows, cols] (Dense [batch, units], conv NHWC [batch·h·w, channels]).
+  /** Batch statistics: writes mean, invstd [cols] and y; updates moving_mean/moving_var (Keras momentum). */
+  batchnorm_f32_forward_train(y: number, mean: number, invstd: number, movingMean: number, movingVar: number,
+    x: number, gamma: number, beta: number, workspace: number, rows: number, cols: number, momentum: number, epsilon: number): void;
+  /** y = gamma·(x − moving_mean)/√(moving_var + ε) + beta. */
+  batchnorm_f32_forward_inference(y: number, x: number, movingMean: number, movingVar: number,
+    gamma: number, beta: number, workspace: number, rows: number, cols: number, epsilon: number): void;
+  /** Workspace bytes of both forwards for `cols` columns. */
+  batchnorm_f32_workspace_bytes(cols: number): number;
+  /** dx, dgamma, dbeta (all overwritten) from dy, x and the forward's mean/invstd. dx may alias dy. */
+  batchnorm_f32_backward(dx: number, dgamma: number, dbeta: number, dy: number, x: number,
+    mean: number, invstd: number, gamma: number, rows: number, cols: number): void;
 }

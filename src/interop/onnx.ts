@@ -10,6 +10,8 @@
  * | MaxPooling2D              | `MaxPool` on NCHW, `kernel_shape`, `strides`, no padding                 |
  * | Flatten                   | `Flatten` (axis 1) on NHWC, so the Dense kernels keep their row order    |
  * | activations               | `Relu`, `Sigmoid`, `Softmax` (axis −1); linear adds nothing              |
+ * | BatchNormalization        | `BatchNormalization` (inference: the moving statistics, `epsilon`), on NCHW after convolutions |
+ * | Dropout                   | nothing: the identity in inference                                       |
  * | output                    | `probabilities` [N, 10] (softmax output), `output` if the model does not end in softmax |
  *
  * ONNX's Conv and MaxPool are NCHW while our tensors are NHWC: a `Transpose` (perm 0,3,1,2) goes in
@@ -27,11 +29,12 @@ export const ONNX_OPSET = 13;
 /** The IR version that goes with opset 13 (ONNX's docs/Versioning.md). */
 export const ONNX_IR_VERSION = 7;
 
-const SUPPORTED_LAYERS = 'Dense, Conv2D, MaxPooling2D, Flatten, Activation';
+const SUPPORTED_LAYERS = 'Dense, Conv2D, MaxPooling2D, Flatten, Activation, Dropout, BatchNormalization';
 
 interface Attribute {
   name: string;
   type: number;
+  f?: number;
   i?: number;
   ints?: number[];
 }
@@ -187,6 +190,19 @@ function addLayer(graph: GraphBuilder, layer: Layer, weights: Map<string, { shap
       graph.add(name, 'Flatten', [], [int('axis', 1)]);
       graph.flattened();
       return false;
+    case 'Dropout':
+      return false;
+    case 'BatchNormalization': {
+      // ONNX normalises axis 1: channels of NCHW, features of [N, C].
+      if (layer.inputShape!.length === 3) graph.toNchw(name);
+      else graph.toNhwc(name);
+      const inputs = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((local) => {
+        const w = param(local)!;
+        return graph.weight(`${name}/${local}`, w.shape, w.values);
+      });
+      graph.add(name, 'BatchNormalization', inputs, [{ name: 'epsilon', type: AttributeType.FLOAT, f: config.epsilon }]);
+      return false;
+    }
     case 'Activation':
       if (config.activation === 'softmax' && graph.spatial) {
         throw new ArgumentError('model', `layer ${JSON.stringify(name)}: a softmax over an image-shaped tensor cannot be exported to ONNX (add a Flatten before it)`);

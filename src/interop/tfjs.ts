@@ -9,6 +9,8 @@
  * | Conv2D(filters, k, padding)            | `Conv2D`, strides 1, `channels_last`, kernel HWIO, bias [filters] |
  * | MaxPooling2D(poolSize, strides)        | `MaxPooling2D`, square `pool_size`/`strides`, padding 'valid'   |
  * | Flatten, Activation                    | `Flatten`, `Activation`                                         |
+ * | Dropout(rate)                          | `Dropout` (`rate`)                                              |
+ * | BatchNormalization(momentum, epsilon)  | `BatchNormalization`, axis −1, center and scale; weights gamma, beta, moving_mean, moving_variance |
  * | activations linear, relu, sigmoid, softmax | the same names                                              |
  *
  * Both sides are Keras' layouts (DESIGN.md), so weights move as they are. Weight names are
@@ -34,10 +36,10 @@ import { littleEndianBytes, readLittleEndianF32, type ModelFile } from './files.
 
 /** The Keras class of each of our initialisers. */
 const INITIALIZER_CLASSES: Readonly<Record<InitializerName, string>> = {
-  glorotUniform: 'GlorotUniform', lecunNormal: 'LeCunNormal', heNormal: 'HeNormal', zeros: 'Zeros',
+  glorotUniform: 'GlorotUniform', lecunNormal: 'LeCunNormal', heNormal: 'HeNormal', zeros: 'Zeros', ones: 'Ones',
 };
 const SUPPORTED_ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'softmax'];
-const SUPPORTED_LAYERS = 'Dense, Conv2D, MaxPooling2D, Flatten, Activation (and an InputLayer first)';
+const SUPPORTED_LAYERS = 'Dense, Conv2D, MaxPooling2D, Flatten, Activation, Dropout, BatchNormalization (and an InputLayer first)';
 
 type KerasLayer = { class_name: string; config: Record<string, unknown> };
 
@@ -136,6 +138,18 @@ function kerasLayer(layer: Layer, batchInputShape: (number | null)[] | undefined
       return { class_name: 'Flatten', config: { ...common, data_format: 'channels_last' } };
     case 'Activation':
       return { class_name: 'Activation', config: { ...common, activation: config.activation } };
+    case 'Dropout':
+      return { class_name: 'Dropout', config: { ...common, rate: config.rate, noise_shape: null, seed: null } };
+    case 'BatchNormalization':
+      return {
+        class_name: 'BatchNormalization',
+        config: {
+          ...common, axis: -1, momentum: config.momentum, epsilon: config.epsilon, center: true, scale: true,
+          beta_initializer: { class_name: 'Zeros', config: {} }, gamma_initializer: { class_name: 'Ones', config: {} },
+          moving_mean_initializer: { class_name: 'Zeros', config: {} }, moving_variance_initializer: { class_name: 'Ones', config: {} },
+          beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+        },
+      };
     default:
       throw new ArgumentError('model', `layer ${JSON.stringify((config as { name?: string }).name ?? layer.name)} (${String((config as { className?: unknown }).className)}) cannot be exported to TF.js: supported layers are ${SUPPORTED_LAYERS}`);
   }
@@ -360,6 +374,22 @@ function readTopology(topology: unknown, fail: (problem: string) => never): { in
       case 'Activation':
         configs.push({ className: 'Activation', name, activation: activation() });
         return;
+      case 'Dropout': {
+        const rate = c.rate ?? 0;
+        if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) fail(`${where}: rate must be in [0, 1), got ${describeValue(c.rate)}`);
+        if (c.noise_shape !== undefined && c.noise_shape !== null) unsupported('noise_shape');
+        configs.push({ className: 'Dropout', name, rate: rate as number });
+        return;
+      }
+      case 'BatchNormalization': {
+        const axis = c.axis ?? -1;
+        const last = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
+        // Keras' and TF.js' default; a positive axis would need the running shape to tell the last axis.
+        if (last !== -1) unsupported(`axis ${JSON.stringify(c.axis)} (only -1, the last axis)`);
+        if (c.center === false || c.scale === false) unsupported('center or scale false (gamma and beta are required)');
+        configs.push({ className: 'BatchNormalization', name, momentum: (c.momentum ?? 0.99) as number, epsilon: (c.epsilon ?? 1e-3) as number });
+        return;
+      }
       default:
         fail(`${where}: the layer class is not supported (supported: ${SUPPORTED_LAYERS})`);
     }

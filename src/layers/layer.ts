@@ -30,11 +30,11 @@ export const ACTIVATIONS: readonly ActivationName[] = ['linear', 'sigmoid', 'rel
  *   keeps every pre-activation at unit variance for unit-variance inputs, which is what a sigmoid
  *   needs to start in its non-saturated range.
  * - `heNormal`: N(0, 2/fanIn) (He et al. 2015), for ReLU stacks.
- * - `zeros`: Keras' default bias.
+ * - `zeros`: Keras' default bias; `ones`: batch normalisation's gamma and moving variance.
  * Normal draws are not truncated (Keras' `lecun_normal` truncates at 2σ; ours is the plain form).
  */
-export type InitializerName = 'glorotUniform' | 'lecunNormal' | 'heNormal' | 'zeros';
-export const INITIALIZERS: readonly InitializerName[] = ['glorotUniform', 'lecunNormal', 'heNormal', 'zeros'];
+export type InitializerName = 'glorotUniform' | 'lecunNormal' | 'heNormal' | 'zeros' | 'ones';
+export const INITIALIZERS: readonly InitializerName[] = ['glorotUniform', 'lecunNormal', 'heNormal', 'zeros', 'ones'];
 
 /** The random source of the initialisers (src/train/rng.ts's Rng fits). */
 export interface RandomSource {
@@ -50,6 +50,9 @@ export function initialize(values: Float32Array, initializer: InitializerName, f
     case 'zeros':
       values.fill(0);
       return;
+    case 'ones':
+      values.fill(1);
+      return;
     case 'glorotUniform': {
       const limit = Math.sqrt(6 / (fanIn + fanOut));
       for (let i = 0; i < values.length; i++) values[i] = random.uniform(-limit, limit);
@@ -64,7 +67,12 @@ export function initialize(values: Float32Array, initializer: InitializerName, f
   }
 }
 
-/** A trainable parameter: where its values and its gradient live once the model is planned. */
+/**
+ * A weight: where its values and its gradient live once the model is planned. Non-trainable weights
+ * (batch normalisation's moving statistics) live in the parameter region too, so getWeights, model
+ * files and exports list them in Keras' order; their gradient is zeroed at plan time and never written,
+ * so every optimizer leaves them as the forward pass sets them.
+ */
 export interface ParameterSlot {
   /** `layer/weight`, e.g. `dense_1/kernel`. */
   readonly name: string;
@@ -74,28 +82,49 @@ export interface ParameterSlot {
   readonly initializer: InitializerName;
   readonly fanIn: number;
   readonly fanOut: number;
+  /** False for weights the optimizer must not move (their gradient stays 0). */
+  readonly trainable: boolean;
   /** Set by the model's plan. */
   byteOffset: number;
   /** Set by the model's plan: the gradient, in the same layout as the parameters. */
   gradByteOffset: number;
 }
 
-/** A per-batch buffer a layer needs besides its output (e.g. max-pooling's argmax). */
+/**
+ * A buffer a layer needs besides its output, in the run's activation region: per batch (max-pooling's
+ * argmax, dropout's mask) or of a fixed shape (batch normalisation's batch mean and invstd).
+ */
 export interface BatchSlot {
   /** `layer/what`, e.g. `max_pooling2d_1/argmax`. */
   readonly name: string;
-  /** Per sample; the plan puts the batch capacity in front. */
+  /** Per sample when `perSample` (the plan puts the batch capacity in front), else the whole shape. */
   readonly shape: Shape;
   readonly dtype: DType;
+  readonly perSample: boolean;
   /** Set by the model's plan (changes when the batch capacity changes). */
   byteOffset: number;
 }
 
 /** What `build` registers its buffers with. */
 export interface BuildPlan {
-  parameter(localName: string, shape: Shape, initializer: InitializerName, fanIn: number, fanOut: number): ParameterSlot;
-  batchBuffer(localName: string, shape: Shape, dtype: DType): BatchSlot;
+  /** `trainable` defaults to true. */
+  parameter(localName: string, shape: Shape, initializer: InitializerName, fanIn: number, fanOut: number, trainable?: boolean): ParameterSlot;
+  /** `perSample` defaults to true (the shape is per sample). */
+  batchBuffer(localName: string, shape: Shape, dtype: DType, perSample?: boolean): BatchSlot;
 }
+
+/**
+ * How a forward pass runs: `training` (dropout drops, batch normalisation uses and updates batch
+ * statistics) or inference; `seed` is this layer's draw for this step (src/models/execute.ts derives
+ * it from the model seed, the optimizer step and the layer index, so a seeded run repeats exactly).
+ */
+export interface ForwardMode {
+  readonly training: boolean;
+  readonly seed: number;
+}
+
+/** Inference, for callers outside a training step. */
+export const INFERENCE: ForwardMode = Object.freeze({ training: false, seed: 0 });
 
 /** The serialisable description of a layer (saved in model files; `layerFromConfig` rebuilds it). */
 export type LayerConfig =
@@ -112,7 +141,9 @@ export type LayerConfig =
     }
   | { className: 'MaxPooling2D'; name: string; poolSize: number; strides: number }
   | { className: 'Flatten'; name: string }
-  | { className: 'Activation'; name: string; activation: ActivationName };
+  | { className: 'Activation'; name: string; activation: ActivationName }
+  | { className: 'Dropout'; name: string; rate: number }
+  | { className: 'BatchNormalization'; name: string; momentum: number; epsilon: number };
 
 export type LayerClassName = LayerConfig['className'];
 
@@ -169,8 +200,9 @@ export abstract class Layer {
   /**
    * y = layer(x) for `rows` samples. With `logits`, a softmax output activation is skipped (the loss
    * fuses it). x: [rows, ...inputShape], y: [rows, ...outputShape] (y == x for in-place layers).
+   * `mode` says training or inference (only Dropout and BatchNormalization read it).
    */
-  abstract forward(k: CoreExports, y: number, x: number, rows: number, workspace: number, logits: boolean): void;
+  abstract forward(k: CoreExports, y: number, x: number, rows: number, workspace: number, logits: boolean, mode: ForwardMode): void;
 
   /**
    * Gradients from dy (w.r.t. this layer's output, or w.r.t. the logits for a fused softmax): overwrites
@@ -199,13 +231,13 @@ export function plannedSizes(inputShape: Shape, layers: readonly Layer[]): { par
   let parameters = 0;
   let bytesPerSample = 4 * size(inputShape);
   const plan: BuildPlan = {
-    parameter(name, shape, initializer, fanIn, fanOut): ParameterSlot {
+    parameter(name, shape, initializer, fanIn, fanOut, trainable = true): ParameterSlot {
       parameters += size(shape);
-      return { name, shape, length: size(shape), initializer, fanIn, fanOut, byteOffset: 0, gradByteOffset: 0 };
+      return { name, shape, length: size(shape), initializer, fanIn, fanOut, trainable, byteOffset: 0, gradByteOffset: 0 };
     },
-    batchBuffer(name, shape, dtype): BatchSlot {
-      bytesPerSample += BYTES[dtype] * size(shape);
-      return { name, shape, dtype, byteOffset: 0 };
+    batchBuffer(name, shape, dtype, perSample = true): BatchSlot {
+      if (perSample) bytesPerSample += BYTES[dtype] * size(shape);
+      return { name, shape, dtype, perSample, byteOffset: 0 };
     },
   };
   let shape = inputShape;

@@ -16,11 +16,18 @@
  *   reproduce presets pass sigmoid), Dense 10 softmax.
  * - `cnn` (paper "Convolutional Neural Networks Keras"): Conv2D(32, 3x3, 'valid', relu) →
  *   MaxPooling2D 2x2 → Flatten → Dense 200-100-50 (relu) → Dense 10 softmax; Keras initialisers.
+ *
+ * Regularisation options of mlp and cnn (none by default, so the paper's models are unchanged):
+ * `batchNorm` puts a BatchNormalization after every hidden Dense and after every Conv2D (before its
+ * pooling), on the activated output; `dropout` puts a Dropout(rate) after every hidden Dense (after its
+ * batch normalisation). Convolution blocks get no dropout: their few, shared weights overfit little.
  */
 import { loadCore, type Core } from '../core/index.js';
 import { ArgumentError, describeValue } from '../errors.js';
+import { BatchNormalization } from '../layers/batch-normalization.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
+import { Dropout } from '../layers/dropout.js';
 import { Flatten } from '../layers/flatten.js';
 import type { Layer, Shape } from '../layers/layer.js';
 import { MaxPooling2D } from '../layers/max-pooling2d.js';
@@ -47,6 +54,10 @@ export interface ArchitectureOptions {
   kernelSize?: number;
   /** cnn: Conv2D padding, default 'valid' (the common Keras example; 'same' keeps 28x28). */
   padding?: 'valid' | 'same';
+  /** mlp, cnn: a Dropout of this rate (0 ≤ rate < 1) after every hidden Dense. Default none. */
+  dropout?: number;
+  /** mlp, cnn: a BatchNormalization after every hidden Dense and every Conv2D. Default false. */
+  batchNorm?: boolean;
 }
 
 /** Everything needed to train an architecture the recommended way. */
@@ -87,10 +98,11 @@ export function architectureLayers(name: ArchitectureName, options: Architecture
     }
     case 'mlp': {
       const activation = hiddenActivation(options.activation);
+      const { dropout, batchNorm } = regularisation(options);
       return {
         inputShape: [784],
         layers: [
-          ...hiddenSizes(options.hidden, [300, 200, 75]).map((units) => new Dense(units, { activation })),
+          ...hiddenSizes(options.hidden, [300, 200, 75]).flatMap((units) => hiddenDense(units, activation, dropout, batchNorm)),
           new Dense(10, { activation: 'softmax' }),
         ],
       };
@@ -98,15 +110,17 @@ export function architectureLayers(name: ArchitectureName, options: Architecture
     case 'cnn': {
       const activation = hiddenActivation(options.activation);
       const padding = convPadding(options.padding);
+      const { dropout, batchNorm } = regularisation(options);
       return {
         inputShape: [28, 28, 1],
         layers: [
           ...convFilters(options.filters).flatMap((filters) => [
             new Conv2D(filters, options.kernelSize ?? 3, { padding, activation }),
+            ...(batchNorm ? [new BatchNormalization()] : []),
             new MaxPooling2D({ poolSize: 2, strides: 2 }),
           ]),
           new Flatten(),
-          ...hiddenSizes(options.hidden, [200, 100, 50]).map((units) => new Dense(units, { activation })),
+          ...hiddenSizes(options.hidden, [200, 100, 50]).flatMap((units) => hiddenDense(units, activation, dropout, batchNorm)),
           new Dense(10, { activation: 'softmax' }),
         ],
       };
@@ -157,7 +171,11 @@ export function architectureOptionsRecord(name: ArchitectureName, options: Archi
     case 'scratch-mlp':
       return { hidden: hiddenSizes(options.hidden, [300]) };
     case 'mlp':
-      return { hidden: hiddenSizes(options.hidden, [300, 200, 75]), activation: hiddenActivation(options.activation) };
+      return {
+        hidden: hiddenSizes(options.hidden, [300, 200, 75]),
+        activation: hiddenActivation(options.activation),
+        ...regularisationRecord(options),
+      };
     case 'cnn':
       return {
         hidden: hiddenSizes(options.hidden, [200, 100, 50]),
@@ -165,8 +183,30 @@ export function architectureOptionsRecord(name: ArchitectureName, options: Archi
         filters: convFilters(options.filters),
         kernelSize: options.kernelSize ?? 3,
         padding: convPadding(options.padding),
+        ...regularisationRecord(options),
       };
   }
+}
+
+/** A hidden Dense, then its batch normalisation and dropout when asked. */
+function hiddenDense(units: number, activation: 'relu' | 'sigmoid', dropout: number, batchNorm: boolean): Layer[] {
+  return [new Dense(units, { activation }), ...(batchNorm ? [new BatchNormalization()] : []), ...(dropout > 0 ? [new Dropout(dropout)] : [])];
+}
+
+function regularisation(options: ArchitectureOptions): { dropout: number; batchNorm: boolean } {
+  const dropout = options.dropout ?? 0;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
+    throw new ArgumentError('dropout', `expected a rate in [0, 1), got ${describeValue(options.dropout)}`);
+  }
+  const batchNorm = options.batchNorm ?? false;
+  if (typeof batchNorm !== 'boolean') throw new ArgumentError('batchNorm', `expected true or false, got ${describeValue(batchNorm)}`);
+  return { dropout, batchNorm };
+}
+
+/** Only the regularisation that is on: the records (and model files) of plain models stay as they were. */
+function regularisationRecord(options: ArchitectureOptions): Record<string, unknown> {
+  const { dropout, batchNorm } = regularisation(options);
+  return { ...(dropout > 0 ? { dropout } : {}), ...(batchNorm ? { batchNorm } : {}) };
 }
 
 function hiddenSizes(hidden: number | readonly number[] | undefined, fallback: number[]): number[] {

@@ -13,8 +13,10 @@
 import { Reduction, type CoreExports } from '../core/abi.js';
 import type { Core } from '../core/index.js';
 import { ArgumentError } from '../errors.js';
-import type { Stepper } from '../train/fit.js';
+import { INFERENCE, type ForwardMode } from '../layers/layer.js';
+import type { AugmentOptions, Stepper } from '../train/fit.js';
 import type { Optimizer } from '../train/optimizers.js';
+import { stepSeed } from '../train/rng.js';
 import type { ReductionName } from './types.js';
 import type { ModelPlan, PlannedSet, RunPlan } from './plan.js';
 
@@ -29,23 +31,28 @@ export class Executor {
     this.k = core.kernels;
   }
 
-  /** Runs layers 0..through; with `logits`, the head skips its softmax (the loss fuses it). */
-  forward(rows: number, through: number, logits: boolean): void {
+  /**
+   * Runs layers 0..through; with `logits`, the head skips its softmax (the loss fuses it). `step` (the
+   * optimizer's iterations) makes it a training pass, each layer with the seed of (model seed, step,
+   * layer index); undefined is inference.
+   */
+  forward(rows: number, through: number, logits: boolean, step?: number): void {
     const { model, run, k } = this;
     this.bindBatchBuffers();
     const workspace = run.workspace.byteOffset;
     let x = run.input.byteOffset;
     for (let i = 0; i <= through; i++) {
       const y = run.outputs[i]!;
-      model.layers[i]!.forward(k, y, x, rows, workspace, logits && i === through);
+      const mode: ForwardMode = step === undefined ? INFERENCE : { training: true, seed: stepSeed(model.seed, step, i) };
+      model.layers[i]!.forward(k, y, x, rows, workspace, logits && i === through, mode);
       x = y;
     }
   }
 
-  /** Forward to the logits, then loss (mean per sample) and dlogits, then the argmax into batch/predictions. */
-  forwardAndLoss(rows: number, reduction: ReductionName): number {
+  /** Training forward (at optimizer step `step`) to the logits, then loss (mean per sample) and dlogits, then the argmax into batch/predictions. */
+  forwardAndLoss(rows: number, reduction: ReductionName, step: number): number {
     const { model, run, k } = this;
-    this.forward(rows, model.head, true);
+    this.forward(rows, model.head, true, step);
     const logits = run.outputs[model.head]!;
     const mode = reduction === 'sum' ? Reduction.Sum : Reduction.Mean;
     const loss = k.softmax_xent_f32_fused(run.outputGrads[model.head]!, logits, run.targets.byteOffset, rows, model.classes, mode);
@@ -65,21 +72,31 @@ export class Executor {
     }
   }
 
-  /** One batch of the training order: gather, forward, fused loss, argmax; `correct` counts the hits. */
-  trainForward(planned: PlannedSet, start: number, rows: number, reduction: ReductionName): { loss: number; correct: number } {
+  /**
+   * One batch of the training order at optimizer step `step`: gather (augmented when asked, with the
+   * step's seed), training forward, fused loss, argmax; `correct` counts the hits.
+   */
+  trainForward(
+    planned: PlannedSet,
+    start: number,
+    rows: number,
+    reduction: ReductionName,
+    step: number,
+    augment?: AugmentOptions,
+  ): { loss: number; correct: number } {
     const { model, run, k } = this;
     const orderAt = run.order + start * 4;
-    k.gather_batch_u8_f32(
-      run.input.byteOffset,
-      run.targets.byteOffset,
-      planned.images.byteOffset,
-      planned.labels.byteOffset,
-      orderAt,
-      rows,
-      model.pixels,
-      model.classes,
-    );
-    const loss = this.forwardAndLoss(rows, reduction);
+    const batch = [run.input.byteOffset, run.targets.byteOffset, planned.images.byteOffset, planned.labels.byteOffset, orderAt, rows] as const;
+    if (augment) {
+      // Shifted and mirrored as images of the set's rows x cols, whatever the model's input shape ([784] or [28, 28, 1]).
+      const { rows: height, cols: width } = planned.set;
+      // Stream 2^32 − 1: apart from every layer's (stream = layer index).
+      const seed = stepSeed(model.seed, step, 0xffffffff);
+      k.gather_batch_augment_u8_f32(...batch, height, width, model.classes, augment.shift, augment.flip ? 1 : 0, seed);
+    } else {
+      k.gather_batch_u8_f32(...batch, model.pixels, model.classes);
+    }
+    const loss = this.forwardAndLoss(rows, reduction, step);
     // Accuracy of this batch: compare the argmax with the labels (one i32 per sample, not per element).
     const memory = this.core.arena.memory.buffer;
     const predictions = new Int32Array(memory, run.predictions.byteOffset, rows);
@@ -90,10 +107,17 @@ export class Executor {
     return { loss, correct };
   }
 
-  /** Loss (mean per sample), hits and argmax predictions (a view into the arena) of a planned set, in batches. */
-  evaluate(planned: PlannedSet): { loss: number; correct: number; predictions: Int32Array } {
+  /**
+   * Inference loss (mean per sample), hits and argmax predictions (a view into the arena, one per
+   * evaluated image) of a planned set, in batches: the whole set in order, or the `count` images whose
+   * indices are at `indices` (an i32 list in the arena, e.g. the validation part of the training order).
+   */
+  evaluate(
+    planned: PlannedSet,
+    indices: number = this.run.identity,
+    count: number = planned.set.count,
+  ): { loss: number; correct: number; predictions: Int32Array } {
     const { model, run, k } = this;
-    const count = planned.set.count;
     let lossSum = 0;
     for (let first = 0; first < count; first += run.rows) {
       const rows = Math.min(run.rows, count - first);
@@ -102,7 +126,7 @@ export class Executor {
         run.targets.byteOffset,
         planned.images.byteOffset,
         planned.labels.byteOffset,
-        run.identity + first * 4,
+        indices + first * 4,
         rows,
         model.pixels,
         model.classes,
@@ -114,9 +138,10 @@ export class Executor {
     }
     const memory = this.core.arena.memory.buffer;
     const predictions = new Int32Array(memory, planned.predictions.byteOffset, count);
-    const labels = new Uint8Array(memory, planned.labels.byteOffset, count);
+    const order = new Int32Array(memory, indices, count);
+    const labels = new Uint8Array(memory, planned.labels.byteOffset, planned.set.count);
     let correct = 0;
-    for (let i = 0; i < count; i++) if (predictions[i] === labels[i]) correct++;
+    for (let i = 0; i < count; i++) if (predictions[i] === labels[order[i]!]) correct++;
     return { loss: lossSum / count, correct, predictions };
   }
 
@@ -159,7 +184,7 @@ export class Executor {
    * Loss (mean per sample) and gradients of given f32 inputs and labels, left in the gradient region.
    * @throws ArgumentError naming `labels` when a label is not a class.
    */
-  lossAndGradients(inputs: Float32Array, labels: ArrayLike<number>, reduction: ReductionName): number {
+  lossAndGradients(inputs: Float32Array, labels: ArrayLike<number>, reduction: ReductionName, step: number): number {
     const { model, run } = this;
     const rows = labels.length;
     const classes = model.classes;
@@ -174,7 +199,7 @@ export class Executor {
       }
       targets[r * classes + label] = 1;
     }
-    const loss = this.forwardAndLoss(rows, reduction);
+    const loss = this.forwardAndLoss(rows, reduction, step);
     this.backward(rows);
     return loss;
   }
@@ -198,10 +223,11 @@ export function trainingStepper(
   validation: PlannedSet | undefined,
   optimizer: Optimizer,
   reduction: ReductionName,
+  augment?: AugmentOptions,
 ): Stepper {
   return {
     order: (count) => executor.orderView(count),
-    forwardLoss: (start, rows) => executor.trainForward(train, start, rows, reduction),
+    forwardLoss: (start, rows) => executor.trainForward(train, start, rows, reduction, optimizer.iterations, augment),
     backwardStep(rows) {
       executor.backward(rows);
       optimizer.step();
@@ -213,5 +239,9 @@ export function trainingStepper(
             const { loss, correct } = executor.evaluate(validation);
             return { loss, accuracy: correct / validation.set.count };
           },
+    evaluateOrder(start, count) {
+      const { loss, correct } = executor.evaluate(train, executor.run.order + start * 4, count);
+      return { loss, accuracy: correct / count };
+    },
   };
 }

@@ -6,6 +6,7 @@ export {
   type EvaluateOptions,
   type EvaluateResult,
   type LossName,
+  type OptimizerState,
   type PredictResult,
   type ReductionName,
   type ResolvedCompileOptions,
@@ -30,6 +31,7 @@ export {
   evaluateModel,
   trainAndEvaluate,
   type Evaluation,
+  type LearningRateScheduleConfig,
   type TrainAndEvaluateOptions,
   type TrainingConfig,
   type TrainingResult,
@@ -44,3 +46,12 @@ export {
   serializeModel,
   type DeserializeOptions,
 } from './save.js';
+export {
+  CHECKPOINT_FILE,
+  modelCheckpoint,
+  parseCheckpoint,
+  readCheckpoint,
+  serializeCheckpoint,
+  type ModelCheckpointOptions,
+  type TrainingCheckpoint,
+} from './checkpoint.js';

@@ -5,7 +5,8 @@
  *   3. optimizer state       `momentum/velocity` or `adam/m`, `adam/v`,     `planOptimizerState`, at compile
  *                            each one buffer over the whole layout of 1
  *   4. activations           `input`, `targets`, `<layer>/output` and `<layer>/output_grad`, per-layer
- *                            batch buffers (`max_pooling2d_1/argmax`), `batch/predictions`,
+ *                            buffers (`max_pooling2d_1/argmax`, `dropout_1/mask`,
+ *                            `batch_normalization_1/statistics`), `batch/predictions`,
  *                            `staging/pixels`, `staging/indices`                  `planRun`, per batch size
  *   5. scratch               `workspace`: max over layers of gemm/conv2d workspace bytes
  *   6. dataset bytes         `data/<i>/images` u8, `data/<i>/labels` u8, `data/<i>/predictions` i32,
@@ -17,7 +18,9 @@
  *
  * Because 1 and 2 (and each state buffer of 3) share one layout, the optimizer is ONE kernel call over
  * the whole range. The 16-byte padding between parameters is zeroed here and never written, so its
- * gradient is 0 and every update rule leaves it 0.
+ * gradient is 0 and every update rule leaves it 0; the gradients of non-trainable weights (batch
+ * normalisation's moving statistics) are zeroed and never written the same way, so no optimizer
+ * moves them (a zero gradient keeps SGD, momentum and Adam, from zero state, at a zero update).
  */
 import type { Core } from '../core/index.js';
 import type { ArenaBuffer } from '../core/arena.js';
@@ -31,6 +34,8 @@ import { Rng } from '../train/rng.js';
 export interface ModelPlan {
   readonly layers: readonly Layer[];
   readonly inputShape: Shape;
+  /** The model's seed: initialisation, and the per-step draws of dropout. */
+  readonly seed: number;
   /** Values per input sample. */
   readonly pixels: number;
   /** Size of the logits. */
@@ -43,7 +48,7 @@ export interface ModelPlan {
   readonly paramCount: number;
   /** Index of the layer whose output is the logits (the output layer, or the one before a final Activation('softmax')). */
   readonly head: number;
-  /** First layer with parameters: backward stops there and skips its dx. */
+  /** First layer with parameters (trainable ones): backward stops there and skips its dx. */
   readonly firstTrainable: number;
   /** Arena position after regions 1–2. */
   readonly markAfterGrads: number;
@@ -96,7 +101,7 @@ export function planModel(core: Core, inputShape: Shape, layers: readonly Layer[
       throw new ArgumentError('layers', `${layer.name}: softmax is only supported as the output layer's activation`);
     }
     const plan: BuildPlan = {
-      parameter: (localName, paramShape, initializer, fanIn, fanOut) => {
+      parameter: (localName, paramShape, initializer, fanIn, fanOut, trainable = true) => {
         const slot: ParameterSlot = {
           name: `${layer.name}/${localName}`,
           shape: [...paramShape],
@@ -104,14 +109,15 @@ export function planModel(core: Core, inputShape: Shape, layers: readonly Layer[
           initializer,
           fanIn,
           fanOut,
+          trainable,
           byteOffset: 0,
           gradByteOffset: 0,
         };
         slots.push(slot);
         return slot;
       },
-      batchBuffer: (localName, bufferShape, dtype) => {
-        const slot: BatchSlot = { name: `${layer.name}/${localName}`, shape: [...bufferShape], dtype, byteOffset: 0 };
+      batchBuffer: (localName, bufferShape, dtype, perSample = true) => {
+        const slot: BatchSlot = { name: `${layer.name}/${localName}`, shape: [...bufferShape], dtype, perSample, byteOffset: 0 };
         batchSlots.push(slot);
         return slot;
       },
@@ -153,6 +159,7 @@ export function planModel(core: Core, inputShape: Shape, layers: readonly Layer[
   return {
     layers,
     inputShape,
+    seed,
     pixels: size(inputShape),
     classes: lastLayer.outputSize,
     slots,
@@ -200,7 +207,9 @@ export function planRun(core: Core, model: ModelPlan, rows: number, sets: readon
     outputs.push(previous);
     outputGrads.push(previousGrad);
   }
-  const batchAddresses = model.batchSlots.map((slot) => arena.allocate(slot.name, [rows, ...slot.shape], slot.dtype).byteOffset);
+  const batchAddresses = model.batchSlots.map(
+    (slot) => arena.allocate(slot.name, slot.perSample ? [rows, ...slot.shape] : slot.shape, slot.dtype).byteOffset,
+  );
   const predictions = arena.allocate('batch/predictions', [rows], 'i32');
   const stagingPixels = arena.allocate('staging/pixels', [rows * model.pixels], 'u8');
   const stagingIndices = arena.allocate('staging/indices', [rows], 'i32');

@@ -24,7 +24,9 @@
  * - `seed`: the initialisation seed;
  * - `layers`: each layer's config, in order (`{ "className": "Dense", "name": "dense_1", "units": 300,
  *   "activation": "sigmoid", "useBias": false, "kernelInitializer": "lecunNormal" }`, Conv2D with
- *   `filters`, `kernelSize`, `padding`; MaxPooling2D with `poolSize`, `strides`; Flatten; Activation);
+ *   `filters`, `kernelSize`, `padding`; MaxPooling2D with `poolSize`, `strides`; Flatten; Activation;
+ *   Dropout with `rate`; BatchNormalization with `momentum`, `epsilon`, whose four weights gamma, beta,
+ *   moving_mean, moving_variance are all in `parameters`, trainable or not);
  * - `compile`: `{ "optimizer": { "type", "learningRate", "momentum", "beta1", "beta2", "epsilon" },
  *   "loss": "categoricalCrossentropy", "reduction": "mean" | "sum" }` or `null` (optimizer STATE,
  *   such as Adam's moments, is not saved: a loaded model resumes with fresh state);

@@ -28,6 +28,7 @@ import type {
   CompileOptions,
   EvaluateOptions,
   EvaluateResult,
+  OptimizerState,
   PredictResult,
   ResolvedCompileOptions,
   SequentialOptions,
@@ -40,6 +41,7 @@ export type {
   EvaluateOptions,
   EvaluateResult,
   LossName,
+  OptimizerState,
   PredictResult,
   ReductionName,
   ResolvedCompileOptions,
@@ -54,6 +56,8 @@ const coresInUse = new WeakSet<Core>();
 interface Compiled {
   readonly options: ResolvedCompileOptions;
   readonly optimizer: Optimizer;
+  /** Addresses of the optimizer's state buffers (velocity; Adam's m and v), each over the parameter layout. */
+  readonly state: readonly number[];
   /** Arena position after the optimizer state: run plans start here. */
   readonly mark: number;
 }
@@ -71,6 +75,11 @@ export class Sequential {
   /** The run plans; held while `fit` runs. */
   private readonly runs: RunPlans;
   private disposed = false;
+  /**
+   * Set to true (from a callback) to stop the running `fit` after the current batch, as Keras'
+   * `model.stop_training`. `fit` resets it when it starts.
+   */
+  stopTraining = false;
 
   /**
    * @param core a core of its own (`await loadCore()`): the model plans the core's whole arena.
@@ -133,7 +142,7 @@ export class Sequential {
     return shape;
   }
 
-  /** Trainable parameter count (no padding). */
+  /** Parameter count, trainable or not (batch normalisation's moving statistics), as Keras' count_params; no padding. */
   countParams(): number {
     return this.planned().slots.reduce((n, slot) => n + slot.length, 0);
   }
@@ -186,6 +195,7 @@ export class Sequential {
     this.compiled = {
       options: { optimizer, loss, reduction },
       optimizer: new Optimizer(optimizer, this.core.kernels, plan.paramBase, plan.gradBase, state, plan.paramCount),
+      state,
       mark,
     };
     return this;
@@ -219,10 +229,12 @@ export class Sequential {
       validation && plannedSet(run, validation),
       compiled.optimizer,
       compiled.options.reduction,
+      settings.augment,
     );
     this.runs.held = true;
     try {
-      return await runFit(stepper, settings);
+      for (const callback of settings.callbacks) callback.setModel?.(this);
+      return await runFit(stepper, settings, this);
     } finally {
       this.runs.held = false;
     }
@@ -284,7 +296,10 @@ export class Sequential {
 
   /**
    * Loss (mean per sample, whatever the reduction) and gradients of the compiled loss at the current
-   * weights, without a step. Gradients are those of the loss as reduced (summed for 'sum').
+   * weights, without a step. Gradients are those of the loss as reduced (summed for 'sum'). A training
+   * pass, as Keras' GradientTape with training=True: dropout draws the mask of the current optimizer
+   * step (the same on every call until a step), batch normalisation uses the batch statistics and
+   * updates its moving statistics; non-trainable weights get a zero gradient.
    */
   computeGradients(inputs: Float32Array, labels: ArrayLike<number>): { loss: number; gradients: WeightTensor[] } {
     const { loss } = this.lossAndGradients(inputs, labels);
@@ -337,9 +352,63 @@ export class Sequential {
     return this.compiled?.optimizer.iterations ?? 0;
   }
 
+  /**
+   * The optimizer's learning rate now (compile's, unless a schedule or a callback changed it).
+   * Setting it changes the next steps' rate (compile resets it).
+   * @throws ArgumentError before compile, or when set to a value that is not positive and finite.
+   */
+  get learningRate(): number {
+    return this.compiledOrThrow().optimizer.learningRate;
+  }
+
+  set learningRate(rate: number) {
+    const optimizer = this.compiledOrThrow().optimizer;
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0)
+      throw new ArgumentError('learningRate', `expected a positive finite number, got ${describeValue(rate)}`);
+    optimizer.learningRate = rate;
+  }
+
+  /** A copy of the optimizer's state: steps taken, current rate and state buffers (for checkpoints). */
+  getOptimizerState(): OptimizerState {
+    const { optimizer, state } = this.compiledOrThrow();
+    const count = this.planned().paramCount;
+    const memory = this.core.arena.memory.buffer;
+    return {
+      iterations: optimizer.iterations,
+      learningRate: optimizer.learningRate,
+      buffers: state.map((address) => new Float32Array(memory, address, count).slice()),
+    };
+  }
+
+  /**
+   * Restores a state from `getOptimizerState()` of a model with the same layers and optimizer.
+   * @throws ArgumentError naming `optimizerState` when it does not fit; before compile; while `fit` runs.
+   */
+  setOptimizerState(saved: OptimizerState): void {
+    this.checkNotTraining('setOptimizerState');
+    const { optimizer, state } = this.compiledOrThrow();
+    const count = this.planned().paramCount;
+    if (
+      !Number.isSafeInteger(saved.iterations) ||
+      saved.iterations < 0 ||
+      !(saved.learningRate > 0 && Number.isFinite(saved.learningRate)) ||
+      saved.buffers.length !== state.length ||
+      saved.buffers.some((b) => !(b instanceof Float32Array) || b.length !== count)
+    ) {
+      throw new ArgumentError(
+        'optimizerState',
+        `expected iterations ≥ 0, a positive learningRate and ${state.length} buffers of ${count} values (${optimizer.config.type}), got ${saved.buffers.length} buffers`,
+      );
+    }
+    const memory = this.core.arena.memory.buffer;
+    state.forEach((address, i) => new Float32Array(memory, address, count).set(saved.buffers[i]!));
+    optimizer.iterations = saved.iterations;
+    optimizer.learningRate = saved.learningRate;
+  }
+
   /** A Keras-style text table: layer (type), output shape, parameter count; then the totals. */
   summary(): string {
-    return formatSummary(this.name, this.planned().layers, this.countParams());
+    return formatSummary(this.name, this.planned().layers);
   }
 
   /**
@@ -377,9 +446,13 @@ export class Sequential {
     return this.compiled?.mark ?? plan.markAfterGrads;
   }
 
+  private compiledOrThrow(): Compiled {
+    if (!this.compiled) throw new ArgumentError('compile', 'call compile({ optimizer, ... }) first');
+    return this.compiled;
+  }
+
   private lossAndGradients(inputs: Float32Array, labels: ArrayLike<number>): { loss: number; compiled: Compiled } {
-    const compiled = this.compiled;
-    if (!compiled) throw new ArgumentError('compile', 'call compile({ optimizer, ... }) first');
+    const compiled = this.compiledOrThrow();
     const plan = this.planned();
     const rows = checkBatch(plan, inputs, labels);
     const loss = this.runs.with(
@@ -388,7 +461,7 @@ export class Sequential {
       rows,
       this.runs.sets,
       (run) => run.rows >= rows,
-      (executor) => executor.lossAndGradients(inputs, labels, compiled.options.reduction),
+      (executor) => executor.lossAndGradients(inputs, labels, compiled.options.reduction, compiled.optimizer.iterations),
     );
     return { loss, compiled };
   }

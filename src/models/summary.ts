@@ -2,8 +2,14 @@
 import type { Layer } from '../layers/layer.js';
 import { outputShapeOf } from './plan.js';
 
-/** A Keras-style text table: layer (type), output shape, parameter count; then the totals. */
-export function formatSummary(name: string, layers: readonly Layer[], total: number): string {
+/**
+ * A Keras-style text table: layer (type), output shape, parameter count; then the totals, trainable
+ * and not (batch normalisation's moving statistics).
+ */
+export function formatSummary(name: string, layers: readonly Layer[]): string {
+  const slots = layers.flatMap((layer) => layer.parameters);
+  const total = slots.reduce((n, slot) => n + slot.length, 0);
+  const frozen = slots.reduce((n, slot) => n + (slot.trainable ? 0 : slot.length), 0);
   const rows = layers.map((layer) => [
     `${layer.name} (${layer.className})`,
     `(None, ${outputShapeOf(layer).join(', ')})`,
@@ -21,8 +27,8 @@ export function formatSummary(name: string, layers: readonly Layer[], total: num
     ...rows.flatMap((r, i) => [line(r), ...(i < rows.length - 1 ? ['_'.repeat(width)] : [])]),
     '='.repeat(width),
     `Total params: ${total.toLocaleString('en-US')} (${formatBytes(total * 4)})`,
-    `Trainable params: ${total.toLocaleString('en-US')} (${formatBytes(total * 4)})`,
-    'Non-trainable params: 0 (0.00 B)',
+    `Trainable params: ${(total - frozen).toLocaleString('en-US')} (${formatBytes((total - frozen) * 4)})`,
+    `Non-trainable params: ${frozen.toLocaleString('en-US')} (${formatBytes(frozen * 4)})`,
     '_'.repeat(width),
   ];
   return out.join('\n');

@@ -6,10 +6,14 @@ import { loadCore, type LoadOptions } from '../core/index.js';
 import { confusionMatrix } from '../metrics/confusion.js';
 import { classificationReport, formatClassificationReport, type ClassificationReport } from '../metrics/report.js';
 import { size } from '../layers/layer.js';
+import { ArgumentError, describeValue, ModelFileError } from '../errors.js';
 import type { BatchLogs, Callbacks, EpochLogs, History } from '../train/callbacks.js';
-import type { ImageSet } from '../train/fit.js';
+import type { AugmentOptions, ImageSet } from '../train/fit.js';
+import { earlyStopping, reduceLROnPlateau } from '../train/monitor-callbacks.js';
 import type { OptimizerConfig } from '../train/optimizers.js';
+import { cosineDecay, stepDecay, type LearningRateSchedule } from '../train/schedules.js';
 import { createModel, MODERN_DEFAULTS, type ArchitectureName, type ArchitectureOptions } from './architectures.js';
+import { restoreCheckpoint, trainingCheckpointCallback, type TrainingCheckpoint } from './checkpoint.js';
 import type { Sequential } from './sequential.js';
 import type { ReductionName } from './types.js';
 
@@ -32,6 +36,43 @@ export interface TrainingConfig {
   threads?: number;
   /** SIMD flavour of the core (passed to `loadCore`; cores without a choice ignore it). */
   simd?: 'auto' | 'strict' | 'relaxed';
+  /**
+   * Hold out this fraction of the training images (fit's `validationSplit`) and validate on it every
+   * epoch instead of on the test set.
+   */
+  validationSplit?: number;
+  /**
+   * Stop when the validation loss has not improved for this many epochs and end with the best epoch's
+   * weights (earlyStopping with restoreBestWeights). Needs `validationSplit`: the test set never
+   * chooses epochs.
+   */
+  earlyStoppingPatience?: number;
+  learningRateSchedule?: LearningRateScheduleConfig;
+  /** Random shifts and flips of the training images. */
+  augment?: AugmentOptions;
+}
+
+/**
+ * A learning-rate schedule as data (for command lines and workers), from the optimizer's rate:
+ * - `cosine`: cosineDecay over the run's epochs, step by step, down to 0;
+ * - `step`: × `factor` every `epochs` epochs (stepDecay);
+ * - `plateau`: reduceLROnPlateau on the validation loss, × 0.5 after 2 epochs without improvement
+ *   (Keras' 0.1 and 10 suit runs of a hundred epochs, not ten); needs `validationSplit`.
+ */
+export type LearningRateScheduleConfig = { type: 'cosine' } | { type: 'step'; epochs: number; factor: number } | { type: 'plateau' };
+
+/**
+ * The parts of a configuration that need a validation split.
+ * @throws ArgumentError naming the field when `earlyStoppingPatience` or a plateau schedule comes without `validationSplit`.
+ */
+export function checkValidationNeeds(config: TrainingConfig): void {
+  if (config.validationSplit !== undefined) return;
+  if (config.earlyStoppingPatience !== undefined) {
+    throw new ArgumentError('earlyStoppingPatience', 'needs validationSplit (early stopping never looks at the test set)');
+  }
+  if (config.learningRateSchedule?.type === 'plateau') {
+    throw new ArgumentError('learningRateSchedule', "'plateau' needs validationSplit (it watches the validation loss, never the test set)");
+  }
 }
 
 /**
@@ -75,13 +116,15 @@ export interface TrainingResult {
   /** Per completed epoch (all of them unless stopped). */
   history: History;
   evaluation: Evaluation;
-  /** Training images used per epoch. */
+  /** Training images used per epoch (without the validation split). */
   trainImages: number;
   /** Mean over the completed epochs (NaN when none completed). */
   secondsPerEpoch: number;
   imagesPerSecond: number;
   /** True when `signal` stopped the training early (the model is evaluated as trained so far). */
   stopped: boolean;
+  /** True when early stopping ended the training before its last epoch. */
+  stoppedEarly: boolean;
 }
 
 export interface TrainAndEvaluateOptions {
@@ -97,6 +140,17 @@ export interface TrainAndEvaluateOptions {
   signal?: AbortSignal;
   /** Where the core's .wasm comes from (browsers); the config's threads and simd are added. */
   load?: LoadOptions;
+  /**
+   * Node only: write a training checkpoint (`DIR/training.ckpt`, atomically) after every epoch, to
+   * resume from with `resume` (src/models/checkpoint.ts).
+   */
+  checkpointDir?: string;
+  /**
+   * Continue the run of this checkpoint (`readCheckpoint(dir)`; `config` must be its `config`): its
+   * weights, optimizer state, epoch, history and callback states; the run ends bit-identical to the
+   * same run left alone.
+   */
+  resume?: TrainingCheckpoint;
 }
 
 /** Thrown from onBatchEnd to unwind `fit` when the signal is aborted. */
@@ -112,6 +166,7 @@ export async function trainAndEvaluate(
   data: { train: ImageSet; test: ImageSet },
   options: TrainAndEvaluateOptions = {},
 ): Promise<TrainingResult> {
+  checkValidationNeeds(config);
   const loadOptions: LoadOptions & Pick<TrainingConfig, 'threads' | 'simd'> = {
     ...options.load,
     threads: config.threads,
@@ -125,29 +180,60 @@ export async function trainAndEvaluate(
   });
   options.onModel?.(model);
   const test = firstImages(data.test, config.testLimit);
-  const trainImages = Math.min(config.limit ?? data.train.count, data.train.count);
-  const history: History = { epoch: [], history: { loss: [], accuracy: [], seconds: [], imagesPerSecond: [] } };
+  const used = Math.min(config.limit ?? data.train.count, data.train.count);
+  const trainImages = used - (config.validationSplit === undefined ? 0 : Math.floor(used * config.validationSplit));
+  const resume = options.resume;
+  const history: History = resume
+    ? structuredClone(resume.history)
+    : { epoch: [], history: { loss: [], accuracy: [], seconds: [], imagesPerSecond: [] } };
   const callbacks = options.callbacks ?? {};
   const signal = options.signal;
+  const split = config.validationSplit;
+  const schedule = config.learningRateSchedule;
+  // The compiled rate, not the current one (a resumed optimizer holds the last scheduled rate).
+  const initialRate = model.compileOptions!.optimizer.learningRate;
+  const stateful: Callbacks[] = [
+    ...(config.earlyStoppingPatience === undefined
+      ? []
+      : [earlyStopping({ monitor: 'valLoss', patience: config.earlyStoppingPatience, restoreBestWeights: true })]),
+    ...(schedule?.type === 'plateau' ? [reduceLROnPlateau({ monitor: 'valLoss', factor: 0.5, patience: 2 })] : []),
+  ];
+  if (resume) {
+    const source = options.checkpointDir ?? 'checkpoint';
+    if (resume.callbacks.length !== stateful.length) {
+      throw new ModelFileError(source, `the checkpoint holds ${resume.callbacks.length} callback states, its configuration makes ${stateful.length}`);
+    }
+    await restoreCheckpoint(model, resume, source);
+    stateful.forEach((callback, i) => callback.setState!(resume.callbacks[i]!));
+  }
   let stopped = false;
   try {
     await model.fit(data.train, {
       epochs: config.epochs,
+      initialEpoch: resume ? (resume.finished ? config.epochs : resume.epoch) : 0,
       batchSize: config.batchSize,
       seed: config.seed,
       limit: config.limit,
-      validationData: options.validate === false ? undefined : test,
-      callbacks: {
-        ...callbacks,
-        async onBatchEnd(batch: number, logs: BatchLogs) {
-          await callbacks.onBatchEnd?.(batch, logs);
-          if (signal?.aborted) throw new Stop();
+      validationData: split !== undefined || options.validate === false ? undefined : test,
+      validationSplit: split,
+      learningRate: schedule === undefined ? undefined : learningRateSchedule(schedule, initialRate, config.epochs),
+      augment: config.augment,
+      callbacks: [
+        {
+          ...callbacks,
+          async onBatchEnd(batch: number, logs: BatchLogs) {
+            await callbacks.onBatchEnd?.(batch, logs);
+            if (signal?.aborted) throw new Stop();
+          },
+          async onEpochEnd(epoch: number, logs: EpochLogs) {
+            record(history, epoch, logs);
+            await callbacks.onEpochEnd?.(epoch, logs);
+          },
         },
-        async onEpochEnd(epoch: number, logs: EpochLogs) {
-          record(history, epoch, logs);
-          await callbacks.onEpochEnd?.(epoch, logs);
-        },
-      },
+        ...stateful,
+        // Last: the checkpoint holds the epoch's history and early stopping's decision.
+        ...(options.checkpointDir === undefined ? [] : [trainingCheckpointCallback(options.checkpointDir, config, stateful, history)]),
+      ],
     });
   } catch (error) {
     if (!(error instanceof Stop)) throw error;
@@ -164,7 +250,22 @@ export async function trainAndEvaluate(
     secondsPerEpoch,
     imagesPerSecond: trainImages / secondsPerEpoch,
     stopped,
+    stoppedEarly: !stopped && history.epoch.length < config.epochs,
   };
+}
+
+/** The schedule function of a schedule config (undefined for 'plateau', which is a callback). */
+function learningRateSchedule(config: LearningRateScheduleConfig, initialRate: number, epochs: number): LearningRateSchedule | undefined {
+  switch (config.type) {
+    case 'cosine':
+      return cosineDecay({ initialRate, epochs });
+    case 'step':
+      return stepDecay({ initialRate, epochs: config.epochs, factor: config.factor });
+    case 'plateau':
+      return undefined;
+    default:
+      throw new ArgumentError('learningRateSchedule', `expected { type: 'cosine' | 'step' | 'plateau' }, got ${describeValue(config)}`);
+  }
 }
 
 /** Accuracy, loss, confusion matrix and classification report of a model on a labelled set. */

@@ -65,3 +65,12 @@ export interface WeightTensor {
   shape: number[];
   values: Float32Array;
 }
+
+/** The optimizer's progress and memory (Sequential.getOptimizerState), for checkpoints. */
+export interface OptimizerState {
+  /** Steps taken (Adam's bias correction and the per-step seeds depend on it). */
+  iterations: number;
+  learningRate: number;
+  /** The state buffers over the parameter layout (padding included): none for sgd, velocity, Adam's m and v. */
+  buffers: Float32Array[];
+}

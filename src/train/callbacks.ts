@@ -32,6 +32,8 @@ export interface EpochLogs {
   seconds: number;
   /** Training images per second over the epoch. */
   imagesPerSecond: number;
+  /** The optimizer's learning rate at the end of the epoch (what schedules and reduceLROnPlateau set). */
+  learningRate: number;
 }
 
 export interface TrainLogs {
@@ -39,7 +41,29 @@ export interface TrainLogs {
   epochs: number;
 }
 
+/** What a callback may do to the model it trains (Sequential has all of it). */
+export interface CallbackModel {
+  /** Set to true to stop the training after the current batch. */
+  stopTraining: boolean;
+  /** The optimizer's learning rate. */
+  learningRate: number;
+  getWeights(): { name: string; values: Float32Array }[];
+  setWeights(weights: readonly (Float32Array | { values: Float32Array })[]): void;
+}
+
+/** The progress of a stateful callback, for checkpoints: numbers and flags, and weights if it keeps some. */
+export interface CallbackState {
+  values: Record<string, number | boolean>;
+  weights?: Float32Array[];
+}
+
 export interface Callbacks {
+  /** Called by `fit` before training with the model being trained (TF.js' setModel). */
+  setModel?(model: CallbackModel): void;
+  /** Stateful callbacks: a copy of their progress (saved in a training checkpoint). */
+  getState?(): CallbackState;
+  /** Stateful callbacks: continue from a `getState()` at the next `onTrainBegin` (instead of starting afresh). */
+  setState?(state: CallbackState): void;
   onTrainBegin?(): void | Promise<void>;
   onEpochBegin?(epoch: number): void | Promise<void>;
   onBatchEnd?(batch: number, logs: BatchLogs): void | Promise<void>;

@@ -82,6 +82,8 @@ export function stateBuffers(type: OptimizerName): number {
 export class Optimizer {
   /** Steps taken (Adam's t is iterations + 1 during a step). Kept across fit calls, as Keras does. */
   iterations = 0;
+  /** The rate of the next step: the config's, until a schedule or a callback sets it. */
+  learningRate: number;
 
   constructor(
     readonly config: ResolvedOptimizerConfig,
@@ -92,17 +94,19 @@ export class Optimizer {
     private readonly state: readonly number[],
     /** Elements in the parameter range (padding between parameters included: its gradients are 0). */
     private readonly count: number,
-  ) {}
+  ) {
+    this.learningRate = config.learningRate;
+  }
 
   step(): void {
-    const { k, params, grads, state, count, config } = this;
+    const { k, params, grads, state, count, config, learningRate } = this;
     this.iterations++;
     switch (config.type) {
       case 'sgd':
-        k.sgd_f32_step(params, grads, count, config.learningRate);
+        k.sgd_f32_step(params, grads, count, learningRate);
         return;
       case 'momentum':
-        k.momentum_f32_step(params, state[0]!, grads, count, config.learningRate, config.momentum);
+        k.momentum_f32_step(params, state[0]!, grads, count, learningRate, config.momentum);
         return;
       case 'adam':
         k.adam_f32_step(
@@ -111,7 +115,7 @@ export class Optimizer {
           state[1]!,
           grads,
           count,
-          config.learningRate,
+          learningRate,
           config.beta1,
           config.beta2,
           config.epsilon,

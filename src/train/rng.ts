@@ -133,3 +133,19 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/**
+ * A 32-bit seed for one draw of one step: mixes (seed, step, stream) through splitmix32's finaliser,
+ * so neighbouring steps and layers get unrelated seeds. A pure function of its arguments: a resumed
+ * run at the same step gets the same seed.
+ */
+export function stepSeed(seed: number, step: number, stream: number): number {
+  let z = (seed >>> 0) ^ Math.imul(Math.floor(seed / 0x100000000) >>> 0, 0x9e3779b9);
+  for (const word of [step >>> 0, Math.floor(step / 0x100000000) >>> 0, stream >>> 0]) {
+    z = (z + 0x9e3779b9 + word) | 0;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    z ^= z >>> 16;
+  }
+  return z >>> 0;
+}

@@ -27,11 +27,18 @@ async function importError(files: ModelFile[]): Promise<ModelFileError> {
 describe('importModel rejects, naming the file and the problem', () => {
   it('a layer class we do not support, naming the layer', async () => {
     const files = editJson(await smallMlpFiles(), (json) => {
-      json.modelTopology.config.layers.splice(1, 0, { class_name: 'Dropout', config: { name: 'dropout_1', rate: 0.5 } });
+      json.modelTopology.config.layers.splice(1, 0, { class_name: 'LayerNormalization', config: { name: 'layer_normalization_1' } });
     });
     const error = await importError(files);
     expect(error.file).toBe('model.json');
-    expect(error.message).toMatch(/layer "dropout_1" \(Dropout\): the layer class is not supported/);
+    expect(error.message).toMatch(/layer "layer_normalization_1" \(LayerNormalization\): the layer class is not supported/);
+  });
+
+  it('a BatchNormalization over another axis than the last, naming the layer', async () => {
+    const files = editJson(await smallMlpFiles(), (json) => {
+      json.modelTopology.config.layers.splice(1, 0, { class_name: 'BatchNormalization', config: { name: 'bn', axis: 0 } });
+    });
+    expect((await importError(files)).message).toMatch(/layer "bn" \(BatchNormalization\): axis 0 \(only -1, the last axis\) is not supported/);
   });
 
   it('an activation we do not support, naming the layer and the activation', async () => {

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCore } from '../../src/core/index.js';
 import { loadFashionMnist, type DataSplit } from '../../src/data/index.js';
 import { exportModel, importModel, type ModelFile } from '../../src/interop/index.js';
-import { Activation, Conv2D, Dense, Flatten, MaxPooling2D } from '../../src/layers/index.js';
+import { Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D } from '../../src/layers/index.js';
 import { buildArchitecture } from '../../src/models/architectures.js';
 import { Sequential } from '../../src/models/sequential.js';
 import { argmaxRows, loadInTfjs, maxAbsDifference, ortPredict, ortSession, tfCpu, tfjsModelFiles, tfjsPredict } from './peers.js';
@@ -114,6 +114,40 @@ describe('mappings beyond the three architectures', () => {
     expect(viaOrt.max, `onnxruntime at output ${viaOrt.index}`).toBeLessThanOrEqual(TOLERANCE);
     await session.release();
     tfModel.dispose();
+  });
+
+  it('BatchNormalization (after a conv and a Dense) and Dropout export to both runtimes and re-import bit for bit', async () => {
+    const model = new Sequential(await loadCore(), {
+      inputShape: [28, 28, 1], seed: 6, name: 'regularised',
+      layers: [
+        new Conv2D(4, 3, { activation: 'relu' }),
+        new BatchNormalization({ momentum: 0.9, epsilon: 1e-2 }),
+        new MaxPooling2D(),
+        new Flatten(),
+        new Dense(16, { activation: 'relu' }),
+        new BatchNormalization(),
+        new Dropout(0.4),
+        new Dense(10, { activation: 'softmax' }),
+      ],
+    });
+    model.compile({ optimizer: 'adam' });
+    // Trained: moving statistics away from 0 and 1, gamma and beta away from 1 and 0, so a mislaid one shows.
+    await model.fit({ ...train, count: 500 }, { batchSize: 50, seed: 2 });
+    const named = (suffix: string) => model.getWeights().filter((w) => w.name.endsWith(suffix));
+    expect(named('/moving_mean').every((w) => w.values.some((v) => Math.abs(v) > 1e-3))).toBe(true);
+    const ours = model.predict(inputs.subarray(0, 100 * 784), 100);
+    const tfModel = await loadInTfjs(exportModel(model, 'tfjs'));
+    const viaTfjs = maxAbsDifference(tfjsPredict(tfModel, inputs.subarray(0, 100 * 784), 100, [28, 28, 1]), ours.probabilities);
+    expect(viaTfjs.max, `tfjs at output ${viaTfjs.index}`).toBeLessThanOrEqual(TOLERANCE);
+    tfModel.dispose();
+    const onnx = exportModel(model, 'onnx')[0]!.bytes;
+    const session = await ortSession(onnx);
+    const viaOrt = maxAbsDifference(await ortPredict(session, inputs.subarray(0, 100 * 784), 100, [28, 28, 1]), ours.probabilities);
+    expect(viaOrt.max, `onnxruntime at output ${viaOrt.index}`).toBeLessThanOrEqual(TOLERANCE);
+    await session.release();
+    const back = await importModel(exportModel(model, 'tfjs'));
+    expect(back.layers.map((l) => l.getConfig())).toEqual(model.layers.map((l) => l.getConfig()));
+    expect(back.getWeights()).toEqual(model.getWeights());
   });
 
   it('an export is deterministic and re-imports bit for bit: the same layers, weights and predictions', async () => {
