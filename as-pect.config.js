@@ -2,11 +2,11 @@ export default {
   /**
    * A set of globs passed to the glob package that qualify typescript files for testing.
    */
-  entries: ["test/assembly/**/*.spec.ts"],
+  entries: ['test/assembly/**/*.spec.ts'],
   /**
    * A set of globs passed to the glob package that quality files to be added to each test.
    */
-  include: ["test/assembly/**/*.include.ts"],
+  include: ['test/assembly/**/*.include.ts'],
   /**
    * A set of regexp that will disclude source files from testing.
    */
@@ -17,7 +17,7 @@ export default {
   async instantiate(memory, createImports, instantiate, binary) {
     let instance; // Imports can reference this
     const myImports = {
-      env: { memory }
+      env: { memory },
       // put your web assembly imports here, and return the module promise
     };
     instance = instantiate(binary, createImports(myImports));

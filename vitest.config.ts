@@ -4,8 +4,30 @@ import { defineConfig } from 'vitest/config';
 const V128_ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
 const RELAXED_BODY = [0x00, ...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 0xfd, 0x85, 0x02, 0x0b];
 const RELAXED_SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0,
-  10, RELAXED_BODY.length + 2, 1, RELAXED_BODY.length, ...RELAXED_BODY,
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  1,
+  0,
+  0,
+  0,
+  1,
+  5,
+  1,
+  0x60,
+  0,
+  1,
+  0x7b,
+  3,
+  2,
+  1,
+  0,
+  10,
+  RELAXED_BODY.length + 2,
+  1,
+  RELAXED_BODY.length,
+  ...RELAXED_BODY,
 ]);
 // Node 20 runs relaxed SIMD only behind this V8 flag; Node >= 22 has it on by default.
 const relaxedSimdArgv = WebAssembly.validate(RELAXED_SIMD_PROBE) ? [] : ['--experimental-wasm-relaxed-simd'];

@@ -15,8 +15,19 @@ import { Padding, type CoreExports } from '../src/core/abi.js';
 import { randomF32 } from '../test/helpers/random.js';
 import * as ref from '../test/reference/conv2d.js';
 import {
-  check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, msCell, speedup, timed, WasmHeap,
-  type KernelResult, type Timing,
+  check,
+  checkNote,
+  guarded,
+  KERNEL_LEGEND,
+  kernelRow,
+  loadRelease,
+  measure,
+  msCell,
+  speedup,
+  timed,
+  WasmHeap,
+  type KernelResult,
+  type Timing,
 } from './harness.js';
 import type { BenchOptions, BenchRow } from './types.js';
 import { measurePeers, runKernel, type tf } from './peers/tfjs.js';
@@ -27,7 +38,11 @@ export const legend = KERNEL_LEGEND;
 
 type Pass = 'forward' | 'backward_data' | 'backward_filter';
 const PASSES: readonly Pass[] = ['forward', 'backward_data', 'backward_filter'];
-const TF_KERNEL: Record<Pass, string> = { forward: 'Conv2D', backward_data: 'Conv2DBackpropInput', backward_filter: 'Conv2DBackpropFilter' };
+const TF_KERNEL: Record<Pass, string> = {
+  forward: 'Conv2D',
+  backward_data: 'Conv2DBackpropInput',
+  backward_filter: 'Conv2DBackpropFilter',
+};
 
 function shapeText(s: Conv2dBenchShape): string {
   return `${s.batch}x${s.height}x${s.width}x${s.inChannels} → ${s.outChannels} ${s.kernelHeight}x${s.kernelWidth} ${s.padding === Padding.Same ? 'same' : 'valid'}`;
@@ -57,8 +72,9 @@ function oursPasses(core: CoreExports, s: Conv2dBenchShape, x: Float32Array, w: 
   const py = heap.nan(outputLength);
   const pdx = heap.nan(inputLength);
   const pdw = heap.nan(filterLength);
-  const workspace = heap.alloc(core.conv2d_f32_workspace_bytes(s.batch, s.height, s.width, s.inChannels,
-    s.kernelHeight, s.kernelWidth, s.outChannels, s.padding));
+  const workspace = heap.alloc(
+    core.conv2d_f32_workspace_bytes(s.batch, s.height, s.width, s.inChannels, s.kernelHeight, s.kernelWidth, s.outChannels, s.padding),
+  );
   const dims = [s.batch, s.height, s.width, s.inChannels, s.kernelHeight, s.kernelWidth, s.outChannels, s.padding] as const;
   const passes: Record<Pass, { ours: () => void; out: () => Float32Array }> = {
     forward: {
@@ -77,8 +93,7 @@ function oursPasses(core: CoreExports, s: Conv2dBenchShape, x: Float32Array, w: 
   return passes;
 }
 
-async function benchShape(core: CoreExports, s: Conv2dBenchShape, options: BenchOptions,
-  relaxed: CoreExports | null): Promise<BenchRow[]> {
+async function benchShape(core: CoreExports, s: Conv2dBenchShape, options: BenchOptions, relaxed: CoreExports | null): Promise<BenchRow[]> {
   const geometry = ref.convGeometry(s);
   const { outHeight, outWidth } = geometry;
   const inputLength = s.batch * s.height * s.width * s.inChannels;
@@ -94,10 +109,16 @@ async function benchShape(core: CoreExports, s: Conv2dBenchShape, options: Bench
   const pad = s.padding === Padding.Same ? 'same' : 'valid';
   const K = s.kernelHeight * s.kernelWidth * s.inChannels;
 
-  const passes: Record<Pass, {
-    ours: () => void; out: () => Float32Array; reference: () => ArrayLike<number>; terms: number;
-    peer: (t: typeof tf) => { run: () => tf.TensorContainer };
-  }> = {
+  const passes: Record<
+    Pass,
+    {
+      ours: () => void;
+      out: () => Float32Array;
+      reference: () => ArrayLike<number>;
+      terms: number;
+      peer: (t: typeof tf) => { run: () => tf.TensorContainer };
+    }
+  > = {
     forward: {
       ...strict.forward,
       reference: () => ref.conv2d_f32_nhwc_forward(x, w, null, s),
@@ -145,11 +166,15 @@ async function benchShape(core: CoreExports, s: Conv2dBenchShape, options: Bench
       return measure(p.ours, options, { ...label, impl: 'ours' });
     });
     const reference = await measure(p.reference, options, { ...label, impl: 'ref' }, want.ms);
-    const { timings, notes } = await measurePeers({
-      kernels: [TF_KERNEL[pass]],
-      setup: p.peer,
-      check: (values) => checkNote('output', values, want.value, tolerance),
-    }, options, label);
+    const { timings, notes } = await measurePeers(
+      {
+        kernels: [TF_KERNEL[pass]],
+        setup: p.peer,
+        check: (values) => checkNote('output', values, want.value, tolerance),
+      },
+      options,
+      label,
+    );
     const noteParts = [`tfjs: ${TF_KERNEL[pass]}`, ...notes];
     if (pass === 'backward_data' && s.inChannels === 1) noteParts.push('not run in training (first layer: no dX)');
     const result: KernelResult = { kernel, shape, ours, ref: reference, peers: timings, flop, note: noteParts.join('; ') };

@@ -11,9 +11,7 @@
 import type { CoreExports } from '../src/core/abi.js';
 import { randomF32 } from '../test/helpers/random.js';
 import * as ref from '../test/reference/elementwise.js';
-import {
-  check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, timed, WasmHeap, type Timing,
-} from './harness.js';
+import { check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, timed, WasmHeap, type Timing } from './harness.js';
 import type { BenchOptions, BenchRow } from './types.js';
 import { measurePeers, type tf } from './peers/tfjs.js';
 import { elementwiseShapes } from './shapes.js';
@@ -61,13 +59,30 @@ async function benchShape(core: CoreExports, rows: number, cols: number, options
 
   const cases: Case[] = [
     {
-      kernel: 'sigmoid_f32_forward', tfjs: 'tf.sigmoid', kernels: ['Sigmoid'], bytes: 8 * n, atol: 0, rtol: 4 * eps,
-      ours: () => core.sigmoid_f32_forward(pout, px, n), out, reference: () => ref.sigmoid_f32_forward(x),
-      peer: (t) => { const tx = t.tensor2d(x, [rows, cols]); return { run: () => t.sigmoid(tx), dispose: () => tx.dispose() }; },
+      kernel: 'sigmoid_f32_forward',
+      tfjs: 'tf.sigmoid',
+      kernels: ['Sigmoid'],
+      bytes: 8 * n,
+      atol: 0,
+      rtol: 4 * eps,
+      ours: () => core.sigmoid_f32_forward(pout, px, n),
+      out,
+      reference: () => ref.sigmoid_f32_forward(x),
+      peer: (t) => {
+        const tx = t.tensor2d(x, [rows, cols]);
+        return { run: () => t.sigmoid(tx), dispose: () => tx.dispose() };
+      },
     },
     {
-      kernel: 'sigmoid_f32_backward', tfjs: 'mul(dy, mul(y, sub(1, y)))', kernels: ['Multiply', 'Sub'], bytes: 12 * n, atol: eps, rtol: 4 * eps,
-      ours: () => core.sigmoid_f32_backward(pout, pdy, pys, n), out, reference: () => ref.sigmoid_f32_backward(dy, ySigmoid),
+      kernel: 'sigmoid_f32_backward',
+      tfjs: 'mul(dy, mul(y, sub(1, y)))',
+      kernels: ['Multiply', 'Sub'],
+      bytes: 12 * n,
+      atol: eps,
+      rtol: 4 * eps,
+      ours: () => core.sigmoid_f32_backward(pout, pdy, pys, n),
+      out,
+      reference: () => ref.sigmoid_f32_backward(dy, ySigmoid),
       peer: (t) => {
         const tdy = t.tensor2d(dy, [rows, cols]);
         const ty = t.tensor2d(ySigmoid, [rows, cols]);
@@ -75,13 +90,30 @@ async function benchShape(core: CoreExports, rows: number, cols: number, options
       },
     },
     {
-      kernel: 'relu_f32_forward', tfjs: 'tf.relu', kernels: ['Relu'], bytes: 8 * n, atol: 0, rtol: 0,
-      ours: () => core.relu_f32_forward(pout, px, n), out, reference: () => ref.relu_f32_forward(x),
-      peer: (t) => { const tx = t.tensor2d(x, [rows, cols]); return { run: () => t.relu(tx), dispose: () => tx.dispose() }; },
+      kernel: 'relu_f32_forward',
+      tfjs: 'tf.relu',
+      kernels: ['Relu'],
+      bytes: 8 * n,
+      atol: 0,
+      rtol: 0,
+      ours: () => core.relu_f32_forward(pout, px, n),
+      out,
+      reference: () => ref.relu_f32_forward(x),
+      peer: (t) => {
+        const tx = t.tensor2d(x, [rows, cols]);
+        return { run: () => t.relu(tx), dispose: () => tx.dispose() };
+      },
     },
     {
-      kernel: 'relu_f32_backward', tfjs: "mul(dy, cast(step(x), 'float32'))", kernels: ['Multiply', 'Step', 'Cast'], bytes: 12 * n, atol: 0, rtol: 0,
-      ours: () => core.relu_f32_backward(pout, pdy, pyr, n), out, reference: () => ref.relu_f32_backward(dy, yRelu),
+      kernel: 'relu_f32_backward',
+      tfjs: "mul(dy, cast(step(x), 'float32'))",
+      kernels: ['Multiply', 'Step', 'Cast'],
+      bytes: 12 * n,
+      atol: 0,
+      rtol: 0,
+      ours: () => core.relu_f32_backward(pout, pdy, pyr, n),
+      out,
+      reference: () => ref.relu_f32_backward(dy, yRelu),
       peer: (t) => {
         const tdy = t.tensor2d(dy, [rows, cols]);
         const tx = t.tensor2d(x, [rows, cols]);
@@ -89,8 +121,15 @@ async function benchShape(core: CoreExports, rows: number, cols: number, options
       },
     },
     {
-      kernel: 'bias_add_f32_forward', tfjs: 'tf.add(x, bias) (broadcast)', kernels: ['Add'], bytes: 8 * n + 4 * cols, atol: 0, rtol: eps,
-      ours: () => core.bias_add_f32_forward(pout, px, pbias, rows, cols), out, reference: () => ref.bias_add_f32_forward(x, bias, rows, cols),
+      kernel: 'bias_add_f32_forward',
+      tfjs: 'tf.add(x, bias) (broadcast)',
+      kernels: ['Add'],
+      bytes: 8 * n + 4 * cols,
+      atol: 0,
+      rtol: eps,
+      ours: () => core.bias_add_f32_forward(pout, px, pbias, rows, cols),
+      out,
+      reference: () => ref.bias_add_f32_forward(x, bias, rows, cols),
       peer: (t) => {
         const tx = t.tensor2d(x, [rows, cols]);
         const tb = t.tensor1d(bias);
@@ -98,10 +137,19 @@ async function benchShape(core: CoreExports, rows: number, cols: number, options
       },
     },
     {
-      kernel: 'bias_add_f32_backward', tfjs: 'tf.sum(dy, 0)', kernels: ['Sum'], bytes: 4 * n + 4 * cols, atol: rows * eps, rtol: 0,
-      ours: () => core.bias_add_f32_backward(pdbias, pdy, rows, cols, 0), out: () => heap.f32(pdbias, cols),
+      kernel: 'bias_add_f32_backward',
+      tfjs: 'tf.sum(dy, 0)',
+      kernels: ['Sum'],
+      bytes: 4 * n + 4 * cols,
+      atol: rows * eps,
+      rtol: 0,
+      ours: () => core.bias_add_f32_backward(pdbias, pdy, rows, cols, 0),
+      out: () => heap.f32(pdbias, cols),
       reference: () => ref.bias_add_f32_backward(dy, rows, cols),
-      peer: (t) => { const tdy = t.tensor2d(dy, [rows, cols]); return { run: () => t.sum(tdy, 0), dispose: () => tdy.dispose() }; },
+      peer: (t) => {
+        const tdy = t.tensor2d(dy, [rows, cols]);
+        return { run: () => t.sum(tdy, 0), dispose: () => tdy.dispose() };
+      },
     },
   ];
 
@@ -115,12 +163,26 @@ async function benchShape(core: CoreExports, rows: number, cols: number, options
       return measure(c.ours, options, { ...label, impl: 'ours' });
     });
     const reference = await measure(c.reference, options, { ...label, impl: 'ref' }, want.ms);
-    const { timings, notes } = await measurePeers({
-      kernels: c.kernels,
-      setup: c.peer,
-      check: (values) => checkNote('output', values, want.value, Math.max(c.atol, 1e-6), Math.max(c.rtol, 1e-6)),
-    }, options, label);
-    result.push(kernelRow({ kernel: c.kernel, shape, ours, ref: reference, peers: timings, bytes: c.bytes, note: [`tfjs: ${c.tfjs}`, ...notes].join('; ') }));
+    const { timings, notes } = await measurePeers(
+      {
+        kernels: c.kernels,
+        setup: c.peer,
+        check: (values) => checkNote('output', values, want.value, Math.max(c.atol, 1e-6), Math.max(c.rtol, 1e-6)),
+      },
+      options,
+      label,
+    );
+    result.push(
+      kernelRow({
+        kernel: c.kernel,
+        shape,
+        ours,
+        ref: reference,
+        peers: timings,
+        bytes: c.bytes,
+        note: [`tfjs: ${c.tfjs}`, ...notes].join('; '),
+      }),
+    );
   }
   return result;
 }

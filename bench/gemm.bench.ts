@@ -23,7 +23,6 @@ export { GEMM_PEER_LEGEND as legend } from './peers/tfjs-gemm.js';
 const FLOP_PER_PROBE_ROUND = 96;
 const CALIBRATION_ROUNDS = 100_000; // about 0.25 ms
 
-
 function kernel(core: CoreExports, variant: GemmShape['variant']) {
   return variant === 'nn' ? core.gemm_f32_nn : variant === 'tn' ? core.gemm_f32_tn : core.gemm_f32_nt;
 }
@@ -67,7 +66,10 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
   for (let round = 0; round < rounds; round++) {
     for (let s = 0; s < shapes.length; s++) {
       const bench = new Bench({
-        time: options.quick ? 60 : 150, iterations: 5, warmupTime: 20, warmupIterations: 2,
+        time: options.quick ? 60 : 150,
+        iterations: 5,
+        warmupTime: 20,
+        warmupIterations: 2,
       });
       bench.add('probe', () => core.peak_f32x4_probe(probeRounds[s]));
       bench.add('gemm', calls[s]);
@@ -92,22 +94,34 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
     }
   }
 
-  const rows: BenchRow[] = [{
-    kernel: 'peak_f32x4_probe', shape: `${Math.min(...probeRounds)}..${Math.max(...probeRounds)} rounds`, 'median ms': '',
-    'GFLOP/s': median(probeGflops), '% of probe': 100,
-    note: `median of ${probeGflops.length} runs, each beside one shape and as long as it`,
-  }];
+  const rows: BenchRow[] = [
+    {
+      kernel: 'peak_f32x4_probe',
+      shape: `${Math.min(...probeRounds)}..${Math.max(...probeRounds)} rounds`,
+      'median ms': '',
+      'GFLOP/s': median(probeGflops),
+      '% of probe': 100,
+      note: `median of ${probeGflops.length} runs, each beside one shape and as long as it`,
+    },
+  ];
   if (relaxedCalls) {
     rows.push({
-      kernel: 'peak_f32x4_madd_probe (relaxed)', shape: 'as above', 'median ms': '', 'GFLOP/s': median(maddProbeGflops),
-      '% of probe': 100 * median(maddProbeGflops) / median(probeGflops), note: 'the same chains with f32x4.relaxed_madd (FMA)',
+      kernel: 'peak_f32x4_madd_probe (relaxed)',
+      shape: 'as above',
+      'median ms': '',
+      'GFLOP/s': median(maddProbeGflops),
+      '% of probe': (100 * median(maddProbeGflops)) / median(probeGflops),
+      note: 'the same chains with f32x4.relaxed_madd (FMA)',
     });
   }
   shapes.forEach((shape, s) => {
     const ms = median(shapeMs[s]);
     rows.push({
-      kernel: `gemm_f32_${shape.variant}`, shape: `${shape.m}x${shape.k}x${shape.n}`, 'median ms': ms,
-      'GFLOP/s': flop(shape) / (ms * 1e6), '% of probe': 100 * median(ratios[s]),
+      kernel: `gemm_f32_${shape.variant}`,
+      shape: `${shape.m}x${shape.k}x${shape.n}`,
+      'median ms': ms,
+      'GFLOP/s': flop(shape) / (ms * 1e6),
+      '% of probe': 100 * median(ratios[s]),
       note: shape.target ? `${shape.label} (target ≥ 85%)` : shape.label,
     });
   });
@@ -116,8 +130,11 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
     if (!relaxedCalls) return;
     const ms = median(relaxedMs[s]);
     rows.push({
-      kernel: `gemm_f32_${shape.variant} (relaxed)`, shape: `${shape.m}x${shape.k}x${shape.n}`, 'median ms': ms,
-      'GFLOP/s': flop(shape) / (ms * 1e6), '% of probe': 100 * median(relaxedRatios[s]),
+      kernel: `gemm_f32_${shape.variant} (relaxed)`,
+      shape: `${shape.m}x${shape.k}x${shape.n}`,
+      'median ms': ms,
+      'GFLOP/s': flop(shape) / (ms * 1e6),
+      '% of probe': 100 * median(relaxedRatios[s]),
       note: `× strict ${median(speedups[s]).toFixed(2)} (median of per-round ratios)`,
     });
   });

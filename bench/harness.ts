@@ -86,15 +86,20 @@ function budgetMs(options: BenchOptions): number {
  * `label` names the measurement in the results file. `firstCallMs`: the caller already made (and
  * timed) a first call, e.g. the reference computing the expected values; it replaces the estimate.
  */
-export async function measure(fn: () => unknown, options: BenchOptions,
-  label: Omit<Measurement, keyof Stats>, firstCallMs?: number): Promise<Stats> {
+export async function measure(
+  fn: () => unknown,
+  options: BenchOptions,
+  label: Omit<Measurement, keyof Stats>,
+  firstCallMs?: number,
+): Promise<Stats> {
   let start = performance.now();
   let first = firstCallMs ?? Number.POSITIVE_INFINITY;
   if (firstCallMs === undefined) {
     fn();
     first = performance.now() - start;
   }
-  if (first < 200) { // the first call of a peer op includes its compilation: estimate again
+  if (first < 200) {
+    // the first call of a peer op includes its compilation: estimate again
     start = performance.now();
     fn();
     first = performance.now() - start;
@@ -232,7 +237,9 @@ export function checkNote(what: string, got: ArrayLike<number>, want: ArrayLike<
       if (first < 0) first = i;
     }
   }
-  return bad === 0 ? '' : `MISMATCH ${what}: ${bad} of ${want.length} elements wrong (first [${first}] = ${got[first]}, expected ${want[first]})`;
+  return bad === 0
+    ? ''
+    : `MISMATCH ${what}: ${bad} of ${want.length} elements wrong (first [${first}] = ${got[first]}, expected ${want[first]})`;
 }
 
 /** Runs `fn` once and times it: the reference's check call doubles as the first estimate. */

@@ -9,9 +9,7 @@
 import type { CoreExports } from '../src/core/abi.js';
 import { randomF32 } from '../test/helpers/random.js';
 import * as ref from '../test/reference/maxpool2d.js';
-import {
-  check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, timed, WasmHeap, type Timing,
-} from './harness.js';
+import { check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, timed, WasmHeap, type Timing } from './harness.js';
 import type { BenchOptions, BenchRow } from './types.js';
 import { measurePeers, runKernel } from './peers/tfjs.js';
 import { maxPoolShapes } from './shapes.js';
@@ -55,18 +53,29 @@ async function benchShape(core: CoreExports, s: ref.PoolShape, options: BenchOpt
       return measure(fn, options, { ...label, impl: 'ours' });
     });
     const reference = await measure(() => ref.maxpool2d_f32_nhwc_forward(x, s), options, { ...label, impl: 'ref' }, want.ms);
-    const { timings, notes } = await measurePeers({
-      kernels: ['MaxPool'],
-      setup: (t) => {
-        const tx = t.tensor4d(x, inShape);
-        return { run: () => t.maxPool(tx, s.size, s.stride, 'valid'), dispose: () => tx.dispose() };
+    const { timings, notes } = await measurePeers(
+      {
+        kernels: ['MaxPool'],
+        setup: (t) => {
+          const tx = t.tensor4d(x, inShape);
+          return { run: () => t.maxPool(tx, s.size, s.stride, 'valid'), dispose: () => tx.dispose() };
+        },
+        check: (values) => checkNote('output', values, want.value.output, 0),
       },
-      check: (values) => checkNote('output', values, want.value.output, 0),
-    }, options, label);
-    rows.push(kernelRow({
-      kernel, shape, ours, ref: reference, peers: timings, bytes: 4 * inLength + 8 * outLength,
-      note: ['tfjs: MaxPool (no argmax)', ...notes].join('; '),
-    }));
+      options,
+      label,
+    );
+    rows.push(
+      kernelRow({
+        kernel,
+        shape,
+        ours,
+        ref: reference,
+        peers: timings,
+        bytes: 4 * inLength + 8 * outLength,
+        note: ['tfjs: MaxPool (no argmax)', ...notes].join('; '),
+      }),
+    );
   }
 
   // backward
@@ -83,24 +92,35 @@ async function benchShape(core: CoreExports, s: ref.PoolShape, options: BenchOpt
       return measure(fn, options, { ...label, impl: 'ours' });
     });
     const reference = await measure(() => ref.maxpool2d_f32_nhwc_backward(dy, argmax, s), options, { ...label, impl: 'ref' }, want.ms);
-    const { timings, notes } = await measurePeers({
-      kernels: ['MaxPoolGrad'],
-      setup: (t) => {
-        const tx = t.tensor4d(x, inShape);
-        const ty = t.maxPool(tx, s.size, s.stride, 'valid');
-        const tdy = t.tensor4d(dy, [s.batch, outHeight, outWidth, s.channels]);
-        const attrs = { filterSize: s.size, strides: s.stride, pad: 'valid' };
-        return {
-          run: () => runKernel('MaxPoolGrad', { dy: tdy, input: tx, output: ty }, attrs),
-          dispose: () => t.dispose([tx, ty, tdy]),
-        };
+    const { timings, notes } = await measurePeers(
+      {
+        kernels: ['MaxPoolGrad'],
+        setup: (t) => {
+          const tx = t.tensor4d(x, inShape);
+          const ty = t.maxPool(tx, s.size, s.stride, 'valid');
+          const tdy = t.tensor4d(dy, [s.batch, outHeight, outWidth, s.channels]);
+          const attrs = { filterSize: s.size, strides: s.stride, pad: 'valid' };
+          return {
+            run: () => runKernel('MaxPoolGrad', { dy: tdy, input: tx, output: ty }, attrs),
+            dispose: () => t.dispose([tx, ty, tdy]),
+          };
+        },
+        check: (values) => checkNote('dinput', values, want.value, 0),
       },
-      check: (values) => checkNote('dinput', values, want.value, 0),
-    }, options, label);
-    rows.push(kernelRow({
-      kernel, shape, ours, ref: reference, peers: timings, bytes: 8 * outLength + 4 * inLength,
-      note: ['tfjs: MaxPoolGrad (recomputes the window maxima)', ...notes].join('; '),
-    }));
+      options,
+      label,
+    );
+    rows.push(
+      kernelRow({
+        kernel,
+        shape,
+        ours,
+        ref: reference,
+        peers: timings,
+        bytes: 8 * outLength + 4 * inLength,
+        note: ['tfjs: MaxPoolGrad (recomputes the window maxima)', ...notes].join('; '),
+      }),
+    );
   }
   return rows;
 }

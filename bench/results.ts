@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import type { BenchRow } from './types.js';
 import type { Measurement } from './harness.js';
 
-
 export interface Machine {
   cpu: string;
   /** Logical cores the OS reports (os.availableParallelism()). */
@@ -31,7 +30,8 @@ function cpuModel(): string {
 function version(name: string): string {
   try {
     // Read from node_modules directly: packages whose `exports` hide package.json (tinybench) cannot be required.
-    return (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string })
+      .version;
   } catch {
     return 'not installed';
   }
@@ -40,8 +40,16 @@ function version(name: string): string {
 export function machine(): Machine {
   const own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
   const packages: Record<string, string> = { [own.name]: own.version };
-  for (const name of ['assemblyscript', 'tinybench', '@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers',
-    '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu']) packages[name] = version(name);
+  for (const name of [
+    'assemblyscript',
+    'tinybench',
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-core',
+    '@tensorflow/tfjs-layers',
+    '@tensorflow/tfjs-backend-wasm',
+    '@tensorflow/tfjs-backend-cpu',
+  ])
+    packages[name] = version(name);
   return {
     cpu: cpuModel(),
     cores: os.availableParallelism(),

@@ -20,7 +20,12 @@ export interface GemmShape {
 }
 
 /** The MLP's dense layers as [in, out]. */
-export const DENSE_LAYERS: readonly (readonly [number, number])[] = [[784, 300], [300, 200], [200, 75], [75, 10]];
+export const DENSE_LAYERS: readonly (readonly [number, number])[] = [
+  [784, 300],
+  [300, 200],
+  [200, 75],
+  [75, 10],
+];
 
 /** The three products of a dense layer [inputs → units] at a batch size. */
 export function denseProducts(batch: number, inputs: number, units: number, target = false): GemmShape[] {
@@ -55,12 +60,15 @@ export function conv2dShapes(quick: boolean): Conv2dBenchShape[] {
   const shapes: Conv2dBenchShape[] = [
     { batch: 64, height: 28, width: 28, inChannels: 1, kernelHeight: 3, kernelWidth: 3, outChannels: 32, padding: 0 },
   ];
-  if (!quick) shapes.push({ batch: 64, height: 14, width: 14, inChannels: 32, kernelHeight: 3, kernelWidth: 3, outChannels: 64, padding: 1 });
+  if (!quick)
+    shapes.push({ batch: 64, height: 14, width: 14, inChannels: 32, kernelHeight: 3, kernelWidth: 3, outChannels: 64, padding: 1 });
   return shapes;
 }
 
 /** Max-pool 2x2 stride 2 inputs, batch 64: after the paper's conv (26x26x32), and 28x28x32. */
-export function maxPoolShapes(quick: boolean): { batch: number; height: number; width: number; channels: number; size: number; stride: number }[] {
+export function maxPoolShapes(
+  quick: boolean,
+): { batch: number; height: number; width: number; channels: number; size: number; stride: number }[] {
   const shapes = [{ batch: 64, height: 26, width: 26, channels: 32, size: 2, stride: 2 }];
   if (!quick) shapes.push({ batch: 64, height: 28, width: 28, channels: 32, size: 2, stride: 2 });
   return shapes;
@@ -68,10 +76,18 @@ export function maxPoolShapes(quick: boolean): { batch: number; height: number; 
 
 /** Softmax + cross-entropy over 10 classes at the paper's batch sizes. */
 export function softmaxXentShapes(quick: boolean): { rows: number; cols: number }[] {
-  return quick ? [{ rows: 64, cols: 10 }] : [{ rows: 64, cols: 10 }, { rows: 128, cols: 10 }];
+  return quick
+    ? [{ rows: 64, cols: 10 }]
+    : [
+        { rows: 64, cols: 10 },
+        { rows: 128, cols: 10 },
+      ];
 }
 
 /** Elementwise sizes: the first hidden layer [128, 300], and 1M elements (bandwidth). Both are cheap. */
 export function elementwiseShapes(_quick: boolean): { rows: number; cols: number }[] {
-  return [{ rows: 128, cols: 300 }, { rows: 1000, cols: 1000 }];
+  return [
+    { rows: 128, cols: 300 },
+    { rows: 1000, cols: 1000 },
+  ];
 }

@@ -14,9 +14,7 @@
 import { Reduction, type CoreExports } from '../src/core/abi.js';
 import { randomF32, rng } from '../test/helpers/random.js';
 import * as ref from '../test/reference/softmax-xent.js';
-import {
-  check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, timed, WasmHeap, type Timing,
-} from './harness.js';
+import { check, checkNote, guarded, KERNEL_LEGEND, kernelRow, loadRelease, measure, timed, WasmHeap, type Timing } from './harness.js';
 import type { BenchOptions, BenchRow } from './types.js';
 import { measurePeers, type tf } from './peers/tfjs.js';
 import { softmaxXentShapes } from './shapes.js';
@@ -63,7 +61,12 @@ async function benchShape(core: CoreExports, rows: number, cols: number, options
       check(`${kernel} ${shape} dlogits`, heap.f32(pd, n), want.value.dlogits, atol / rows);
       return measure(fn, options, { ...label, impl: 'ours' });
     });
-    const reference = await measure(() => ref.softmax_xent_f32_fused(logits, targets, rows, cols, 0), options, { ...label, impl: 'ref' }, want.ms);
+    const reference = await measure(
+      () => ref.softmax_xent_f32_fused(logits, targets, rows, cols, 0),
+      options,
+      { ...label, impl: 'ref' },
+      want.ms,
+    );
     const variants: { name: string; kernels: string[]; loss: (t: typeof tf, y: tf.Tensor, l: tf.Tensor) => tf.Scalar }[] = [
       {
         name: 'fused op tf.losses.softmaxCrossEntropy',
@@ -77,19 +80,26 @@ async function benchShape(core: CoreExports, rows: number, cols: number, options
       },
     ];
     for (const variant of variants) {
-      const { timings, notes } = await measurePeers({
-        kernels: variant.kernels,
-        setup: (t) => {
-          const tl = t.tensor2d(logits, [rows, cols]);
-          const ty = t.tensor2d(targets, [rows, cols]);
-          const valueAndGrad = t.valueAndGrad((l: tf.Tensor) => variant.loss(t, ty, l));
-          return {
-            run: () => { const { value, grad } = valueAndGrad(tl); return [value, grad]; },
-            dispose: () => t.dispose([tl, ty]),
-          };
+      const { timings, notes } = await measurePeers(
+        {
+          kernels: variant.kernels,
+          setup: (t) => {
+            const tl = t.tensor2d(logits, [rows, cols]);
+            const ty = t.tensor2d(targets, [rows, cols]);
+            const valueAndGrad = t.valueAndGrad((l: tf.Tensor) => variant.loss(t, ty, l));
+            return {
+              run: () => {
+                const { value, grad } = valueAndGrad(tl);
+                return [value, grad];
+              },
+              dispose: () => t.dispose([tl, ty]),
+            };
+          },
+          check: (values) => checkNote('dlogits', values, want.value.dlogits, 1e-5 / rows),
         },
-        check: (values) => checkNote('dlogits', values, want.value.dlogits, 1e-5 / rows),
-      }, options, { ...label, kernel: `${kernel} vs ${variant.name}` });
+        options,
+        { ...label, kernel: `${kernel} vs ${variant.name}` },
+      );
       out.push(kernelRow({ kernel, shape, ours, ref: reference, peers: timings, note: [`tfjs: ${variant.name}`, ...notes].join('; ') }));
     }
   }
@@ -106,14 +116,18 @@ async function benchShape(core: CoreExports, rows: number, cols: number, options
       return measure(fn, options, { ...label, impl: 'ours' });
     });
     const reference = await measure(() => ref.softmax_f32_forward(logits, rows, cols), options, { ...label, impl: 'ref' }, want.ms);
-    const { timings, notes } = await measurePeers({
-      kernels: ['Softmax'],
-      setup: (t) => {
-        const tl = t.tensor2d(logits, [rows, cols]);
-        return { run: () => t.softmax(tl), dispose: () => tl.dispose() };
+    const { timings, notes } = await measurePeers(
+      {
+        kernels: ['Softmax'],
+        setup: (t) => {
+          const tl = t.tensor2d(logits, [rows, cols]);
+          return { run: () => t.softmax(tl), dispose: () => tl.dispose() };
+        },
+        check: (values) => checkNote('softmax', values, want.value, atol),
       },
-      check: (values) => checkNote('softmax', values, want.value, atol),
-    }, options, label);
+      options,
+      label,
+    );
     out.push(kernelRow({ kernel, shape, ours, ref: reference, peers: timings, note: ['tfjs: tf.softmax', ...notes].join('; ') }));
   }
   return out;

@@ -12,7 +12,7 @@ import type { BenchOptions, BenchRow } from './types.js';
 export const legend =
   'µs: median per call over samples of back-to-back calls, 1 and 2 threads alternated sample by sample. ' +
   'dispatch + join: sigmoid of 32 elements split into two parts of 16 (threshold lowered for this row only) minus the same call on one thread. ' +
-  '× 1 thread: 1-thread median / 2-thread median (above 1 = threads faster); best ×: the same with each side\'s fastest sample, ' +
+  "× 1 thread: 1-thread median / 2-thread median (above 1 = threads faster); best ×: the same with each side's fastest sample, " +
   'which on a shared machine approximates the samples where both threads had a core. Compare within a run.';
 
 /** Best (lowest) sample of each function in the last `medians` call: µs per call. */
@@ -60,15 +60,28 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
     const tiny = cores.map((core) => buffers(core, [32, 32]));
     const saved = splitPolicy.minPartElements;
     splitPolicy.minPartElements = 1;
-    const [one, two] = medians(cores.map((core, c) => () => core.kernels.sigmoid_f32_forward(tiny[c]![0]!, tiny[c]![1]!, 32)), 2000, samples);
+    const [one, two] = medians(
+      cores.map((core, c) => () => core.kernels.sigmoid_f32_forward(tiny[c]![0]!, tiny[c]![1]!, 32)),
+      2000,
+      samples,
+    );
     splitPolicy.minPartElements = saved;
-    rows.push({ simd, kernel: 'dispatch + join (sigmoid 32 → 2 x 16)', shape: '32', '1 thread µs': round(one!), '2 threads µs': round(two!),
-      '× 1 thread': '', note: `dispatch + join ≈ ${round(two! - one!)} µs` });
+    rows.push({
+      simd,
+      kernel: 'dispatch + join (sigmoid 32 → 2 x 16)',
+      shape: '32',
+      '1 thread µs': round(one!),
+      '2 threads µs': round(two!),
+      '× 1 thread': '',
+      note: `dispatch + join ≈ ${round(two! - one!)} µs`,
+    });
 
     // GEMM at the paper's shapes, and the elementwise / optimizer kernels at an MLP's sizes.
     const gemms = [
-      { kernel: 'gemm_f32_nn', m: 128, k: 784, n: 300 }, { kernel: 'gemm_f32_tn', m: 784, k: 128, n: 300 },
-      { kernel: 'gemm_f32_nt', m: 128, k: 300, n: 784 }, { kernel: 'gemm_f32_nn', m: 15, k: 784, n: 300 },
+      { kernel: 'gemm_f32_nn', m: 128, k: 784, n: 300 },
+      { kernel: 'gemm_f32_tn', m: 784, k: 128, n: 300 },
+      { kernel: 'gemm_f32_nt', m: 128, k: 300, n: 784 },
+      { kernel: 'gemm_f32_nn', m: 15, k: 784, n: 300 },
       { kernel: 'gemm_f32_nn', m: 64, k: 300, n: 200 },
     ] as const;
     for (const { kernel, m, k, n } of gemms) {
@@ -80,13 +93,25 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
       // About 50 ms per sample at 40 GFLOP/s: the worker stays warm (spinning) through a sample, as in
       // a training step, instead of every sample measuring a wake-up from Atomics.wait.
       const calls = Math.max(10, Math.round(2e9 / (2 * m * k * n)));
-      const [t1, t2] = medians(cores.map((core, i) => {
-        const { a, b, c, workspace } = addresses[i]!;
-        const fn = core.kernels[kernel];
-        return () => fn(c, a, b, workspace, m, k, n, 0);
-      }), calls, samples);
-      rows.push({ simd, kernel, shape: `${m}x${k}x${n}`, '1 thread µs': round(t1!), '2 threads µs': round(t2!), '× 1 thread': round(t1! / t2!), 'best × 1 thread': round(best[0]! / best[1]!),
-        note: `${round((2 * m * k * n) / (t1! * 1e3))} / ${round((2 * m * k * n) / (t2! * 1e3))} GFLOP/s` });
+      const [t1, t2] = medians(
+        cores.map((core, i) => {
+          const { a, b, c, workspace } = addresses[i]!;
+          const fn = core.kernels[kernel];
+          return () => fn(c, a, b, workspace, m, k, n, 0);
+        }),
+        calls,
+        samples,
+      );
+      rows.push({
+        simd,
+        kernel,
+        shape: `${m}x${k}x${n}`,
+        '1 thread µs': round(t1!),
+        '2 threads µs': round(t2!),
+        '× 1 thread': round(t1! / t2!),
+        'best × 1 thread': round(best[0]! / best[1]!),
+        note: `${round((2 * m * k * n) / (t1! * 1e3))} / ${round((2 * m * k * n) / (t2! * 1e3))} GFLOP/s`,
+      });
     }
     // The CNN's first layer and its pooling at batch 64 (bench/shapes.ts' conv shape).
     {
@@ -96,32 +121,108 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
       const shape = [batch, size, size, cin, kernelSize, kernelSize, cout, 0] as const;
       const flop = 2 * batch * out * out * kernelSize * kernelSize * cin * cout;
       const addresses = cores.map((core) => {
-        const [input, filters, bias, output, dinput, dfilters, dbias, doutput, pool, dpool] = buffers(core,
-          [batch * size * size * cin, kernelSize * kernelSize * cin * cout, cout, batch * out * out * cout, batch * size * size * cin,
-            kernelSize * kernelSize * cin * cout, cout, batch * out * out * cout, batch * pooled * pooled * cout, batch * pooled * pooled * cout]);
+        const [input, filters, bias, output, dinput, dfilters, dbias, doutput, pool, dpool] = buffers(core, [
+          batch * size * size * cin,
+          kernelSize * kernelSize * cin * cout,
+          cout,
+          batch * out * out * cout,
+          batch * size * size * cin,
+          kernelSize * kernelSize * cin * cout,
+          cout,
+          batch * out * out * cout,
+          batch * pooled * pooled * cout,
+          batch * pooled * pooled * cout,
+        ]);
         const argmax = core.arena.allocateCommitted('bench/argmax', [batch * pooled * pooled * cout], 'i32').byteOffset;
-        const workspace = core.arena.allocateCommitted('bench/workspace', [core.exports.conv2d_f32_workspace_bytes(...shape)], 'u8').byteOffset;
+        const workspace = core.arena.allocateCommitted(
+          'bench/workspace',
+          [core.exports.conv2d_f32_workspace_bytes(...shape)],
+          'u8',
+        ).byteOffset;
         core.kernels.maxpool2d_f32_nhwc_forward(pool!, argmax, output!, batch, out, out, cout, 2, 2);
-        return { input: input!, filters: filters!, bias: bias!, output: output!, dinput: dinput!, dfilters: dfilters!, dbias: dbias!, doutput: doutput!, pool: pool!, dpool: dpool!, argmax, workspace };
+        return {
+          input: input!,
+          filters: filters!,
+          bias: bias!,
+          output: output!,
+          dinput: dinput!,
+          dfilters: dfilters!,
+          dbias: dbias!,
+          doutput: doutput!,
+          pool: pool!,
+          dpool: dpool!,
+          argmax,
+          workspace,
+        };
       });
       const tag = `${batch}x${size}x${size}x${cin} ${kernelSize}x${kernelSize}->${cout} valid`;
       const convs: [string, string, number | undefined, (core: Core, x: (typeof addresses)[number]) => void][] = [
-        ['conv2d_f32_nhwc_forward', tag, flop, (core, x) => core.kernels.conv2d_f32_nhwc_forward(x.output, x.input, x.filters, x.bias, x.workspace, ...shape)],
-        ['conv2d_f32_nhwc_backward_data', tag, flop, (core, x) => core.kernels.conv2d_f32_nhwc_backward_data(x.dinput, x.doutput, x.filters, x.workspace, ...shape)],
-        ['conv2d_f32_nhwc_backward_filter', tag, flop, (core, x) => core.kernels.conv2d_f32_nhwc_backward_filter(x.dfilters, x.dbias, x.input, x.doutput, x.workspace, ...shape, 0)],
-        ['maxpool2d_f32_nhwc_forward', `${batch}x${out}x${out}x${cout} 2x2`, undefined, (core, x) => core.kernels.maxpool2d_f32_nhwc_forward(x.pool, x.argmax, x.output, batch, out, out, cout, 2, 2)],
-        ['maxpool2d_f32_nhwc_backward', `${batch}x${out}x${out}x${cout} 2x2`, undefined, (core, x) => core.kernels.maxpool2d_f32_nhwc_backward(x.doutput, x.dpool, x.argmax, batch, out, out, cout, 2, 2)],
+        [
+          'conv2d_f32_nhwc_forward',
+          tag,
+          flop,
+          (core, x) => core.kernels.conv2d_f32_nhwc_forward(x.output, x.input, x.filters, x.bias, x.workspace, ...shape),
+        ],
+        [
+          'conv2d_f32_nhwc_backward_data',
+          tag,
+          flop,
+          (core, x) => core.kernels.conv2d_f32_nhwc_backward_data(x.dinput, x.doutput, x.filters, x.workspace, ...shape),
+        ],
+        [
+          'conv2d_f32_nhwc_backward_filter',
+          tag,
+          flop,
+          (core, x) => core.kernels.conv2d_f32_nhwc_backward_filter(x.dfilters, x.dbias, x.input, x.doutput, x.workspace, ...shape, 0),
+        ],
+        [
+          'maxpool2d_f32_nhwc_forward',
+          `${batch}x${out}x${out}x${cout} 2x2`,
+          undefined,
+          (core, x) => core.kernels.maxpool2d_f32_nhwc_forward(x.pool, x.argmax, x.output, batch, out, out, cout, 2, 2),
+        ],
+        [
+          'maxpool2d_f32_nhwc_backward',
+          `${batch}x${out}x${out}x${cout} 2x2`,
+          undefined,
+          (core, x) => core.kernels.maxpool2d_f32_nhwc_backward(x.doutput, x.dpool, x.argmax, batch, out, out, cout, 2, 2),
+        ],
       ];
       for (const [kernel, shapeText, flops, call] of convs) {
-        const [t1, t2] = medians(cores.map((core, i) => () => call(core, addresses[i]!)), 40, samples);
-        rows.push({ simd, kernel, shape: shapeText, '1 thread µs': round(t1!), '2 threads µs': round(t2!), '× 1 thread': round(t1! / t2!), 'best × 1 thread': round(best[0]! / best[1]!),
-          note: flops === undefined ? '' : `${round(flops / (t1! * 1e3))} / ${round(flops / (t2! * 1e3))} GFLOP/s` });
+        const [t1, t2] = medians(
+          cores.map((core, i) => () => call(core, addresses[i]!)),
+          40,
+          samples,
+        );
+        rows.push({
+          simd,
+          kernel,
+          shape: shapeText,
+          '1 thread µs': round(t1!),
+          '2 threads µs': round(t2!),
+          '× 1 thread': round(t1! / t2!),
+          'best × 1 thread': round(best[0]! / best[1]!),
+          note: flops === undefined ? '' : `${round(flops / (t1! * 1e3))} / ${round(flops / (t2! * 1e3))} GFLOP/s`,
+        });
       }
     }
     for (const count of [19_200, 266_200]) {
       const addresses = cores.map((core) => buffers(core, [count, count]));
-      const [t1, t2] = medians(cores.map((core, i) => () => core.kernels.sgd_f32_step(addresses[i]![0]!, addresses[i]![1]!, count, 1e-9)), 1000, samples);
-      rows.push({ simd, kernel: 'sgd_f32_step', shape: String(count), '1 thread µs': round(t1!), '2 threads µs': round(t2!), '× 1 thread': round(t1! / t2!), 'best × 1 thread': round(best[0]! / best[1]!), note: '' });
+      const [t1, t2] = medians(
+        cores.map((core, i) => () => core.kernels.sgd_f32_step(addresses[i]![0]!, addresses[i]![1]!, count, 1e-9)),
+        1000,
+        samples,
+      );
+      rows.push({
+        simd,
+        kernel: 'sgd_f32_step',
+        shape: String(count),
+        '1 thread µs': round(t1!),
+        '2 threads µs': round(t2!),
+        '× 1 thread': round(t1! / t2!),
+        'best × 1 thread': round(best[0]! / best[1]!),
+        note: '',
+      });
     }
     for (const core of cores) core.dispose();
   }

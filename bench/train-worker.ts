@@ -65,7 +65,14 @@ export interface TrainResult {
 const LEARNING_RATE: Record<TrainArch, number> = { 'scratch-mlp': 1e-3, mlp: 0.1, cnn: 0.1 };
 const EPOCH_IMAGES = 60_000;
 
-interface Data { images: Uint8Array; labels: Uint8Array; count: number; rows: number; cols: number; kind: string }
+interface Data {
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+  kind: string;
+}
 
 async function loadData(): Promise<Data> {
   try {
@@ -100,7 +107,11 @@ async function oursTrainer(config: TrainConfig, data: Data): Promise<Trainer> {
   });
   return async (steps) => {
     const start = performance.now();
-    const history = await model.fit(data, { epochs: 1, batchSize: config.batchSize, limit: Math.min(data.count, steps * config.batchSize) });
+    const history = await model.fit(data, {
+      epochs: 1,
+      batchSize: config.batchSize,
+      limit: Math.min(data.count, steps * config.batchSize),
+    });
     return { seconds: (performance.now() - start) / 1000, loss: history.history.loss.at(-1) ?? Number.NaN };
   };
 }
@@ -178,15 +189,28 @@ export async function runConfig(config: TrainConfig): Promise<TrainResult> {
   const data = await loadData();
   const base = { config, data: data.kind, epochImages: data.count };
   const failed = (error: unknown): TrainResult => ({
-    ...base, ok: false, error: (error as Error).message ?? String(error), images: 0, steps: 0, seconds: 0, extrapolated: false,
-    secondsPerEpoch: Number.NaN, imagesPerSecond: Number.NaN, warmupSeconds: 0, loss: Number.NaN,
+    ...base,
+    ok: false,
+    error: (error as Error).message ?? String(error),
+    images: 0,
+    steps: 0,
+    seconds: 0,
+    extrapolated: false,
+    secondsPerEpoch: Number.NaN,
+    imagesPerSecond: Number.NaN,
+    warmupSeconds: 0,
+    loss: Number.NaN,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   });
   let train: Trainer;
   let warmupSeconds: number;
   try {
     train =
-      config.impl === 'ours' ? await oursTrainer(config, data) : config.impl === 'jax-js' ? await jaxTrainer(config, data) : await tfjsTrainer(config, data);
+      config.impl === 'ours'
+        ? await oursTrainer(config, data)
+        : config.impl === 'jax-js'
+          ? await jaxTrainer(config, data)
+          : await tfjsTrainer(config, data);
     warmupSeconds = (await train(1)).seconds;
   } catch (error) {
     return failed(error);
@@ -212,8 +236,16 @@ export async function runConfig(config: TrainConfig): Promise<TrainResult> {
   const images = Math.min(data.count, steps * config.batchSize);
   const imagesPerSecond = images / timed.seconds;
   return {
-    ...base, ok: true, images, steps, seconds: timed.seconds, extrapolated: images < data.count,
-    secondsPerEpoch: data.count / imagesPerSecond, imagesPerSecond, warmupSeconds, loss: timed.loss,
+    ...base,
+    ok: true,
+    images,
+    steps,
+    seconds: timed.seconds,
+    extrapolated: images < data.count,
+    secondsPerEpoch: data.count / imagesPerSecond,
+    imagesPerSecond,
+    warmupSeconds,
+    loss: timed.loss,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
 }
@@ -221,7 +253,12 @@ export async function runConfig(config: TrainConfig): Promise<TrainResult> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const config = JSON.parse(process.argv[2] ?? '') as TrainConfig;
   runConfig(config).then(
-    (result) => { process.stdout.write(`@@result ${JSON.stringify(result)}\n`); },
-    (error: unknown) => { process.stderr.write(`train-worker: ${(error as Error).stack ?? String(error)}\n`); process.exit(1); },
+    (result) => {
+      process.stdout.write(`@@result ${JSON.stringify(result)}\n`);
+    },
+    (error: unknown) => {
+      process.stderr.write(`train-worker: ${(error as Error).stack ?? String(error)}\n`);
+      process.exit(1);
+    },
   );
 }

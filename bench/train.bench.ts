@@ -30,18 +30,33 @@ export function batchSizes(quick: boolean): number[] {
 
 type LayerShape =
   | { kind: 'dense'; inputs: number; units: number }
-  | { kind: 'conv'; outHeight: number; outWidth: number; kernelHeight: number; kernelWidth: number; inChannels: number; outChannels: number };
+  | {
+      kind: 'conv';
+      outHeight: number;
+      outWidth: number;
+      kernelHeight: number;
+      kernelWidth: number;
+      inChannels: number;
+      outChannels: number;
+    };
 
 export const LAYERS: Record<TrainArch, LayerShape[]> = {
-  'scratch-mlp': [{ kind: 'dense', inputs: 784, units: 300 }, { kind: 'dense', inputs: 300, units: 10 }],
+  'scratch-mlp': [
+    { kind: 'dense', inputs: 784, units: 300 },
+    { kind: 'dense', inputs: 300, units: 10 },
+  ],
   mlp: [
-    { kind: 'dense', inputs: 784, units: 300 }, { kind: 'dense', inputs: 300, units: 200 },
-    { kind: 'dense', inputs: 200, units: 75 }, { kind: 'dense', inputs: 75, units: 10 },
+    { kind: 'dense', inputs: 784, units: 300 },
+    { kind: 'dense', inputs: 300, units: 200 },
+    { kind: 'dense', inputs: 200, units: 75 },
+    { kind: 'dense', inputs: 75, units: 10 },
   ],
   cnn: [
     { kind: 'conv', outHeight: 26, outWidth: 26, kernelHeight: 3, kernelWidth: 3, inChannels: 1, outChannels: 32 },
-    { kind: 'dense', inputs: 13 * 13 * 32, units: 200 }, { kind: 'dense', inputs: 200, units: 100 },
-    { kind: 'dense', inputs: 100, units: 50 }, { kind: 'dense', inputs: 50, units: 10 },
+    { kind: 'dense', inputs: 13 * 13 * 32, units: 200 },
+    { kind: 'dense', inputs: 200, units: 100 },
+    { kind: 'dense', inputs: 100, units: 50 },
+    { kind: 'dense', inputs: 50, units: 10 },
   ],
 };
 
@@ -90,14 +105,30 @@ export function relaxedSimdFlags(): string[] | undefined {
 export function runWorker(config: TrainConfig, timeoutSeconds: number, flags: string[] = []): TrainResult {
   const worker = fileURLToPath(new URL('./train-worker.ts', import.meta.url));
   const child = spawnSync(process.execPath, [...flags, '--import', 'tsx', worker, JSON.stringify(config)], {
-    encoding: 'utf8', timeout: timeoutSeconds * 1000, maxBuffer: 64 * 1024 * 1024,
+    encoding: 'utf8',
+    timeout: timeoutSeconds * 1000,
+    maxBuffer: 64 * 1024 * 1024,
   });
   const line = child.stdout?.split('\n').find((l) => l.startsWith('@@result '));
   if (line) return JSON.parse(line.slice('@@result '.length)) as TrainResult;
-  const why = child.error ? child.error.message : `exit ${child.status ?? child.signal}: ${(child.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`;
+  const why = child.error
+    ? child.error.message
+    : `exit ${child.status ?? child.signal}: ${(child.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`;
   return {
-    config, ok: false, error: `worker failed (${why})`, data: '', epochImages: 60_000, images: 0, steps: 0, seconds: 0,
-    extrapolated: false, secondsPerEpoch: Number.NaN, imagesPerSecond: Number.NaN, warmupSeconds: 0, loss: Number.NaN, peakRssMiB: Number.NaN,
+    config,
+    ok: false,
+    error: `worker failed (${why})`,
+    data: '',
+    epochImages: 60_000,
+    images: 0,
+    steps: 0,
+    seconds: 0,
+    extrapolated: false,
+    secondsPerEpoch: Number.NaN,
+    imagesPerSecond: Number.NaN,
+    warmupSeconds: 0,
+    loss: Number.NaN,
+    peakRssMiB: Number.NaN,
   };
 }
 
@@ -114,7 +145,7 @@ function round(x: number, digits = 3): number {
 export const legend =
   'One process per row; s/epoch for 60,000 images ("extrapolated": timed over the steps shown, scaled to the epoch). ' +
   'Each timed figure is one model.fit() call after a warm-up step, so shuffling, batching, forward, loss, backward ' +
-  'and the SGD step are all in it. ours ×: this row\'s s/epoch / ours at the same architecture and batch (above 1 = ours faster). ' +
+  "and the SGD step are all in it. ours ×: this row's s/epoch / ours at the same architecture and batch (above 1 = ours faster). " +
   '"ours": one thread, strict SIMD; "N threads": loadCore({ threads: N }) (`--threads N`, default all cores); "relaxed": the FMA build (Node 20 runs it with --experimental-wasm-relaxed-simd, shown only when the runtime allows). ' +
   '× ours 1 thread: images/s of the row / images/s of "ours" (same architecture and batch; above 1 = faster). ' +
   'GFLOP/s: training FLOPs per epoch (from the layer shapes) / s per epoch; % of peak: of the single-thread f32x4 probe. ' +
@@ -146,7 +177,14 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
         ...IMPLS.filter((impl) => impl !== 'ours').map((impl) => ({ impl, label: impl, threads: 1, simd: 'strict' as const })),
       ];
       for (const { impl, label, threads, simd } of runs) {
-        const config: TrainConfig = { impl, arch, batchSize, budgetSeconds, ...(impl === 'ours' ? { threads, simd } : {}), ...(options.quick ? { maxSteps: 20 } : {}) };
+        const config: TrainConfig = {
+          impl,
+          arch,
+          batchSize,
+          budgetSeconds,
+          ...(impl === 'ours' ? { threads, simd } : {}),
+          ...(options.quick ? { maxSteps: 20 } : {}),
+        };
         process.stderr.write(`bench: train ${arch} batch ${batchSize} ${label}…\n`);
         const r = runWorker(config, options.quick ? 120 : 600, simd === 'relaxed' ? relaxedFlags : []);
         if (label === 'ours' && r.ok) {
@@ -161,7 +199,11 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
           's/epoch': r.ok ? round(r.secondsPerEpoch) : failureCell(r.error),
           'images/s': r.ok ? Math.round(r.imagesPerSecond) : '',
           '× ours 1 thread': r.ok && impl === 'ours' && label !== 'ours' ? round(r.imagesPerSecond / oursImagesPerSecond) : '',
-          timed: r.ok ? (r.extrapolated ? `${r.steps} step${r.steps === 1 ? '' : 's'} (${r.images} images), extrapolated` : `full epoch (${r.steps} steps)`) : '',
+          timed: r.ok
+            ? r.extrapolated
+              ? `${r.steps} step${r.steps === 1 ? '' : 's'} (${r.images} images), extrapolated`
+              : `full epoch (${r.steps} steps)`
+            : '',
           'ours ×': r.ok && impl !== 'ours' && Number.isFinite(oursSeconds) ? round(r.secondsPerEpoch / oursSeconds) : '',
           'GFLOP/epoch': round((flopPerImage * 60_000) / 1e9),
           'GFLOP/s': r.ok ? round(gflops) : '',

@@ -14,13 +14,7 @@ export const HOW_TO_GET_DATA =
   '(raw or .gz) or the two CSV files';
 
 /** The stable `code` of each error class. */
-export type FmnistErrorCode =
-  | 'DATA_FORMAT'
-  | 'DATA_NOT_FOUND'
-  | 'DOWNLOAD'
-  | 'MODEL_FILE'
-  | 'TRAINING'
-  | 'ARGUMENT';
+export type FmnistErrorCode = 'DATA_FORMAT' | 'DATA_NOT_FOUND' | 'DOWNLOAD' | 'MODEL_FILE' | 'TRAINING' | 'ARGUMENT';
 
 /** Base class of every error fmnist-wasm throws on purpose (besides `RangeError` for shapes). */
 export class FmnistError extends Error {
@@ -141,4 +135,3 @@ export function describeValue(value: unknown): string {
     return Object.prototype.toString.call(value);
   }
 }
-

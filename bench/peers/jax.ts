@@ -44,7 +44,11 @@ function uniform(count: number, limit: number, seed: number): Float32Array {
   let s = seed >>> 0 || 1;
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = ((s / 0x1_0000_0000) * 2 - 1) * limit;
   }
   return out;
@@ -58,7 +62,8 @@ function dense(inputs: number, units: number, bias: boolean, seed: number): Dens
 
 function initParams(arch: JaxArch): Params {
   if (arch === 'scratch-mlp') return { dense: [dense(784, 300, false, 1), dense(300, 10, false, 2)] };
-  if (arch === 'mlp') return { dense: [dense(784, 300, true, 1), dense(300, 200, true, 2), dense(200, 75, true, 3), dense(75, 10, true, 4)] };
+  if (arch === 'mlp')
+    return { dense: [dense(784, 300, true, 1), dense(300, 200, true, 2), dense(200, 75, true, 3), dense(75, 10, true, 4)] };
   const limit = Math.sqrt(6 / (9 + 9 * 32));
   return {
     conv: { w: np.array(uniform(32 * 9, limit, 5)).reshape([32, 1, 3, 3]), b: np.zeros([1, 32, 1, 1]) },
@@ -87,7 +92,10 @@ function loss(arch: JaxArch, params: Params, x: np.Array, y: np.Array): np.Array
  * A jax-js trainer: `step(images, labels, indices)` trains one batch gathered from u8 images
  * [count, 784] at `indices` and returns the loss.
  */
-export async function jaxTrainer(arch: JaxArch, learningRate: number): Promise<(images: Uint8Array, labels: Uint8Array, indices: ArrayLike<number>) => number> {
+export async function jaxTrainer(
+  arch: JaxArch,
+  learningRate: number,
+): Promise<(images: Uint8Array, labels: Uint8Array, indices: ArrayLike<number>) => number> {
   await useJaxWasm();
   let params = initParams(arch);
   const step = jit((p: Params, x: np.Array, y: np.Array) => {

@@ -43,30 +43,38 @@ export async function addPeerColumns(rows: BenchRow[], shapes: GemmShape[], opti
     const transposeB = variant === 'nt';
     const tolerance = k * 2 ** -22;
     const check = (values: Float32Array) => checkNote('C', values, want.value, tolerance);
-    const same = await measurePeers({
-      kernels: ['BatchMatMul'],
-      setup: (t) => {
-        const ta = t.tensor2d(a, aShape);
-        const tb = t.tensor2d(b, bShape);
-        return { run: () => t.matMul(ta, tb, transposeA, transposeB), dispose: () => t.dispose([ta, tb]) };
+    const same = await measurePeers(
+      {
+        kernels: ['BatchMatMul'],
+        setup: (t) => {
+          const ta = t.tensor2d(a, aShape);
+          const tb = t.tensor2d(b, bShape);
+          return { run: () => t.matMul(ta, tb, transposeA, transposeB), dispose: () => t.dispose([ta, tb]) };
+        },
+        check,
       },
-      check,
-    }, options, label);
+      options,
+      label,
+    );
     row['ref ms'] = msCell(reference);
     row['tfjs-wasm ms'] = msCell(same.timings['tfjs-wasm']);
     row['tfjs-wasm GFLOP/s'] = gflops(flop, same.timings['tfjs-wasm']);
     row['× tfjs-wasm'] = speedup(ours, same.timings['tfjs-wasm']);
     // The weight is the B operand of the forward (nn) and of dX (nt); dW (tn) has no weight operand.
     if (variant !== 'tn' && (!options.quick || variant === 'nn')) {
-      const fresh = await measurePeers({
-        kernels: ['BatchMatMul'],
-        backends: ['wasm'], // tfjs-cpu keeps no per-tensor state: a new W costs it only the copy
-        setup: (t: typeof tf) => {
-          const ta = t.tensor2d(a, aShape);
-          return { run: () => t.matMul(ta, t.tensor2d(b, bShape), transposeA, transposeB), dispose: () => ta.dispose() };
+      const fresh = await measurePeers(
+        {
+          kernels: ['BatchMatMul'],
+          backends: ['wasm'], // tfjs-cpu keeps no per-tensor state: a new W costs it only the copy
+          setup: (t: typeof tf) => {
+            const ta = t.tensor2d(a, aShape);
+            return { run: () => t.matMul(ta, t.tensor2d(b, bShape), transposeA, transposeB), dispose: () => ta.dispose() };
+          },
+          check,
         },
-        check,
-      }, options, { ...label, kernel: `${kernel} (new W each call)` });
+        options,
+        { ...label, kernel: `${kernel} (new W each call)` },
+      );
       row['tfjs-wasm new-W ms'] = msCell(fresh.timings['tfjs-wasm']);
       row['× tfjs-wasm new-W'] = speedup(ours, fresh.timings['tfjs-wasm']);
       same.notes.push(...fresh.notes.map((note) => `new W: ${note}`));

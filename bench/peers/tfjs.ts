@@ -90,7 +90,13 @@ export function runKernel<T extends tf.Tensor>(kernelName: string, inputs: tf.Na
 /** Versions of the tfjs packages in use (for the results file). */
 export function tfjsVersions(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu']) {
+  for (const name of [
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-core',
+    '@tensorflow/tfjs-layers',
+    '@tensorflow/tfjs-backend-wasm',
+    '@tensorflow/tfjs-backend-cpu',
+  ]) {
     try {
       out[name] = (require(`${name}/package.json`) as { version: string }).version;
     } catch {
@@ -121,8 +127,11 @@ export interface PeerCase {
 export const BACKENDS: readonly TfjsBackend[] = ['wasm', 'cpu'];
 
 /** Times `c` on every backend (tfjs-wasm, tfjs-cpu). Notes name mismatches and failures. */
-export async function measurePeers(c: PeerCase, options: BenchOptions, label: Omit<Measurement, keyof Stats | 'impl'>):
-  Promise<{ timings: Partial<Record<PeerName, Timing>>; notes: string[] }> {
+export async function measurePeers(
+  c: PeerCase,
+  options: BenchOptions,
+  label: Omit<Measurement, keyof Stats | 'impl'>,
+): Promise<{ timings: Partial<Record<PeerName, Timing>>; notes: string[] }> {
   const timings: Partial<Record<PeerName, Timing>> = {};
   const notes: string[] = [];
   for (const backend of c.backends ?? BACKENDS) {

@@ -22,10 +22,19 @@ export function benchCommand(): Command {
       const entry = fileURLToPath(new URL('bench/main.ts', root));
       const tsx = fileURLToPath(new URL('node_modules/tsx/dist/cli.mjs', root));
       if (!existsSync(entry) || !existsSync(tsx)) {
-        throw new ArgumentError('bench', 'the benchmarks run from a source checkout with its dev dependencies (git clone, npm ci, then `npx fmnist bench` or `npm run bench`)');
+        throw new ArgumentError(
+          'bench',
+          'the benchmarks run from a source checkout with its dev dependencies (git clone, npm ci, then `npx fmnist bench` or `npm run bench`)',
+        );
       }
-      const args = [tsx, entry, ...families, ...(flags.quick ? ['--quick'] : []), ...(flags.json ? ['--json'] : []),
-        ...(flags.threads === undefined ? [] : ['--threads', String(flags.threads)])];
+      const args = [
+        tsx,
+        entry,
+        ...families,
+        ...(flags.quick ? ['--quick'] : []),
+        ...(flags.json ? ['--json'] : []),
+        ...(flags.threads === undefined ? [] : ['--threads', String(flags.threads)]),
+      ];
       const code = await new Promise<number>((resolve) => {
         spawn(process.execPath, args, { stdio: 'inherit', cwd: fileURLToPath(root) }).on('exit', (status) => resolve(status ?? 1));
       });

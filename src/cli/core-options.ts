@@ -17,7 +17,11 @@ export interface CoreFlags {
 /** Adds `--threads N` (default: every core) and `--simd auto|strict|relaxed` (default auto) to `command`. */
 export function withCoreOptions(command: Command): Command {
   return command
-    .option('--threads <n>', `threads the kernels use, this one included (default: all cores, ${availableParallelism()} here)`, positiveInteger)
+    .option(
+      '--threads <n>',
+      `threads the kernels use, this one included (default: all cores, ${availableParallelism()} here)`,
+      positiveInteger,
+    )
     .option(
       '--simd <mode>',
       'auto: the relaxed-SIMD (FMA) build when the runtime has it; strict: SIMD128, the same bits on every machine; relaxed: FMA or fail',
@@ -30,7 +34,10 @@ export function withCoreOptions(command: Command): Command {
 export function coreSettings(flags: CoreFlags): { threads: number; simd: SimdMode } {
   // Checked before any data is read, so the refusal comes first.
   if (flags.simd === 'relaxed' && !hasRelaxedSimd()) {
-    throw new ArgumentError('--simd', 'relaxed needs WebAssembly relaxed SIMD, which this runtime lacks (Node >= 22, or Node 20 with --experimental-wasm-relaxed-simd); use auto or strict');
+    throw new ArgumentError(
+      '--simd',
+      'relaxed needs WebAssembly relaxed SIMD, which this runtime lacks (Node >= 22, or Node 20 with --experimental-wasm-relaxed-simd); use auto or strict',
+    );
   }
   return { threads: flags.threads ?? availableParallelism(), simd: flags.simd };
 }

@@ -14,7 +14,9 @@ export function importCommand(): Command {
       const model = await importModelFrom(source, { format: flags.format });
       await saveModel(model, flags.out);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ command: 'import', source, format: flags.format, out: flags.out, layers: model.layers.map((l) => l.className), parameters: model.countParams() })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ command: 'import', source, format: flags.format, out: flags.out, layers: model.layers.map((l) => l.className), parameters: model.countParams() })}\n`,
+        );
         return;
       }
       process.stdout.write(`${source} → ${flags.out}: ${model.layers.length} layers, ${model.countParams()} parameters\n`);

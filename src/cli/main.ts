@@ -24,7 +24,15 @@ export function program(): Command {
     .description('Train and evaluate the networks of "Classification of Fashion MNIST Data using Neural Networks" on a wasm SIMD core')
     .version(version)
     .exitOverride();
-  for (const command of [trainCommand(), evaluateCommand(), predictCommand(), reproduceCommand(), benchCommand(), exportCommand(), importCommand()]) {
+  for (const command of [
+    trainCommand(),
+    evaluateCommand(),
+    predictCommand(),
+    reproduceCommand(),
+    benchCommand(),
+    exportCommand(),
+    importCommand(),
+  ]) {
     root.addCommand(command.exitOverride());
   }
   return root;

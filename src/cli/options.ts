@@ -51,7 +51,9 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
  */
 export function pathValue(value: string): string {
   if (value.startsWith('-')) {
-    throw new InvalidArgumentError(`expected a file or directory name, got the option-like '${value}' (for a name starting with '-', write ./${value})`);
+    throw new InvalidArgumentError(
+      `expected a file or directory name, got the option-like '${value}' (for a name starting with '-', write ./${value})`,
+    );
   }
   if (value === '') throw new InvalidArgumentError('expected a file or directory name, got an empty string');
   return value;
@@ -60,7 +62,8 @@ export function pathValue(value: string): string {
 /** A fraction strictly between 0 and 1, e.g. `0.1`. */
 export function fraction(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a number between 0 and 1 (exclusive), got '${value}'`);
+  if (value.trim() === '' || !(n > 0 && n < 1))
+    throw new InvalidArgumentError(`expected a number between 0 and 1 (exclusive), got '${value}'`);
   return n;
 }
 
@@ -80,7 +83,9 @@ export function learningRateSchedule(value: string): LearningRateScheduleConfig 
     const factor = Number(step[2]);
     if (Number.isSafeInteger(epochs) && epochs > 0 && Number.isFinite(factor) && factor > 0) return { type: 'step', epochs, factor };
   }
-  throw new InvalidArgumentError(`expected cosine, plateau or step:EPOCHS:FACTOR (e.g. step:3:0.5, EPOCHS a positive integer, FACTOR a positive number), got '${value}'`);
+  throw new InvalidArgumentError(
+    `expected cosine, plateau or step:EPOCHS:FACTOR (e.g. step:3:0.5, EPOCHS a positive integer, FACTOR a positive number), got '${value}'`,
+  );
 }
 
 /** `shift:N`, `flip` or both, comma-separated (e.g. shift:2,flip). */

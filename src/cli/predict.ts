@@ -45,10 +45,15 @@ async function readImages(files: string[], invert: 'auto' | 'yes' | 'no'): Promi
 
 export function predictCommand(): Command {
   return new Command('predict')
-    .description('classify images with a saved model: IDX image files (raw or .gz) or PNG pictures (up to 4096x4096, resized to 28x28 gray)')
+    .description(
+      'classify images with a saved model: IDX image files (raw or .gz) or PNG pictures (up to 4096x4096, resized to 28x28 gray)',
+    )
     .requiredOption('--load <file>', 'model file written by `fmnist train --save`', pathValue)
-    .addOption(new Option('--invert <mode>', 'PNG only: invert gray levels (Fashion-MNIST is light on dark); auto looks at the border')
-      .choices(['auto', 'yes', 'no']).default('auto'))
+    .addOption(
+      new Option('--invert <mode>', 'PNG only: invert gray levels (Fashion-MNIST is light on dark); auto looks at the border')
+        .choices(['auto', 'yes', 'no'])
+        .default('auto'),
+    )
     .option('--json', 'print one JSON object on stdout', false)
     .argument('<files...>', 'IDX image files or PNG files')
     .action(async (files: string[], flags: { load: string; invert: 'auto' | 'yes' | 'no'; json: boolean }) => {

@@ -26,14 +26,17 @@ export function progressCallbacks(options: ProgressOptions): Callbacks {
   return {
     onEpochBegin(epoch) {
       if (!tty) return;
-      bar = new cliProgress.SingleBar({
-        stream: process.stderr,
-        format: `${label} epoch {epoch}/${epochs} {bar} {value}/{total} batches | loss {loss} | acc {accuracy} | {speed} img/s | ETA {eta_formatted}`,
-        barsize: 24,
-        hideCursor: true,
-        clearOnComplete: true,
-        etaBuffer: 50,
-      }, cliProgress.Presets.shades_classic);
+      bar = new cliProgress.SingleBar(
+        {
+          stream: process.stderr,
+          format: `${label} epoch {epoch}/${epochs} {bar} {value}/{total} batches | loss {loss} | acc {accuracy} | {speed} img/s | ETA {eta_formatted}`,
+          barsize: 24,
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 50,
+        },
+        cliProgress.Presets.shades_classic,
+      );
       bar.start(batches, 0, { epoch: epoch + 1, loss: '-', accuracy: '-', speed: '-' });
     },
     onBatchEnd(batch, logs) {
@@ -49,8 +52,13 @@ export function progressCallbacks(options: ProgressOptions): Callbacks {
       bar?.stop();
       bar = undefined;
       if (!json || tty) {
-        const validation = logs.valAccuracy === undefined ? '' : ` | ${options.validation ?? 'test'} loss ${logs.valLoss!.toFixed(4)} acc ${(logs.valAccuracy * 100).toFixed(2)}%`;
-        process.stderr.write(`${label} epoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(4)} acc ${(logs.accuracy * 100).toFixed(2)}%${validation} | ${logs.seconds.toFixed(1)} s, ${Math.round(logs.imagesPerSecond)} img/s\n`);
+        const validation =
+          logs.valAccuracy === undefined
+            ? ''
+            : ` | ${options.validation ?? 'test'} loss ${logs.valLoss!.toFixed(4)} acc ${(logs.valAccuracy * 100).toFixed(2)}%`;
+        process.stderr.write(
+          `${label} epoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(4)} acc ${(logs.accuracy * 100).toFixed(2)}%${validation} | ${logs.seconds.toFixed(1)} s, ${Math.round(logs.imagesPerSecond)} img/s\n`,
+        );
       }
       return options.onEpochEnd?.(epoch, logs);
     },
@@ -66,8 +74,10 @@ export function downloadProgress(): (progress: DownloadProgress) => void {
   return (progress) => {
     if (!process.stderr.isTTY) return;
     if (bar === undefined) {
-      bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'downloading {file} {bar} {percentage}%', hideCursor: true },
-        cliProgress.Presets.shades_classic);
+      bar = new cliProgress.SingleBar(
+        { stream: process.stderr, format: 'downloading {file} {bar} {percentage}%', hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
       bar.start(progress.totalBytes ?? 1, 0, { file: progress.file });
     }
     bar.setTotal(progress.totalBytes ?? progress.receivedBytes);

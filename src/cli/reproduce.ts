@@ -73,71 +73,73 @@ export function reproduceCommand(): Command {
     .addOption(new Option('--activation <name>', 'override the hidden activation of the Keras rows').choices(['sigmoid', 'relu']))
     .option('--filters <n>', "override the CNN rows' convolution filters", positiveInteger)
     .option('--kernel-size <n>', "override the CNN rows' kernel size", positiveInteger);
-  return withCoreOptions(command)
-    .action(async (flags: ReproduceFlags) => {
-      const wanted = flags.rows ?? PAPER_ROWS.map((r) => r.row);
-      const unknown = wanted.filter((n) => !PAPER_ROWS.some((r) => r.row === n));
-      if (unknown.length > 0)
-        throw new ArgumentError('--rows', `the paper's table has rows 1 to ${PAPER_ROWS.length}, got ${unknown.join(', ')}`);
-      const rows = PAPER_ROWS.filter((r) => wanted.includes(r.row));
-      checkOptionsApply({ activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize },
-        rows.map((r) => r.config.architecture), `rows ${rows.map((r) => `${r.row} (${r.config.architecture})`).join(', ')}`);
-      try {
-        await mkdir(flags.out, { recursive: true });
-      } catch (error) {
-        throw new ArgumentError('--out', `cannot create ${flags.out}: ${(error as Error).message}`);
-      }
-      const data = await loadData(flags.data, flags.json);
-      const report: ReproduceReport = {
-        started: new Date().toISOString(),
-        command: `fmnist ${process.argv.slice(2).join(' ')}`,
-        epochCap: flags.epochs ?? null,
-        trainImages: Math.min(flags.limit ?? data.train.count, data.train.count),
-        testImages: data.test.count,
-        seed: flags.seed,
-        rows: [],
-        totalSeconds: 0,
+  return withCoreOptions(command).action(async (flags: ReproduceFlags) => {
+    const wanted = flags.rows ?? PAPER_ROWS.map((r) => r.row);
+    const unknown = wanted.filter((n) => !PAPER_ROWS.some((r) => r.row === n));
+    if (unknown.length > 0)
+      throw new ArgumentError('--rows', `the paper's table has rows 1 to ${PAPER_ROWS.length}, got ${unknown.join(', ')}`);
+    const rows = PAPER_ROWS.filter((r) => wanted.includes(r.row));
+    checkOptionsApply(
+      { activation: flags.activation, filters: flags.filters, kernelSize: flags.kernelSize },
+      rows.map((r) => r.config.architecture),
+      `rows ${rows.map((r) => `${r.row} (${r.config.architecture})`).join(', ')}`,
+    );
+    try {
+      await mkdir(flags.out, { recursive: true });
+    } catch (error) {
+      throw new ArgumentError('--out', `cannot create ${flags.out}: ${(error as Error).message}`);
+    }
+    const data = await loadData(flags.data, flags.json);
+    const report: ReproduceReport = {
+      started: new Date().toISOString(),
+      command: `fmnist ${process.argv.slice(2).join(' ')}`,
+      epochCap: flags.epochs ?? null,
+      trainImages: Math.min(flags.limit ?? data.train.count, data.train.count),
+      testImages: data.test.count,
+      seed: flags.seed,
+      rows: [],
+      totalSeconds: 0,
+    };
+    const started = performance.now();
+    for (const row of rows) {
+      const config = effectiveConfig(row, flags);
+      const perEpoch: number[] = [];
+      const result = await trainAndEvaluate(config, data, {
+        callbacks: progressCallbacks({
+          label: `row ${row.row} [${config.threads} thread${config.threads === 1 ? '' : 's'}]`,
+          epochs: config.epochs,
+          batches: Math.ceil(report.trainImages / config.batchSize),
+          json: flags.json,
+          onEpochEnd: (_epoch, logs) => void perEpoch.push(logs.valAccuracy ?? Number.NaN),
+        }),
+      });
+      report.threads = result.model.core.threads;
+      report.simd = result.model.core.simd;
+      const evaluation = cliEvaluation(result.evaluation);
+      const rowResult: RowResult = {
+        row: row.row,
+        label: row.label,
+        settings: rowSettings(config),
+        paperEpochs: row.config.epochs,
+        epochsRun: config.epochs,
+        paperAccuracy: row.paperAccuracy,
+        accuracy: evaluation.testAccuracy,
+        differencePoints: (evaluation.testAccuracy - row.paperAccuracy) * 100,
+        testLoss: evaluation.testLoss,
+        secondsPerEpoch: result.secondsPerEpoch,
+        testAccuracyPerEpoch: perEpoch,
+        perClass: evaluation.perClass,
+        reportText: evaluation.reportText,
+        noteWhenAbove: row.noteWhenAbove,
       };
-      const started = performance.now();
-      for (const row of rows) {
-        const config = effectiveConfig(row, flags);
-        const perEpoch: number[] = [];
-        const result = await trainAndEvaluate(config, data, {
-          callbacks: progressCallbacks({
-            label: `row ${row.row} [${config.threads} thread${config.threads === 1 ? '' : 's'}]`,
-            epochs: config.epochs,
-            batches: Math.ceil(report.trainImages / config.batchSize),
-            json: flags.json,
-            onEpochEnd: (_epoch, logs) => void perEpoch.push(logs.valAccuracy ?? Number.NaN),
-          }),
-        });
-        report.threads = result.model.core.threads;
-        report.simd = result.model.core.simd;
-        const evaluation = cliEvaluation(result.evaluation);
-        const rowResult: RowResult = {
-          row: row.row,
-          label: row.label,
-          settings: rowSettings(config),
-          paperEpochs: row.config.epochs,
-          epochsRun: config.epochs,
-          paperAccuracy: row.paperAccuracy,
-          accuracy: evaluation.testAccuracy,
-          differencePoints: (evaluation.testAccuracy - row.paperAccuracy) * 100,
-          testLoss: evaluation.testLoss,
-          secondsPerEpoch: result.secondsPerEpoch,
-          testAccuracyPerEpoch: perEpoch,
-          perClass: evaluation.perClass,
-          reportText: evaluation.reportText,
-          noteWhenAbove: row.noteWhenAbove,
-        };
-        report.rows.push(rowResult);
-        report.totalSeconds = (performance.now() - started) / 1000;
-        await writeReport(flags.out, report);
-      }
-      if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-      else
-        process.stdout.write(`${formatReproduceMarkdown(report)}\nwritten to ${join(flags.out, 'report.md')}, report.json, accuracy.svg\n`);
-    });
+      report.rows.push(rowResult);
+      report.totalSeconds = (performance.now() - started) / 1000;
+      await writeReport(flags.out, report);
+    }
+    if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else
+      process.stdout.write(`${formatReproduceMarkdown(report)}\nwritten to ${join(flags.out, 'report.md')}, report.json, accuracy.svg\n`);
+  });
 }
 
 async function writeReport(out: string, report: ReproduceReport): Promise<void> {

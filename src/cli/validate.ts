@@ -30,7 +30,10 @@ export function checkOutputFile(option: string, path: string): void {
   try {
     accessSync(dir, constants.W_OK);
   } catch (error) {
-    throw new ArgumentError(option, `cannot write ${path}: the directory ${dir} is not writable (${(error as NodeJS.ErrnoException).code})`);
+    throw new ArgumentError(
+      option,
+      `cannot write ${path}: the directory ${dir} is not writable (${(error as NodeJS.ErrnoException).code})`,
+    );
   }
 }
 
@@ -107,14 +110,20 @@ export function checkFitsInMemory(run: {
   if (parameterBytes >= WASM32_BYTES) {
     const given = (['hidden', 'filters', 'kernelSize'] as const).filter((key) => run.architectureOptions[key] !== undefined);
     const flags = given.map((key) => ARCHITECTURE_FLAGS[key].flag).join(', ') || '--model';
-    throw new ArgumentError(flags, `${parameters} parameters need ${gigabytes(parameterBytes)} with their gradients and ${run.optimizer} state, ` +
-      `more than the 4 GiB a wasm32 core can address; use smaller layers`);
+    throw new ArgumentError(
+      flags,
+      `${parameters} parameters need ${gigabytes(parameterBytes)} with their gradients and ${run.optimizer} state, ` +
+        `more than the 4 GiB a wasm32 core can address; use smaller layers`,
+    );
   }
   const batchBytes = run.batchSize * bytesPerSample;
   if (parameterBytes + batchBytes >= WASM32_BYTES) {
     const fits = Math.floor((WASM32_BYTES - parameterBytes) / bytesPerSample);
-    throw new ArgumentError('--batch-size', `a batch of ${run.batchSize} images needs at least ${gigabytes(batchBytes)} of activations and their gradients, ` +
-      `more than the 4 GiB a wasm32 core can address with this model (at most ${fits} images can fit)`);
+    throw new ArgumentError(
+      '--batch-size',
+      `a batch of ${run.batchSize} images needs at least ${gigabytes(batchBytes)} of activations and their gradients, ` +
+        `more than the 4 GiB a wasm32 core can address with this model (at most ${fits} images can fit)`,
+    );
   }
 }
 

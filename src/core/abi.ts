@@ -48,14 +48,44 @@ export interface CoreExports {
    * count write nothing). All parts, in any order or on threads sharing the memory, each with its
    * own workspace, leave C bit-identical to gemm_f32_nn, which is part 0 of 1.
    */
-  gemm_f32_nn_part(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number,
-    part: number, parts: number): void;
+  gemm_f32_nn_part(
+    c: number,
+    a: number,
+    b: number,
+    workspace: number,
+    m: number,
+    k: number,
+    n: number,
+    accumulate: number,
+    part: number,
+    parts: number,
+  ): void;
   /** Part of gemm_f32_tn, as gemm_f32_nn_part. */
-  gemm_f32_tn_part(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number,
-    part: number, parts: number): void;
+  gemm_f32_tn_part(
+    c: number,
+    a: number,
+    b: number,
+    workspace: number,
+    m: number,
+    k: number,
+    n: number,
+    accumulate: number,
+    part: number,
+    parts: number,
+  ): void;
   /** Part of gemm_f32_nt, as gemm_f32_nn_part. */
-  gemm_f32_nt_part(c: number, a: number, b: number, workspace: number, m: number, k: number, n: number, accumulate: number,
-    part: number, parts: number): void;
+  gemm_f32_nt_part(
+    c: number,
+    a: number,
+    b: number,
+    workspace: number,
+    m: number,
+    k: number,
+    n: number,
+    accumulate: number,
+    part: number,
+    parts: number,
+  ): void;
   /** Bytes of 16-byte-aligned workspace every gemm call needs (a constant: the kernels block). */
   gemm_f32_workspace_bytes(): number;
   /** Peak probe: `iterations` rounds of 12 independent f32x4 mul+add chains (96 FLOP per round). */
@@ -91,56 +121,181 @@ export interface CoreExports {
   // conv2d.ts: NHWC input [batch,height,width,inChannels], HWIO filters
   // [kernelHeight,kernelWidth,inChannels,outChannels], stride 1, output [batch,outH,outW,outChannels].
   /** output = conv(input, filters) + bias (bias 0 = none). Overwrites output. */
-  conv2d_f32_nhwc_forward(output: number, input: number, filters: number, bias: number, workspace: number,
-    batch: number, height: number, width: number, inChannels: number,
-    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding): void;
+  conv2d_f32_nhwc_forward(
+    output: number,
+    input: number,
+    filters: number,
+    bias: number,
+    workspace: number,
+    batch: number,
+    height: number,
+    width: number,
+    inChannels: number,
+    kernelHeight: number,
+    kernelWidth: number,
+    outChannels: number,
+    padding: Padding,
+  ): void;
   /** dinput from doutput and filters. Overwrites dinput. */
-  conv2d_f32_nhwc_backward_data(dinput: number, doutput: number, filters: number, workspace: number,
-    batch: number, height: number, width: number, inChannels: number,
-    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding): void;
+  conv2d_f32_nhwc_backward_data(
+    dinput: number,
+    doutput: number,
+    filters: number,
+    workspace: number,
+    batch: number,
+    height: number,
+    width: number,
+    inChannels: number,
+    kernelHeight: number,
+    kernelWidth: number,
+    outChannels: number,
+    padding: Padding,
+  ): void;
   /** dfilters (and dbias unless 0) from input and doutput; = or += when accumulate. */
-  conv2d_f32_nhwc_backward_filter(dfilters: number, dbias: number, input: number, doutput: number, workspace: number,
-    batch: number, height: number, width: number, inChannels: number,
-    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, accumulate: number): void;
+  conv2d_f32_nhwc_backward_filter(
+    dfilters: number,
+    dbias: number,
+    input: number,
+    doutput: number,
+    workspace: number,
+    batch: number,
+    height: number,
+    width: number,
+    inChannels: number,
+    kernelHeight: number,
+    kernelWidth: number,
+    outChannels: number,
+    padding: Padding,
+    accumulate: number,
+  ): void;
   /**
    * Part `part` of `parts` of conv2d_f32_nhwc_forward: the output of its run of batch samples.
    * Like every `_part` export: parts write disjoint slices, and all of them, in any order or on
    * threads sharing the memory, each with its own workspace of the whole call's size, leave the
    * outputs bit-identical to the unsplit kernel (part 0 of 1). Extra parts write nothing.
    */
-  conv2d_f32_nhwc_forward_part(output: number, input: number, filters: number, bias: number, workspace: number,
-    batch: number, height: number, width: number, inChannels: number,
-    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, part: number, parts: number): void;
+  conv2d_f32_nhwc_forward_part(
+    output: number,
+    input: number,
+    filters: number,
+    bias: number,
+    workspace: number,
+    batch: number,
+    height: number,
+    width: number,
+    inChannels: number,
+    kernelHeight: number,
+    kernelWidth: number,
+    outChannels: number,
+    padding: Padding,
+    part: number,
+    parts: number,
+  ): void;
   /** Part of conv2d_f32_nhwc_backward_data: dinput of its run of batch samples (zeroes only those). */
-  conv2d_f32_nhwc_backward_data_part(dinput: number, doutput: number, filters: number, workspace: number,
-    batch: number, height: number, width: number, inChannels: number,
-    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, part: number, parts: number): void;
+  conv2d_f32_nhwc_backward_data_part(
+    dinput: number,
+    doutput: number,
+    filters: number,
+    workspace: number,
+    batch: number,
+    height: number,
+    width: number,
+    inChannels: number,
+    kernelHeight: number,
+    kernelWidth: number,
+    outChannels: number,
+    padding: Padding,
+    part: number,
+    parts: number,
+  ): void;
   /** Part of conv2d_f32_nhwc_backward_filter: the dfilters columns and dbias entries of its run of 8-channel groups. */
-  conv2d_f32_nhwc_backward_filter_part(dfilters: number, dbias: number, input: number, doutput: number, workspace: number,
-    batch: number, height: number, width: number, inChannels: number,
-    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding, accumulate: number,
-    part: number, parts: number): void;
+  conv2d_f32_nhwc_backward_filter_part(
+    dfilters: number,
+    dbias: number,
+    input: number,
+    doutput: number,
+    workspace: number,
+    batch: number,
+    height: number,
+    width: number,
+    inChannels: number,
+    kernelHeight: number,
+    kernelWidth: number,
+    outChannels: number,
+    padding: Padding,
+    accumulate: number,
+    part: number,
+    parts: number,
+  ): void;
   /** Workspace bytes the three conv2d kernels need for this shape (max over the three). */
-  conv2d_f32_workspace_bytes(batch: number, height: number, width: number, inChannels: number,
-    kernelHeight: number, kernelWidth: number, outChannels: number, padding: Padding): number;
+  conv2d_f32_workspace_bytes(
+    batch: number,
+    height: number,
+    width: number,
+    inChannels: number,
+    kernelHeight: number,
+    kernelWidth: number,
+    outChannels: number,
+    padding: Padding,
+  ): number;
 
   // maxpool2d.ts: NHWC, 'valid' windows: out = floor((in − size) / stride) + 1.
   /** output [batch,outH,outW,channels]; argmax (i32, same shape) = flat index into input. */
-  maxpool2d_f32_nhwc_forward(output: number, argmax: number, input: number,
-    batch: number, height: number, width: number, channels: number, size: number, stride: number): void;
+  maxpool2d_f32_nhwc_forward(
+    output: number,
+    argmax: number,
+    input: number,
+    batch: number,
+    height: number,
+    width: number,
+    channels: number,
+    size: number,
+    stride: number,
+  ): void;
   /** dinput = 0, then dinput[argmax[i]] += doutput[i]. */
-  maxpool2d_f32_nhwc_backward(dinput: number, doutput: number, argmax: number,
-    batch: number, height: number, width: number, channels: number, size: number, stride: number): void;
+  maxpool2d_f32_nhwc_backward(
+    dinput: number,
+    doutput: number,
+    argmax: number,
+    batch: number,
+    height: number,
+    width: number,
+    channels: number,
+    size: number,
+    stride: number,
+  ): void;
 
   /** Part `part` of `parts` of maxpool2d_f32_nhwc_forward: output and argmax of its run of samples. */
-  maxpool2d_f32_nhwc_forward_part(output: number, argmax: number, input: number,
-    batch: number, height: number, width: number, channels: number, size: number, stride: number, part: number, parts: number): void;
+  maxpool2d_f32_nhwc_forward_part(
+    output: number,
+    argmax: number,
+    input: number,
+    batch: number,
+    height: number,
+    width: number,
+    channels: number,
+    size: number,
+    stride: number,
+    part: number,
+    parts: number,
+  ): void;
   /**
    * Part of maxpool2d_f32_nhwc_backward: dinput of its run of samples. With parts > 1 each argmax
    * entry must point into its own sample (the forward's always do).
    */
-  maxpool2d_f32_nhwc_backward_part(dinput: number, doutput: number, argmax: number,
-    batch: number, height: number, width: number, channels: number, size: number, stride: number, part: number, parts: number): void;
+  maxpool2d_f32_nhwc_backward_part(
+    dinput: number,
+    doutput: number,
+    argmax: number,
+    batch: number,
+    height: number,
+    width: number,
+    channels: number,
+    size: number,
+    stride: number,
+    part: number,
+    parts: number,
+  ): void;
 
   // optimizers.ts (Keras' update rules)
   /** params −= learningRate · grads. */
@@ -148,16 +303,34 @@ export interface CoreExports {
   /** velocity = momentum · velocity − learningRate · grads; params += velocity. */
   momentum_f32_step(params: number, velocity: number, grads: number, count: number, learningRate: number, momentum: number): void;
   /** Keras Adam, step t ≥ 1: α = lr·√(1−β2ᵗ)/(1−β1ᵗ); m,v updated; params −= α·m/(√v + ε). */
-  adam_f32_step(params: number, m: number, v: number, grads: number, count: number,
-    learningRate: number, beta1: number, beta2: number, epsilon: number, step: number): void;
+  adam_f32_step(
+    params: number,
+    m: number,
+    v: number,
+    grads: number,
+    count: number,
+    learningRate: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    step: number,
+  ): void;
 
   // data.ts
   /**
    * inputs[b, p] = images[indices[b]·pixels + p] / 255 (f32), targets[b, :] = one-hot(labels[indices[b]])
    * (targets 0 = skip). images/labels are u8, indices i32.
    */
-  gather_batch_u8_f32(inputs: number, targets: number, images: number, labels: number, indices: number,
-    batchSize: number, pixels: number, classes: number): void;
+  gather_batch_u8_f32(
+    inputs: number,
+    targets: number,
+    images: number,
+    labels: number,
+    indices: number,
+    batchSize: number,
+    pixels: number,
+    classes: number,
+  ): void;
   /** out[r] = index of the first maximum of x[r, :] (i32). */
   argmax_f32_rows(out: number, x: number, rows: number, cols: number): void;
 
@@ -165,8 +338,20 @@ export interface CoreExports {
    * gather_batch_u8_f32 with, per image, a shift of up to ±maxShift pixels on each axis and (flip ≠ 0)
    * a random horizontal mirror, zero-filled; drawn from (seed, image index) only (assembly/data.ts).
    */
-  gather_batch_augment_u8_f32(inputs: number, targets: number, images: number, labels: number, indices: number,
-    batchSize: number, height: number, width: number, classes: number, maxShift: number, flip: number, seed: number): void;
+  gather_batch_augment_u8_f32(
+    inputs: number,
+    targets: number,
+    images: number,
+    labels: number,
+    indices: number,
+    batchSize: number,
+    height: number,
+    width: number,
+    classes: number,
+    maxShift: number,
+    flip: number,
+    seed: number,
+  ): void;
 
   // dropout.ts: inverted dropout, mask[i] = 1/(1 − rate) or 0 drawn from (seed, i); y may alias x.
   dropout_f32_forward(y: number, mask: number, x: number, count: number, rate: number, seed: number): void;
@@ -175,14 +360,47 @@ export interface CoreExports {
 
   // batchnorm.ts: per column of x [rows, cols] (Dense [batch, units], conv NHWC [batch·h·w, channels]).
   /** Batch statistics: writes mean, invstd [cols] and y; updates moving_mean/moving_var (Keras momentum). */
-  batchnorm_f32_forward_train(y: number, mean: number, invstd: number, movingMean: number, movingVar: number,
-    x: number, gamma: number, beta: number, workspace: number, rows: number, cols: number, momentum: number, epsilon: number): void;
+  batchnorm_f32_forward_train(
+    y: number,
+    mean: number,
+    invstd: number,
+    movingMean: number,
+    movingVar: number,
+    x: number,
+    gamma: number,
+    beta: number,
+    workspace: number,
+    rows: number,
+    cols: number,
+    momentum: number,
+    epsilon: number,
+  ): void;
   /** y = gamma·(x − moving_mean)/√(moving_var + ε) + beta. */
-  batchnorm_f32_forward_inference(y: number, x: number, movingMean: number, movingVar: number,
-    gamma: number, beta: number, workspace: number, rows: number, cols: number, epsilon: number): void;
+  batchnorm_f32_forward_inference(
+    y: number,
+    x: number,
+    movingMean: number,
+    movingVar: number,
+    gamma: number,
+    beta: number,
+    workspace: number,
+    rows: number,
+    cols: number,
+    epsilon: number,
+  ): void;
   /** Workspace bytes of both forwards for `cols` columns. */
   batchnorm_f32_workspace_bytes(cols: number): number;
   /** dx, dgamma, dbeta (all overwritten) from dy, x and the forward's mean/invstd. dx may alias dy. */
-  batchnorm_f32_backward(dx: number, dgamma: number, dbeta: number, dy: number, x: number,
-    mean: number, invstd: number, gamma: number, rows: number, cols: number): void;
+  batchnorm_f32_backward(
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    dy: number,
+    x: number,
+    mean: number,
+    invstd: number,
+    gamma: number,
+    rows: number,
+    cols: number,
+  ): void;
 }

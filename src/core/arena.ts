@@ -93,7 +93,9 @@ export class Arena {
     try {
       this.memory.grow(Math.ceil((this.top - have) / PAGE));
     } catch (error) {
-      throw new RangeError(`the plan needs ${this.top} bytes of wasm memory and the memory cannot grow past ${have} (${(error as Error).message})`);
+      throw new RangeError(
+        `the plan needs ${this.top} bytes of wasm memory and the memory cannot grow past ${have} (${(error as Error).message})`,
+      );
     }
   }
 

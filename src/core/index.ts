@@ -7,8 +7,15 @@ import type { CoreExports } from './abi.js';
 import { Padding } from './abi.js';
 import { Arena } from './arena.js';
 import {
-  baseUrl, compileCore, createSharedMemory, defaultWasmUrl, instantiateCompiled, pickBuild, UnsupportedRuntimeError,
-  type CompiledCore, type LoadOptions,
+  baseUrl,
+  compileCore,
+  createSharedMemory,
+  defaultWasmUrl,
+  instantiateCompiled,
+  pickBuild,
+  UnsupportedRuntimeError,
+  type CompiledCore,
+  type LoadOptions,
 } from './load.js';
 import { workerPool } from './pool.js';
 import { CONV_CHUNK_RESERVE_BYTES, kernelTable, spreadKernels, WORKER_KERNELS } from './threads.js';
@@ -103,7 +110,9 @@ export async function loadCore(options: LoadOptions = {}): Promise<Core> {
     simd = simdMode === 'relaxed' ? 'relaxed' : 'strict';
     if (compiled.memoryImport === undefined && threads > 1) {
       if (options.threads !== undefined) {
-        throw new RangeError(`threads: ${threads} threads need a shared-memory build (release-shared.wasm or release-relaxed-shared.wasm); the given ${options.url !== undefined ? `url ${String(options.url)}` : 'module'} has its own memory`);
+        throw new RangeError(
+          `threads: ${threads} threads need a shared-memory build (release-shared.wasm or release-relaxed-shared.wasm); the given ${options.url !== undefined ? `url ${String(options.url)}` : 'module'} has its own memory`,
+        );
       }
       threads = 1;
       reason = '1 thread: the given module is not a shared-memory build';
@@ -120,7 +129,12 @@ export async function loadCore(options: LoadOptions = {}): Promise<Core> {
   }
   const memory = compiled.memoryImport === undefined ? undefined : createSharedMemory(compiled.memoryImport);
   const exports = await instantiateCompiled(compiled, memory);
-  const core = createCore(exports, { threads, threadsReason: reason, simd, ...(memory && threads > 1 ? { shared: { compiled, memory } } : {}) });
+  const core = createCore(exports, {
+    threads,
+    threadsReason: reason,
+    simd,
+    ...(memory && threads > 1 ? { shared: { compiled, memory } } : {}),
+  });
   if (memory && threads > 1) await (core as CoreInternal).attach!();
   return core;
 }
@@ -128,9 +142,12 @@ export async function loadCore(options: LoadOptions = {}): Promise<Core> {
 /** The thread count: validated when given, else the runtime's default and why. */
 async function resolveThreads(threads: number | undefined): Promise<{ threads: number; reason: string }> {
   if (threads !== undefined) {
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads: expected a positive integer, got ${JSON.stringify(threads)}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new RangeError(`threads: expected a positive integer, got ${JSON.stringify(threads)}`);
     if (threads > 1 && typeof SharedArrayBuffer !== 'function') {
-      throw new UnsupportedRuntimeError(`threads: ${threads} threads need SharedArrayBuffer, which this ${isNode ? 'runtime' : 'page'} lacks${isNode ? '' : ` (${NOT_ISOLATED})`}`);
+      throw new UnsupportedRuntimeError(
+        `threads: ${threads} threads need SharedArrayBuffer, which this ${isNode ? 'runtime' : 'page'} lacks${isNode ? '' : ` (${NOT_ISOLATED})`}`,
+      );
     }
     return { threads, reason: `${threads} thread${threads === 1 ? '' : 's'}: asked` };
   }
@@ -146,7 +163,8 @@ async function resolveThreads(threads: number | undefined): Promise<{ threads: n
   return { threads: count, reason: `${count} thread${count === 1 ? '' : 's'}: navigator.hardwareConcurrency` };
 }
 
-const NOT_ISOLATED = 'the page is not cross-origin isolated; serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
+const NOT_ISOLATED =
+  'the page is not cross-origin isolated; serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 
 interface CoreInternal extends Core {
@@ -158,7 +176,10 @@ interface CoreInternal extends Core {
  * A core over already-instantiated exports. One thread unless `threading.shared` gives the module
  * and shared memory (loadCore does; then `attach` must be awaited before the first call).
  */
-export function createCore(exports: CoreExports, threading: Threading = { threads: 1, threadsReason: '1 thread: asked', simd: 'strict' }): Core {
+export function createCore(
+  exports: CoreExports,
+  threading: Threading = { threads: 1, threadsReason: '1 thread: asked', simd: 'strict' },
+): Core {
   const arena = new Arena(exports);
   const kernels = kernelTable(exports);
   let disposed = false;
@@ -209,7 +230,16 @@ export function createCore(exports: CoreExports, threading: Threading = { thread
           'matmul/c': { shape: [m, n] },
           'matmul/workspace': { shape: [Math.max(16, exports.gemm_f32_workspace_bytes())], dtype: 'u8' },
         });
-        kernels.gemm_f32_nn(t['matmul/c']!.byteOffset, t['matmul/a']!.byteOffset, t['matmul/b']!.byteOffset, t['matmul/workspace']!.byteOffset, m, k, n, 0);
+        kernels.gemm_f32_nn(
+          t['matmul/c']!.byteOffset,
+          t['matmul/a']!.byteOffset,
+          t['matmul/b']!.byteOffset,
+          t['matmul/workspace']!.byteOffset,
+          m,
+          k,
+          n,
+          0,
+        );
         return arena.f32(t['matmul/c']!).slice();
       });
     },
@@ -226,12 +256,30 @@ export function createCore(exports: CoreExports, threading: Threading = { thread
       if (outHeight < 1 || outWidth < 1) {
         throw new RangeError(`shape: a ${kernelHeight}x${kernelWidth} kernel does not fit a ${height}x${width} input with 'valid' padding`);
       }
-      checkArray('input', data, batch * height * width * inChannels, `[batch, height, width, inChannels] = [${batch}, ${height}, ${width}, ${inChannels}]`);
-      checkArray('filters', filters, kernelHeight * kernelWidth * inChannels * outChannels,
-        `[kernelHeight, kernelWidth, inChannels, outChannels] = [${kernelHeight}, ${kernelWidth}, ${inChannels}, ${outChannels}]`);
+      checkArray(
+        'input',
+        data,
+        batch * height * width * inChannels,
+        `[batch, height, width, inChannels] = [${batch}, ${height}, ${width}, ${inChannels}]`,
+      );
+      checkArray(
+        'filters',
+        filters,
+        kernelHeight * kernelWidth * inChannels * outChannels,
+        `[kernelHeight, kernelWidth, inChannels, outChannels] = [${kernelHeight}, ${kernelWidth}, ${inChannels}, ${outChannels}]`,
+      );
       if (bias !== undefined) checkArray('bias', bias, outChannels, `[outChannels] = [${outChannels}]`);
       return withTemporaries(() => {
-        const workspaceBytes = exports.conv2d_f32_workspace_bytes(batch, height, width, inChannels, kernelHeight, kernelWidth, outChannels, padding);
+        const workspaceBytes = exports.conv2d_f32_workspace_bytes(
+          batch,
+          height,
+          width,
+          inChannels,
+          kernelHeight,
+          kernelWidth,
+          outChannels,
+          padding,
+        );
         const t = temporaries({
           'conv2d/input': { shape: [batch, height, width, inChannels], data },
           'conv2d/filters': { shape: [kernelHeight, kernelWidth, inChannels, outChannels], data: filters },
@@ -239,9 +287,21 @@ export function createCore(exports: CoreExports, threading: Threading = { thread
           'conv2d/output': { shape: [batch, outHeight, outWidth, outChannels] },
           'conv2d/workspace': { shape: [Math.max(16, workspaceBytes)], dtype: 'u8' },
         });
-        kernels.conv2d_f32_nhwc_forward(t['conv2d/output']!.byteOffset, t['conv2d/input']!.byteOffset, t['conv2d/filters']!.byteOffset,
-          t['conv2d/bias']?.byteOffset ?? 0, t['conv2d/workspace']!.byteOffset,
-          batch, height, width, inChannels, kernelHeight, kernelWidth, outChannels, padding);
+        kernels.conv2d_f32_nhwc_forward(
+          t['conv2d/output']!.byteOffset,
+          t['conv2d/input']!.byteOffset,
+          t['conv2d/filters']!.byteOffset,
+          t['conv2d/bias']?.byteOffset ?? 0,
+          t['conv2d/workspace']!.byteOffset,
+          batch,
+          height,
+          width,
+          inChannels,
+          kernelHeight,
+          kernelWidth,
+          outChannels,
+          padding,
+        );
         return arena.f32(t['conv2d/output']!).slice();
       });
     },
@@ -252,7 +312,12 @@ export function createCore(exports: CoreExports, threading: Threading = { thread
       if (size > height || size > width) {
         throw new RangeError(`shape.size: a ${size}x${size} window does not fit a ${height}x${width} input`);
       }
-      checkArray('input', data, batch * height * width * channels, `[batch, height, width, channels] = [${batch}, ${height}, ${width}, ${channels}]`);
+      checkArray(
+        'input',
+        data,
+        batch * height * width * channels,
+        `[batch, height, width, channels] = [${batch}, ${height}, ${width}, ${channels}]`,
+      );
       const outHeight = Math.floor((height - size) / stride) + 1;
       const outWidth = Math.floor((width - size) / stride) + 1;
       return withTemporaries(() => {
@@ -261,8 +326,17 @@ export function createCore(exports: CoreExports, threading: Threading = { thread
           'maxPool2d/output': { shape: [batch, outHeight, outWidth, channels] },
           'maxPool2d/argmax': { shape: [batch, outHeight, outWidth, channels], dtype: 'i32' },
         });
-        kernels.maxpool2d_f32_nhwc_forward(t['maxPool2d/output']!.byteOffset, t['maxPool2d/argmax']!.byteOffset, t['maxPool2d/input']!.byteOffset,
-          batch, height, width, channels, size, stride);
+        kernels.maxpool2d_f32_nhwc_forward(
+          t['maxPool2d/output']!.byteOffset,
+          t['maxPool2d/argmax']!.byteOffset,
+          t['maxPool2d/input']!.byteOffset,
+          batch,
+          height,
+          width,
+          channels,
+          size,
+          stride,
+        );
         return arena.f32(t['maxPool2d/output']!).slice();
       });
     },
@@ -322,7 +396,9 @@ function checkDims(dims: Record<string, number>, prefix = ''): void {
 
 function checkArray(name: string, array: unknown, expected: number, shapeText: string): void {
   if (!(array instanceof Float32Array)) {
-    throw new TypeError(`${name}: expected a Float32Array, got ${array === null ? 'null' : typeof array === 'object' ? (array as object).constructor.name : typeof array}`);
+    throw new TypeError(
+      `${name}: expected a Float32Array, got ${array === null ? 'null' : typeof array === 'object' ? (array as object).constructor.name : typeof array}`,
+    );
   }
   if (array.length !== expected) {
     throw new RangeError(`${name}: shape ${shapeText} needs ${expected} elements, got ${array.length}`);

@@ -49,8 +49,8 @@ const SIMD_PROBE = new Uint8Array([
 // Smallest module using f32x4.relaxed_madd: a () → v128 function whose body is three times
 // (i32.const 0; i8x16.splat), then relaxed_madd (0xfd 0x105, LEB128 0x85 0x02).
 const RELAXED_SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0,
-  65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253,
+  133, 2, 11,
 ]);
 
 function validates(bytes: Uint8Array<ArrayBuffer>): boolean {
@@ -74,11 +74,16 @@ export function defaultWasmUrl(build: BuildName = 'release'): URL {
   // Literal `new URL('...', import.meta.url)` forms: bundlers (Vite, webpack 5, Parcel) rewrite only
   // that exact form, emitting the file as an asset; a computed first argument would be left as is.
   switch (build) {
-    case 'debug': return new URL('../../build/debug.wasm', import.meta.url);
-    case 'release-shared': return new URL('../../build/release-shared.wasm', import.meta.url);
-    case 'release-relaxed': return new URL('../../build/release-relaxed.wasm', import.meta.url);
-    case 'release-relaxed-shared': return new URL('../../build/release-relaxed-shared.wasm', import.meta.url);
-    default: return new URL('../../build/release.wasm', import.meta.url);
+    case 'debug':
+      return new URL('../../build/debug.wasm', import.meta.url);
+    case 'release-shared':
+      return new URL('../../build/release-shared.wasm', import.meta.url);
+    case 'release-relaxed':
+      return new URL('../../build/release-relaxed.wasm', import.meta.url);
+    case 'release-relaxed-shared':
+      return new URL('../../build/release-relaxed-shared.wasm', import.meta.url);
+    default:
+      return new URL('../../build/release.wasm', import.meta.url);
   }
 }
 
@@ -127,7 +132,10 @@ export async function compileCore(source: { url: URL } | { wasm: NonNullable<Loa
   let bytes: Uint8Array | undefined;
   if ('wasm' in source) {
     if (source.wasm instanceof WebAssembly.Module) return { module: source.wasm, memoryImport: importedMemoryOfModule(source.wasm) };
-    bytes = source.wasm instanceof ArrayBuffer ? new Uint8Array(source.wasm) : new Uint8Array(source.wasm.buffer, source.wasm.byteOffset, source.wasm.byteLength);
+    bytes =
+      source.wasm instanceof ArrayBuffer
+        ? new Uint8Array(source.wasm)
+        : new Uint8Array(source.wasm.buffer, source.wasm.byteOffset, source.wasm.byteLength);
   } else {
     bytes = await readWasm(source.url);
   }
@@ -142,12 +150,16 @@ async function readWasm(url: URL): Promise<Uint8Array> {
     try {
       return await readFile(url);
     } catch (error) {
-      throw new Error(`fmnist-wasm: cannot read the wasm core at ${url.pathname} (${(error as Error).message}); run \`npm run build\` or pass { url }`);
+      throw new Error(
+        `fmnist-wasm: cannot read the wasm core at ${url.pathname} (${(error as Error).message}); run \`npm run build\` or pass { url }`,
+      );
     }
   }
   const response = await fetch(url);
   if (!response.ok) {
-    throw new Error(`fmnist-wasm: fetching the wasm core from ${url.href} failed: HTTP ${response.status}; serve build/${url.pathname.split('/').pop()} there or pass { url }`);
+    throw new Error(
+      `fmnist-wasm: fetching the wasm core from ${url.href} failed: HTTP ${response.status}; serve build/${url.pathname.split('/').pop()} there or pass { url }`,
+    );
   }
   return new Uint8Array(await response.arrayBuffer());
 }
@@ -161,8 +173,16 @@ export async function instantiateCompiled(compiled: CompiledCore, memory?: WebAs
 
 /** Instantiates a single-thread core (the module's own memory): what the kernel tests and benchmarks use. */
 export async function instantiateCore(options: Pick<LoadOptions, 'url' | 'wasm' | 'debug' | 'simd'> = {}): Promise<CoreExports> {
-  const compiled = await compileCore(options.wasm !== undefined ? { wasm: options.wasm }
-    : { url: options.url !== undefined ? new URL(options.url, baseUrl()) : defaultWasmUrl(pickBuild(options.simd ?? 'strict', false, options.debug).build) });
+  const compiled = await compileCore(
+    options.wasm !== undefined
+      ? { wasm: options.wasm }
+      : {
+          url:
+            options.url !== undefined
+              ? new URL(options.url, baseUrl())
+              : defaultWasmUrl(pickBuild(options.simd ?? 'strict', false, options.debug).build),
+        },
+  );
   const memory = compiled.memoryImport === undefined ? undefined : createSharedMemory(compiled.memoryImport);
   return instantiateCompiled(compiled, memory);
 }
@@ -199,7 +219,10 @@ export function importedMemoryLimits(bytes: Uint8Array): CompiledCore['memoryImp
       if ((byte & 0x80) === 0) return result;
     }
   };
-  const skipName = () => { const length = leb(); at += length; };
+  const skipName = () => {
+    const length = leb();
+    at += length;
+  };
   const limits = () => {
     const flags = bytes[at++]!;
     const initial = leb();
@@ -217,9 +240,14 @@ export function importedMemoryLimits(bytes: Uint8Array): CompiledCore['memoryImp
         const kind = bytes[at++]!;
         if (kind === 2) return limits();
         if (kind === 0) leb();
-        else if (kind === 1) { at++; limits(); }
-        else if (kind === 3) at += 2;
-        else if (kind === 4) { at++; leb(); }
+        else if (kind === 1) {
+          at++;
+          limits();
+        } else if (kind === 3) at += 2;
+        else if (kind === 4) {
+          at++;
+          leb();
+        }
       }
       return undefined;
     }

@@ -254,7 +254,13 @@ export class WorkerPool {
    * Gives `workers` workers an instance of `module` on `memory`; returns the core's id. `owner`
    * (the core) is watched: once it is garbage-collected, the workers drop their instances too.
    */
-  async attach(module: WebAssembly.Module, memory: WebAssembly.Memory, workers: number, names: readonly string[], owner: object): Promise<number> {
+  async attach(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    workers: number,
+    names: readonly string[],
+    owner: object,
+  ): Promise<number> {
     if (workers > MAX_WORKERS) throw new RangeError(`threads: at most ${MAX_WORKERS + 1}, got ${workers + 1}`);
     if (this.names.length === 0) this.names = names;
     else if (this.names !== names) throw new Error('internal: one kernel table per pool');
@@ -266,11 +272,14 @@ export class WorkerPool {
         this.workers.push(worker);
       }
       const id = this.nextId++;
-      const replies = this.workers.slice(0, workers).map((worker, w) => new Promise<string | undefined>((resolve) => {
-        worker.attaching.set(id, resolve);
-        worker.ref(); // an unref'd worker would let Node exit before it replies
-        this.post(w, { type: 'attach', id, module, memory });
-      }));
+      const replies = this.workers.slice(0, workers).map(
+        (worker, w) =>
+          new Promise<string | undefined>((resolve) => {
+            worker.attaching.set(id, resolve);
+            worker.ref(); // an unref'd worker would let Node exit before it replies
+            this.post(w, { type: 'attach', id, module, memory });
+          }),
+      );
       const errors = await Promise.all(replies);
       for (const worker of this.workers) worker.unref();
       this.attached.set(id, workers);
@@ -326,9 +335,22 @@ export class WorkerPool {
    * of arg `countArg` (of `units`), every arg with a stride moved by the range's first unit.
    * @throws Error naming `kernelName` when a worker's part failed (after every part has ended).
    */
-  run(core: number, kernel: number, local: Kernel, kernelName: string, workers: number, parts: number,
-    mode: 0 | 1, argc: number, workspaceArg: number, countArg: number, chunk: number, units: number,
-    workspaceBase: number, workspaceBytes: number): void {
+  run(
+    core: number,
+    kernel: number,
+    local: Kernel,
+    kernelName: string,
+    workers: number,
+    parts: number,
+    mode: 0 | 1,
+    argc: number,
+    workspaceArg: number,
+    countArg: number,
+    chunk: number,
+    units: number,
+    workspaceBase: number,
+    workspaceBytes: number,
+  ): void {
     const board = this.board;
     const f = this.f64;
     this.dispatches++;
@@ -361,7 +383,26 @@ export class WorkerPool {
         if ((next & 255) >= parts) break;
         if (Atomics.compareExchange(board, NEXT, next, next + 1) !== next) continue;
         this.partArgs(next & 255, out);
-        local(out[0]!, out[1]!, out[2]!, out[3]!, out[4]!, out[5]!, out[6]!, out[7]!, out[8]!, out[9]!, out[10]!, out[11]!, out[12]!, out[13]!, out[14]!, out[15]!, out[16]!, out[17]!);
+        local(
+          out[0]!,
+          out[1]!,
+          out[2]!,
+          out[3]!,
+          out[4]!,
+          out[5]!,
+          out[6]!,
+          out[7]!,
+          out[8]!,
+          out[9]!,
+          out[10]!,
+          out[11]!,
+          out[12]!,
+          out[13]!,
+          out[14]!,
+          out[15]!,
+          out[16]!,
+          out[17]!,
+        );
         Atomics.add(board, FINISHED, 1);
       }
     } catch (error) {
@@ -371,7 +412,8 @@ export class WorkerPool {
     // Join: close the task, then wait for the parts the workers claimed before it closed.
     let spins = 0;
     if (!this.callerClaims) {
-      while (Atomics.load(board, FINISHED) < parts) if (this.blocking && ++spins > SPIN) Atomics.wait(board, FINISHED, Atomics.load(board, FINISHED));
+      while (Atomics.load(board, FINISHED) < parts)
+        if (this.blocking && ++spins > SPIN) Atomics.wait(board, FINISHED, Atomics.load(board, FINISHED));
     }
     const claimed = Math.min(Atomics.exchange(board, NEXT, tag | CLOSED) & 255, parts);
     for (;;) {
@@ -379,7 +421,8 @@ export class WorkerPool {
       if (finished >= claimed) break;
       if (this.blocking && ++spins > SPIN) Atomics.wait(board, FINISHED, finished);
     }
-    if (failure !== undefined) throw new Error(`${kernelName} failed on the calling thread: ${(failure as Error)?.message ?? String(failure)}`, { cause: failure });
+    if (failure !== undefined)
+      throw new Error(`${kernelName} failed on the calling thread: ${(failure as Error)?.message ?? String(failure)}`, { cause: failure });
     const failed = board[ERROR]!;
     if (failed !== 0) {
       const text = String.fromCharCode(...this.message.subarray(0, board[MESSAGE_LENGTH]));

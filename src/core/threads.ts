@@ -60,7 +60,14 @@ const convOut = (size: number, kernel: number, padding: number) => (padding === 
 // conv2d args after output/input/filters/bias/workspace (forward) or dinput/doutput/filters/workspace (backward data):
 // batch, height, width, inChannels, kernelHeight, kernelWidth, outChannels, padding.
 const convFlops = (a: Float64Array, at: number) =>
-  2 * a[at]! * convOut(a[at + 1]!, a[at + 4]!, a[at + 7]!) * convOut(a[at + 2]!, a[at + 5]!, a[at + 7]!) * a[at + 3]! * a[at + 4]! * a[at + 5]! * a[at + 6]!;
+  2 *
+  a[at]! *
+  convOut(a[at + 1]!, a[at + 4]!, a[at + 7]!) *
+  convOut(a[at + 2]!, a[at + 5]!, a[at + 7]!) *
+  a[at + 3]! *
+  a[at + 4]! *
+  a[at + 5]! *
+  a[at + 6]!;
 const convWorkspace = (a: Float64Array, at: number, exports: CoreExports) =>
   exports.conv2d_f32_workspace_bytes(a[at]!, a[at + 1]!, a[at + 2]!, a[at + 3]!, a[at + 4]!, a[at + 5]!, a[at + 6]!, a[at + 7]!);
 const gemmFlops = (a: Float64Array) => 2 * a[4]! * a[5]! * a[6]!;
@@ -73,16 +80,37 @@ const PART_KERNELS: readonly PartSpec[] = [
   { name: 'gemm_f32_nn', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
   { name: 'gemm_f32_tn', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
   { name: 'gemm_f32_nt', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
-  { name: 'conv2d_f32_nhwc_forward', workspace: 4, work: (a) => convFlops(a, 5), unit: 'flops', workspaceBytes: (a, e) => convWorkspace(a, 5, e) },
-  { name: 'conv2d_f32_nhwc_backward_data', workspace: 3, work: (a) => convFlops(a, 4), unit: 'flops', workspaceBytes: (a, e) => convWorkspace(a, 4, e) },
-  { name: 'conv2d_f32_nhwc_backward_filter', workspace: 4, work: (a) => convFlops(a, 5), unit: 'flops', workspaceBytes: (a, e) => convWorkspace(a, 5, e) },
+  {
+    name: 'conv2d_f32_nhwc_forward',
+    workspace: 4,
+    work: (a) => convFlops(a, 5),
+    unit: 'flops',
+    workspaceBytes: (a, e) => convWorkspace(a, 5, e),
+  },
+  {
+    name: 'conv2d_f32_nhwc_backward_data',
+    workspace: 3,
+    work: (a) => convFlops(a, 4),
+    unit: 'flops',
+    workspaceBytes: (a, e) => convWorkspace(a, 4, e),
+  },
+  {
+    name: 'conv2d_f32_nhwc_backward_filter',
+    workspace: 4,
+    work: (a) => convFlops(a, 5),
+    unit: 'flops',
+    workspaceBytes: (a, e) => convWorkspace(a, 5, e),
+  },
   { name: 'maxpool2d_f32_nhwc_forward', workspace: -1, work: (a) => poolElements(a, 3), unit: 'elements', workspaceBytes: noWorkspace },
   { name: 'maxpool2d_f32_nhwc_backward', workspace: -1, work: (a) => poolElements(a, 3), unit: 'elements', workspaceBytes: noWorkspace },
 ];
 
 const F32 = () => 4;
 const elementwise = (name: keyof CoreExports, pointers: number, count: number): RangeSpec => ({
-  name, count, granule: 16, unitElements: () => 1,
+  name,
+  count,
+  granule: 16,
+  unitElements: () => 1,
   strides: Array.from({ length: pointers }, (_, i) => [i, F32] as const),
 });
 
@@ -95,9 +123,28 @@ const RANGE_KERNELS: readonly RangeSpec[] = [
   elementwise('momentum_f32_step', 3, 3),
   elementwise('adam_f32_step', 4, 4),
   // bias_add_f32_forward(y, x, bias, rows, cols): whole rows.
-  { name: 'bias_add_f32_forward', count: 3, granule: 1, unitElements: (a) => a[4]!, strides: [[0, (a) => 4 * a[4]!], [1, (a) => 4 * a[4]!]] },
+  {
+    name: 'bias_add_f32_forward',
+    count: 3,
+    granule: 1,
+    unitElements: (a) => a[4]!,
+    strides: [
+      [0, (a) => 4 * a[4]!],
+      [1, (a) => 4 * a[4]!],
+    ],
+  },
   // gather_batch_u8_f32(inputs, targets, images, labels, indices, batchSize, pixels, classes): whole rows.
-  { name: 'gather_batch_u8_f32', count: 5, granule: 1, unitElements: (a) => a[6]!, strides: [[0, (a) => 4 * a[6]!], [1, (a) => 4 * a[7]!], [4, F32]] },
+  {
+    name: 'gather_batch_u8_f32',
+    count: 5,
+    granule: 1,
+    unitElements: (a) => a[6]!,
+    strides: [
+      [0, (a) => 4 * a[6]!],
+      [1, (a) => 4 * a[7]!],
+      [4, F32],
+    ],
+  },
 ];
 
 /** Names of the kernels workers may run: the index is the protocol's kernel id. */
@@ -139,11 +186,37 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
     if (part === undefined || whole === undefined) return;
     const argc = whole.length;
     const kernelName = spec.name;
-    kernels[spec.name] = function (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number,
-      a8: number, a9: number, a10: number, a11: number, a12: number, a13: number): void {
+    kernels[spec.name] = function (
+      a0: number,
+      a1: number,
+      a2: number,
+      a3: number,
+      a4: number,
+      a5: number,
+      a6: number,
+      a7: number,
+      a8: number,
+      a9: number,
+      a10: number,
+      a11: number,
+      a12: number,
+      a13: number,
+    ): void {
       const s = pool.args;
-      s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7;
-      s[8] = a8; s[9] = a9; s[10] = a10; s[11] = a11; s[12] = a12; s[13] = a13;
+      s[0] = a0;
+      s[1] = a1;
+      s[2] = a2;
+      s[3] = a3;
+      s[4] = a4;
+      s[5] = a5;
+      s[6] = a6;
+      s[7] = a7;
+      s[8] = a8;
+      s[9] = a9;
+      s[10] = a10;
+      s[11] = a11;
+      s[12] = a12;
+      s[13] = a13;
       const minPart = spec.unit === 'flops' ? splitPolicy.minPartFlops : splitPolicy.minPartElements;
       let parts = Math.min(threads, Math.floor(spec.work(s) / minPart));
       if (parts > 1 && spec.workspace >= 0 && spec.workspaceBytes(s, exports) > workspaceBytes) parts = 1;
@@ -161,10 +234,29 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
     const index = PART_KERNELS.length + offset;
     const argc = whole.length;
     const kernelName = spec.name;
-    kernels[spec.name] = function (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number,
-      a8: number, a9: number): void {
+    kernels[spec.name] = function (
+      a0: number,
+      a1: number,
+      a2: number,
+      a3: number,
+      a4: number,
+      a5: number,
+      a6: number,
+      a7: number,
+      a8: number,
+      a9: number,
+    ): void {
       const s = pool.args;
-      s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7; s[8] = a8; s[9] = a9;
+      s[0] = a0;
+      s[1] = a1;
+      s[2] = a2;
+      s[3] = a3;
+      s[4] = a4;
+      s[5] = a5;
+      s[6] = a6;
+      s[7] = a7;
+      s[8] = a8;
+      s[9] = a9;
       const units = s[spec.count]!;
       const work = units * spec.unitElements(s);
       let parts = Math.min(threads, Math.floor(work / splitPolicy.minPartElements));

@@ -76,7 +76,13 @@ function directoryUrl(base: string | URL): URL {
 }
 
 /** Reads a response body, reporting progress; undefined on 404 (so the caller can try another name). */
-async function fetchBytes(url: URL, file: string, index: number, count: number, options: BrowserDataOptions): Promise<Uint8Array | undefined> {
+async function fetchBytes(
+  url: URL,
+  file: string,
+  index: number,
+  count: number,
+  options: BrowserDataOptions,
+): Promise<Uint8Array | undefined> {
   const doFetch = options.fetch ?? fetch;
   const response = await doFetch(url, { signal: options.signal });
   if (response.status === 404) return undefined;
@@ -104,9 +110,15 @@ async function fetchBytes(url: URL, file: string, index: number, count: number, 
   return bytes;
 }
 
-
 /** Fetches `name.gz`, then `name`; undefined when neither exists. */
-async function fetchEither(base: URL, name: string, index: number, count: number, options: BrowserDataOptions, tried: string[]): Promise<{ bytes: Uint8Array; file: string } | undefined> {
+async function fetchEither(
+  base: URL,
+  name: string,
+  index: number,
+  count: number,
+  options: BrowserDataOptions,
+  tried: string[],
+): Promise<{ bytes: Uint8Array; file: string } | undefined> {
   for (const file of [`${name}.gz`, name]) {
     const url = new URL(file, base);
     tried.push(url.href);
@@ -129,14 +141,18 @@ export async function fetchFashionMnistSplit(
   checkLimit(split === 'train' ? 'limit' : 'testLimit', limit);
   const base = directoryUrl(baseUrl);
   const tried: string[] = [];
-  const [imagesName, labelsName] = split === 'train'
-    ? [IDX_FILES.trainImages, IDX_FILES.trainLabels]
-    : [IDX_FILES.testImages, IDX_FILES.testLabels];
+  const [imagesName, labelsName] =
+    split === 'train' ? [IDX_FILES.trainImages, IDX_FILES.trainLabels] : [IDX_FILES.testImages, IDX_FILES.testLabels];
   const images = await fetchEither(base, imagesName, 0, 2, options, tried);
   if (images !== undefined) {
     const labels = await fetchEither(base, labelsName, 1, 2, options, tried);
     if (labels === undefined) throw new DataNotFoundError(`${base.href} has ${images.file} but lacks ${labelsName}[.gz]`, tried);
-    const parsed = pairSplit(parseIdxImages(images.bytes, images.file), parseIdxLabels(labels.bytes, labels.file), images.file, labels.file);
+    const parsed = pairSplit(
+      parseIdxImages(images.bytes, images.file),
+      parseIdxLabels(labels.bytes, labels.file),
+      images.file,
+      labels.file,
+    );
     return { ...takeSplit(parsed, limit), format: 'idx' };
   }
   const csv = await fetchEither(base, CSV_FILES[split], 0, 1, options, tried);
@@ -215,8 +231,18 @@ export async function readFashionMnistFiles(
   if (idxRoles.every((role) => byRole.has(role))) {
     const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(idxRoles.map((role) => blobBytes(byRole.get(role)!)));
     const n = (role: string) => byRole.get(role)!.name;
-    const train = pairSplit(parseIdxImages(trainImages!, n('trainImages')), parseIdxLabels(trainLabels!, n('trainLabels')), n('trainImages'), n('trainLabels'));
-    const test = pairSplit(parseIdxImages(testImages!, n('testImages')), parseIdxLabels(testLabels!, n('testLabels')), n('testImages'), n('testLabels'));
+    const train = pairSplit(
+      parseIdxImages(trainImages!, n('trainImages')),
+      parseIdxLabels(trainLabels!, n('trainLabels')),
+      n('trainImages'),
+      n('trainLabels'),
+    );
+    const test = pairSplit(
+      parseIdxImages(testImages!, n('testImages')),
+      parseIdxLabels(testLabels!, n('testLabels')),
+      n('testImages'),
+      n('testLabels'),
+    );
     return { train: takeSplit(train, options.limit), test: takeSplit(test, options.testLimit), source, format: 'idx' };
   }
   if (byRole.has('csvTrain') && byRole.has('csvTest')) {

@@ -88,7 +88,10 @@ export function parseCsv(bytes: Uint8Array, fileName: string): DataSplit {
   const first = bytes[pos];
   if (first !== undefined && !(first >= ZERO && first <= NINE) && first !== CR && first !== LF) {
     const end = lineEnd(bytes, pos);
-    const firstCell = ascii(bytes, pos, Math.min(end, pos + 16)).split(',')[0]!.trim().replace(/^"|"$/g, '');
+    const firstCell = ascii(bytes, pos, Math.min(end, pos + 16))
+      .split(',')[0]!
+      .trim()
+      .replace(/^"|"$/g, '');
     if (firstCell.toLowerCase() === 'label') {
       const columns = countColumns(bytes, pos);
       if (columns !== COLUMNS) {

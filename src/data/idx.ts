@@ -141,10 +141,7 @@ export function parseIdxLabels(bytes: Uint8Array, fileName: string): IdxLabels {
  */
 export function pairSplit(images: IdxImages, labels: IdxLabels, imagesFile: string, labelsFile: string): DataSplit {
   if (images.count !== labels.count) {
-    throw new DataFormatError(
-      `${imagesFile} + ${labelsFile}`,
-      `image count ${images.count} does not match label count ${labels.count}`,
-    );
+    throw new DataFormatError(`${imagesFile} + ${labelsFile}`, `image count ${images.count} does not match label count ${labels.count}`);
   }
   return { images: images.images, labels: labels.labels, count: images.count, rows: images.rows, cols: images.cols };
 }
@@ -170,7 +167,11 @@ export async function gunzip(bytes: Uint8Array, fileName: string): Promise<Uint8
         if (error === null) {
           resolve(new Uint8Array(result.buffer, result.byteOffset, result.byteLength));
         } else if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-          reject(new DataFormatError(fileName, `gzip data decompresses to more than ${MAX_DECOMPRESSED_BYTES} bytes`, undefined, { cause: error }));
+          reject(
+            new DataFormatError(fileName, `gzip data decompresses to more than ${MAX_DECOMPRESSED_BYTES} bytes`, undefined, {
+              cause: error,
+            }),
+          );
         } else {
           reject(new DataFormatError(fileName, `corrupt gzip data: ${error.message}`, undefined, { cause: error }));
         }

@@ -166,17 +166,19 @@ export async function loadFashionMnistTest(options: Omit<DataLoadOptions, 'limit
 }
 
 /** The located directory, or the download cache after downloading into it (unless `download` is false). */
-async function locateOrDownload<Files extends DataFiles | TestFiles>(options: DataLoadOptions, found: LocateResult<Files>):
-  Promise<{ location: DataLocation<Files>; downloaded: boolean }> {
+async function locateOrDownload<Files extends DataFiles | TestFiles>(
+  options: DataLoadOptions,
+  found: LocateResult<Files>,
+): Promise<{ location: DataLocation<Files>; downloaded: boolean }> {
   if (found.location !== undefined) return { location: found.location, downloaded: false };
   if (options.download === false) throw new DataNotFoundError('no directory holds the files and downloading is off', found.searched);
   // A full copy has every split's files, so it serves a test-only search too.
-  const location = await downloadFashionMnist({
+  const location = (await downloadFashionMnist({
     cacheDir: options.cacheDir,
     mirror: options.mirror,
     env: options.env,
     onProgress: options.onProgress,
-  }) as DataLocation<DataFiles> as DataLocation<Files>;
+  })) as DataLocation<DataFiles> as DataLocation<Files>;
   return { location, downloaded: true };
 }
 export { toModelInput, type RgbaImage, type ToModelInputOptions } from './image.js';

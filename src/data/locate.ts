@@ -28,9 +28,7 @@ export type DataFiles =
   | { format: 'csv'; train: string; test: string };
 
 /** The files of the test split alone (what evaluating a saved model reads). */
-export type TestFiles =
-  | { format: 'idx'; testImages: string; testLabels: string }
-  | { format: 'csv'; test: string };
+export type TestFiles = { format: 'idx'; testImages: string; testLabels: string } | { format: 'csv'; test: string };
 
 /** Which splits a search needs: both (training) or the test split alone (evaluation). */
 export type Splits = 'all' | 'test';
@@ -122,7 +120,8 @@ export function findFile(dir: string, name: string): string | undefined {
 
 /** `name[.gz] is a directory` for each of `names` present in `dir` as something other than a file. */
 function notFiles(dir: string, names: readonly string[]): string[] {
-  return names.flatMap((name) => [name, `${name}.gz`])
+  return names
+    .flatMap((name) => [name, `${name}.gz`])
     .map((name) => [name, fileProblem(join(dir, name))] as const)
     .filter(([, problem]) => problem !== undefined && problem !== 'missing')
     .map(([name, problem]) => `${name} ${problem}`);
@@ -157,9 +156,8 @@ export function inspectDir(dir: string, splits: Splits = 'all'): { files: DataFi
   const missingIdx = wanted.idx.filter((key) => idx[key] === undefined).map((key) => `${IDX_FILES[key]}[.gz]`);
   const presentCsv = wanted.csv.filter((key) => csv[key] !== undefined).map((key) => CSV_FILES[key]);
   const missingCsv = wanted.csv.filter((key) => csv[key] === undefined).map((key) => CSV_FILES[key]);
-  const csvNote = presentCsv.length > 0
-    ? ` (has ${presentCsv.join(', ')} but lacks ${missingCsv.join(', ')})`
-    : ` (nor ${missingCsv.join(' + ')})`;
+  const csvNote =
+    presentCsv.length > 0 ? ` (has ${presentCsv.join(', ')} but lacks ${missingCsv.join(', ')})` : ` (nor ${missingCsv.join(' + ')})`;
   const odd = notFiles(dir, [...wanted.idx.map((key) => IDX_FILES[key]), ...wanted.csv.map((key) => CSV_FILES[key])]);
   return { problem: `lacks ${missingIdx.join(', ')}${csvNote}${odd.length > 0 ? `; ${odd.join(', ')}` : ''}` };
 }

@@ -40,7 +40,15 @@ export function pngSize(bytes: Uint8Array, file: string): { width: number; heigh
 /** Samples per pixel of each PNG colour type (gray, RGB, palette, gray + alpha, RGBA). */
 const SAMPLES: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /** Adam7's passes: x start, y start, x step, y step. */
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
 
 /** Bytes of filtered image data (a filter byte per row) that a `width` x `height` picture holds. */
 function imageDataBytes(bytes: Uint8Array, width: number, height: number, file: string): number {
@@ -64,7 +72,7 @@ function imageDataBytes(bytes: Uint8Array, width: number, height: number, file: 
 function checkImageData(bytes: Uint8Array, expected: number, file: string): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const parts: Uint8Array[] = [];
-  for (let at = 8; at + 8 <= bytes.length;) {
+  for (let at = 8; at + 8 <= bytes.length; ) {
     const length = view.getUint32(at);
     const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
     if (at + 12 + length > bytes.length) throw new DataFormatError(file, `not a readable PNG: the ${type} chunk is truncated`);
@@ -77,8 +85,14 @@ function checkImageData(bytes: Uint8Array, expected: number, file: string): void
     inflated = inflateSync(Buffer.concat(parts), { maxOutputLength: expected + 1 });
   } catch (error) {
     const tooLong = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new DataFormatError(file, tooLong ? 'not a readable PNG: more image data than its size needs'
-      : `not a readable PNG: corrupt image data (${(error as Error).message})`, undefined, { cause: error });
+    throw new DataFormatError(
+      file,
+      tooLong
+        ? 'not a readable PNG: more image data than its size needs'
+        : `not a readable PNG: corrupt image data (${(error as Error).message})`,
+      undefined,
+      { cause: error },
+    );
   }
   if (inflated.length !== expected) {
     throw new DataFormatError(file, `not a readable PNG: ${inflated.length} bytes of image data, its size needs ${expected}`);
@@ -93,7 +107,10 @@ function checkImageData(bytes: Uint8Array, expected: number, file: string): void
 export function decodePng(bytes: Uint8Array, file: string): RgbaImage {
   const { width, height } = pngSize(bytes, file);
   if (width * height > MAX_PNG_PIXELS) {
-    throw new DataFormatError(file, `the picture is ${width}x${height} pixels, over the limit of 4096x4096 (${MAX_PNG_PIXELS} pixels); scale it down first`);
+    throw new DataFormatError(
+      file,
+      `the picture is ${width}x${height} pixels, over the limit of 4096x4096 (${MAX_PNG_PIXELS} pixels); scale it down first`,
+    );
   }
   checkImageData(bytes, imageDataBytes(bytes, width, height, file), file);
   try {

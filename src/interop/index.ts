@@ -78,7 +78,10 @@ export async function saveModelAs(model: Sequential, path: string, format: Expor
   let files: ModelFile[];
   if (format === 'tfjs') {
     if (!fileName.toLowerCase().endsWith('.json') || fileName.length <= 5) {
-      throw new ArgumentError('path', `a TF.js model is a model.json and its weights: expected a path ending in .json, got ${describeValue(path)}`);
+      throw new ArgumentError(
+        'path',
+        `a TF.js model is a model.json and its weights: expected a path ending in .json, got ${describeValue(path)}`,
+      );
     }
     files = exportModel(model, 'tfjs', { basename: fileName.slice(0, -5) });
   } else {
@@ -124,7 +127,9 @@ export async function importModelFrom(path: string, options: ImportOptions = {})
     // importModel reports the bad JSON, naming the file.
   }
   if (Array.isArray(manifest)) {
-    const paths = manifest.flatMap((group: { paths?: unknown }) => Array.isArray(group?.paths) ? group.paths.filter((p): p is string => typeof p === 'string') : []);
+    const paths = manifest.flatMap((group: { paths?: unknown }) =>
+      Array.isArray(group?.paths) ? group.paths.filter((p): p is string => typeof p === 'string') : [],
+    );
     for (const weightsPath of new Set(paths)) files.push(await read(join(dirname(path), weightsPath)));
   }
   return importModel(files, options);

@@ -175,15 +175,26 @@ function addLayer(graph: GraphBuilder, layer: Layer, weights: Map<string, { shap
       const [top, left] = config.padding === 'same' ? [Math.floor((kh - 1) / 2), Math.floor((kw - 1) / 2)] : [0, 0];
       const [bottom, right] = config.padding === 'same' ? [kh - 1 - top, kw - 1 - left] : [0, 0];
       graph.add(name, 'Conv', inputs, [
-        ints('kernel_shape', [kh, kw]), ints('strides', [1, 1]), ints('dilations', [1, 1]), ints('pads', [top, left, bottom, right]), int('group', 1),
+        ints('kernel_shape', [kh, kw]),
+        ints('strides', [1, 1]),
+        ints('dilations', [1, 1]),
+        ints('pads', [top, left, bottom, right]),
+        int('group', 1),
       ]);
       return addActivation(graph, name, config.activation);
     }
     case 'MaxPooling2D':
       graph.toNchw(name);
-      graph.add(name, 'MaxPool', [], [
-        ints('kernel_shape', [config.poolSize, config.poolSize]), ints('strides', [config.strides, config.strides]), ints('pads', [0, 0, 0, 0]),
-      ]);
+      graph.add(
+        name,
+        'MaxPool',
+        [],
+        [
+          ints('kernel_shape', [config.poolSize, config.poolSize]),
+          ints('strides', [config.strides, config.strides]),
+          ints('pads', [0, 0, 0, 0]),
+        ],
+      );
       return false;
     case 'Flatten':
       graph.toNhwc(name);
@@ -205,11 +216,17 @@ function addLayer(graph: GraphBuilder, layer: Layer, weights: Map<string, { shap
     }
     case 'Activation':
       if (config.activation === 'softmax' && graph.spatial) {
-        throw new ArgumentError('model', `layer ${JSON.stringify(name)}: a softmax over an image-shaped tensor cannot be exported to ONNX (add a Flatten before it)`);
+        throw new ArgumentError(
+          'model',
+          `layer ${JSON.stringify(name)}: a softmax over an image-shaped tensor cannot be exported to ONNX (add a Flatten before it)`,
+        );
       }
       return addActivation(graph, name, config.activation);
     default:
-      throw new ArgumentError('model', `layer ${JSON.stringify(layer.name)} (${String((config as { className?: unknown }).className)}) cannot be exported to ONNX: supported layers are ${SUPPORTED_LAYERS}`);
+      throw new ArgumentError(
+        'model',
+        `layer ${JSON.stringify(layer.name)} (${String((config as { className?: unknown }).className)}) cannot be exported to ONNX: supported layers are ${SUPPORTED_LAYERS}`,
+      );
   }
 }
 

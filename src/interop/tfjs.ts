@@ -36,7 +36,11 @@ import { littleEndianBytes, readLittleEndianF32, type ModelFile } from './files.
 
 /** The Keras class of each of our initialisers. */
 const INITIALIZER_CLASSES: Readonly<Record<InitializerName, string>> = {
-  glorotUniform: 'GlorotUniform', lecunNormal: 'LeCunNormal', heNormal: 'HeNormal', zeros: 'Zeros', ones: 'Ones',
+  glorotUniform: 'GlorotUniform',
+  lecunNormal: 'LeCunNormal',
+  heNormal: 'HeNormal',
+  zeros: 'Zeros',
+  ones: 'Ones',
 };
 const SUPPORTED_ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'softmax'];
 const SUPPORTED_LAYERS = 'Dense, Conv2D, MaxPooling2D, Flatten, Activation, Dropout, BatchNormalization (and an InputLayer first)';
@@ -87,16 +91,21 @@ export function toTfjsFiles(model: Sequential, basename = 'model'): ModelFile[] 
       keras_version: 'tfjs-layers 4.22.0',
       backend: 'tensor_flow.js',
     },
-    weightsManifest: [{
-      paths: [binName],
-      weights: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })),
-    }],
+    weightsManifest: [
+      {
+        paths: [binName],
+        weights: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })),
+      },
+    ],
     userDefinedMetadata: { fmnist: exportMetadata(model) },
   };
   const trainingConfig = kerasTrainingConfig(model.compileOptions);
   if (trainingConfig) modelJson.trainingConfig = trainingConfig;
   const total = weights.reduce((n, w) => n + w.values.length * 4, 0);
-  const bin = concatBytes(weights.map((w) => littleEndianBytes(w.values)), total);
+  const bin = concatBytes(
+    weights.map((w) => littleEndianBytes(w.values)),
+    total,
+  );
   return [
     { name: `${basename}.json`, bytes: new TextEncoder().encode(JSON.stringify(modelJson)) },
     { name: binName, bytes: bin },
@@ -112,27 +121,51 @@ function kerasLayer(layer: Layer, batchInputShape: (number | null)[] | undefined
       return {
         class_name: 'Dense',
         config: {
-          ...common, units: config.units, activation: config.activation, use_bias: config.useBias,
+          ...common,
+          units: config.units,
+          activation: config.activation,
+          use_bias: config.useBias,
           kernel_initializer: { class_name: INITIALIZER_CLASSES[config.kernelInitializer], config: { seed: null } },
           bias_initializer: { class_name: 'Zeros', config: {} },
-          kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+          kernel_regularizer: null,
+          bias_regularizer: null,
+          activity_regularizer: null,
+          kernel_constraint: null,
+          bias_constraint: null,
         },
       };
     case 'Conv2D':
       return {
         class_name: 'Conv2D',
         config: {
-          ...common, filters: config.filters, kernel_size: [...config.kernelSize], strides: [1, 1], padding: config.padding,
-          data_format: 'channels_last', dilation_rate: [1, 1], activation: config.activation, use_bias: config.useBias,
+          ...common,
+          filters: config.filters,
+          kernel_size: [...config.kernelSize],
+          strides: [1, 1],
+          padding: config.padding,
+          data_format: 'channels_last',
+          dilation_rate: [1, 1],
+          activation: config.activation,
+          use_bias: config.useBias,
           kernel_initializer: { class_name: INITIALIZER_CLASSES[config.kernelInitializer], config: { seed: null } },
           bias_initializer: { class_name: 'Zeros', config: {} },
-          kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+          kernel_regularizer: null,
+          bias_regularizer: null,
+          activity_regularizer: null,
+          kernel_constraint: null,
+          bias_constraint: null,
         },
       };
     case 'MaxPooling2D':
       return {
         class_name: 'MaxPooling2D',
-        config: { ...common, pool_size: [config.poolSize, config.poolSize], strides: [config.strides, config.strides], padding: 'valid', data_format: 'channels_last' },
+        config: {
+          ...common,
+          pool_size: [config.poolSize, config.poolSize],
+          strides: [config.strides, config.strides],
+          padding: 'valid',
+          data_format: 'channels_last',
+        },
       };
     case 'Flatten':
       return { class_name: 'Flatten', config: { ...common, data_format: 'channels_last' } };
@@ -144,14 +177,27 @@ function kerasLayer(layer: Layer, batchInputShape: (number | null)[] | undefined
       return {
         class_name: 'BatchNormalization',
         config: {
-          ...common, axis: -1, momentum: config.momentum, epsilon: config.epsilon, center: true, scale: true,
-          beta_initializer: { class_name: 'Zeros', config: {} }, gamma_initializer: { class_name: 'Ones', config: {} },
-          moving_mean_initializer: { class_name: 'Zeros', config: {} }, moving_variance_initializer: { class_name: 'Ones', config: {} },
-          beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+          ...common,
+          axis: -1,
+          momentum: config.momentum,
+          epsilon: config.epsilon,
+          center: true,
+          scale: true,
+          beta_initializer: { class_name: 'Zeros', config: {} },
+          gamma_initializer: { class_name: 'Ones', config: {} },
+          moving_mean_initializer: { class_name: 'Zeros', config: {} },
+          moving_variance_initializer: { class_name: 'Ones', config: {} },
+          beta_regularizer: null,
+          gamma_regularizer: null,
+          beta_constraint: null,
+          gamma_constraint: null,
         },
       };
     default:
-      throw new ArgumentError('model', `layer ${JSON.stringify((config as { name?: string }).name ?? layer.name)} (${String((config as { className?: unknown }).className)}) cannot be exported to TF.js: supported layers are ${SUPPORTED_LAYERS}`);
+      throw new ArgumentError(
+        'model',
+        `layer ${JSON.stringify((config as { name?: string }).name ?? layer.name)} (${String((config as { className?: unknown }).className)}) cannot be exported to TF.js: supported layers are ${SUPPORTED_LAYERS}`,
+      );
   }
 }
 
@@ -161,7 +207,12 @@ const OPTIMIZER_CLASSES: Readonly<Record<ResolvedOptimizerConfig['type'], string
 function kerasTrainingConfig(compiled: ResolvedCompileOptions | undefined): TrainingConfig | undefined {
   if (compiled === undefined || compiled.reduction !== 'mean') return undefined;
   const { type, learningRate, momentum, beta1, beta2, epsilon } = compiled.optimizer;
-  const config = type === 'sgd' ? { learningRate } : type === 'momentum' ? { learningRate, momentum, useNesterov: false } : { learningRate, beta1, beta2, epsilon };
+  const config =
+    type === 'sgd'
+      ? { learningRate }
+      : type === 'momentum'
+        ? { learningRate, momentum, useNesterov: false }
+        : { learningRate, beta1, beta2, epsilon };
   return { loss: 'categoricalCrossentropy', metrics: ['accuracy'], optimizer_config: { class_name: OPTIMIZER_CLASSES[type], config } };
 }
 
@@ -173,9 +224,16 @@ function compileOptionsOf(trainingConfig: TrainingConfig | undefined): CompileOp
   const config = trainingConfig?.optimizer_config?.config ?? {};
   const type = (Object.keys(OPTIMIZER_CLASSES) as ResolvedOptimizerConfig['type'][]).find((name) => OPTIMIZER_CLASSES[name] === className);
   if (type === undefined || (type === 'momentum' && config.useNesterov === true)) return undefined;
-  const number = (key: string) => typeof config[key] === 'number' ? config[key] as number : undefined;
+  const number = (key: string) => (typeof config[key] === 'number' ? (config[key] as number) : undefined);
   return {
-    optimizer: { type, learningRate: number('learningRate'), momentum: number('momentum'), beta1: number('beta1'), beta2: number('beta2'), epsilon: number('epsilon') },
+    optimizer: {
+      type,
+      learningRate: number('learningRate'),
+      momentum: number('momentum'),
+      beta1: number('beta1'),
+      beta2: number('beta2'),
+      epsilon: number('epsilon'),
+    },
     reduction: 'mean',
   };
 }
@@ -193,8 +251,10 @@ function compileOptionsOf(trainingConfig: TrainingConfig | undefined): CompileOp
 export async function fromTfjsFiles(files: readonly ModelFile[], core: Core | undefined): Promise<Sequential> {
   const jsonFiles = files.filter((f) => f.name.toLowerCase().endsWith('.json'));
   if (jsonFiles.length !== 1) {
-    throw new ModelFileError(jsonFiles.length === 0 ? 'model.json' : jsonFiles.map((f) => f.name).join(', '),
-      `expected exactly one .json file (the TF.js model.json) among ${files.map((f) => f.name).join(', ') || 'no files'}, got ${jsonFiles.length}`);
+    throw new ModelFileError(
+      jsonFiles.length === 0 ? 'model.json' : jsonFiles.map((f) => f.name).join(', '),
+      `expected exactly one .json file (the TF.js model.json) among ${files.map((f) => f.name).join(', ') || 'no files'}, got ${jsonFiles.length}`,
+    );
   }
   const jsonFile = jsonFiles[0]!;
   const source = jsonFile.name;
@@ -216,7 +276,13 @@ export async function fromTfjsFiles(files: readonly ModelFile[], core: Core | un
   const specs = readManifest(modelJson, fail);
   const { bytes: weightBytes, names: binNames } = gatherWeightBytes(modelJson.weightsManifest, files, source);
   const parsed = {
-    inputShape, configs, specs, weightBytes, binNames, name: topologyName(modelJson.modelTopology), source,
+    inputShape,
+    configs,
+    specs,
+    weightBytes,
+    binNames,
+    name: topologyName(modelJson.modelTopology),
+    source,
     compile: compileOptionsOf(modelJson.trainingConfig),
   };
   // A model claims its core for good: check on a core of our own before touching the caller's.
@@ -236,7 +302,10 @@ interface ParsedFiles {
 }
 
 /** Makes the model and loads the weights, checking them against the parameters the layers make. */
-async function instantiate({ inputShape, configs, specs, weightBytes, binNames, name, source, compile }: ParsedFiles, core: Core | undefined): Promise<Sequential> {
+async function instantiate(
+  { inputShape, configs, specs, weightBytes, binNames, name, source, compile }: ParsedFiles,
+  core: Core | undefined,
+): Promise<Sequential> {
   const fail = (problem: string): never => {
     throw new ModelFileError(source, problem);
   };
@@ -263,13 +332,18 @@ async function instantiate({ inputShape, configs, specs, weightBytes, binNames, 
     byteOffset += 4 * spec.shape.reduce((a, b) => a * b, 1);
   }
   if (weightBytes.length !== byteOffset) {
-    throw new ModelFileError(binNames.join(', '), `${weightBytes.length < byteOffset ? 'truncated' : 'too long'}: the weights manifest of ${source} needs ${byteOffset} bytes, the file${binNames.length > 1 ? 's hold' : ' holds'} ${weightBytes.length}`);
+    throw new ModelFileError(
+      binNames.join(', '),
+      `${weightBytes.length < byteOffset ? 'truncated' : 'too long'}: the weights manifest of ${source} needs ${byteOffset} bytes, the file${binNames.length > 1 ? 's hold' : ' holds'} ${weightBytes.length}`,
+    );
   }
   const used = new Set<string>();
   const values = slots.map((slot) => {
     const entry = byName.get(slot.name);
     if (entry === undefined) {
-      return fail(`weightsManifest has no weight ${JSON.stringify(slot.name)} (shape [${slot.shape.join(', ')}]) that the topology needs; it lists ${specs.map((s) => s.name).join(', ') || 'none'}`);
+      return fail(
+        `weightsManifest has no weight ${JSON.stringify(slot.name)} (shape [${slot.shape.join(', ')}]) that the topology needs; it lists ${specs.map((s) => s.name).join(', ') || 'none'}`,
+      );
     }
     const { spec } = entry;
     if (spec.shape.length !== slot.shape.length || spec.shape.some((d, i) => d !== slot.shape[i])) {
@@ -313,7 +387,11 @@ function readTopology(topology: unknown, fail: (problem: string) => never): { in
     if (index === 0) {
       // batch_input_shape: TF.js and Keras 2; batch_shape: a Keras 3 InputLayer.
       const batchShape = c.batch_input_shape ?? c.batch_shape;
-      if (!Array.isArray(batchShape) || batchShape.length < 2 || !batchShape.slice(1).every((d) => Number.isInteger(d) && (d as number) > 0)) {
+      if (
+        !Array.isArray(batchShape) ||
+        batchShape.length < 2 ||
+        !batchShape.slice(1).every((d) => Number.isInteger(d) && (d as number) > 0)
+      ) {
         fail(`${where}: the first layer needs batch_input_shape [null, ...dimensions], got ${describeValue(batchShape)}`);
       }
       inputShape = (batchShape as number[]).slice(1);
@@ -328,18 +406,24 @@ function readTopology(topology: unknown, fail: (problem: string) => never): { in
       return value as ActivationName;
     };
     const channelsLast = () => {
-      if (c.data_format !== undefined && c.data_format !== null && c.data_format !== 'channels_last') unsupported(`data_format ${JSON.stringify(c.data_format)} (only channels_last)`);
+      if (c.data_format !== undefined && c.data_format !== null && c.data_format !== 'channels_last')
+        unsupported(`data_format ${JSON.stringify(c.data_format)} (only channels_last)`);
     };
     const pair = (key: string): [number, number] => {
       const value = c[key];
       const list = typeof value === 'number' ? [value, value] : value;
-      if (!Array.isArray(list) || list.length !== 2 || !list.every((d) => Number.isInteger(d) && d > 0)) fail(`${where}: ${key} must be one or two positive integers, got ${describeValue(value)}`);
+      if (!Array.isArray(list) || list.length !== 2 || !list.every((d) => Number.isInteger(d) && d > 0))
+        fail(`${where}: ${key} must be one or two positive integers, got ${describeValue(value)}`);
       return list as [number, number];
     };
     switch (entry?.class_name) {
       case 'Dense':
         configs.push({
-          className: 'Dense', name, units: c.units as number, activation: activation(), useBias: c.use_bias !== false,
+          className: 'Dense',
+          name,
+          units: c.units as number,
+          activation: activation(),
+          useBias: c.use_bias !== false,
           kernelInitializer: initializerName(c.kernel_initializer),
         });
         return;
@@ -352,8 +436,13 @@ function readTopology(topology: unknown, fail: (problem: string) => never): { in
         const padding = c.padding ?? 'valid';
         if (padding !== 'valid' && padding !== 'same') unsupported(`padding ${JSON.stringify(padding)}`);
         configs.push({
-          className: 'Conv2D', name, filters: c.filters as number, kernelSize: pair('kernel_size'),
-          padding: padding as 'valid' | 'same', activation: activation(), useBias: c.use_bias !== false,
+          className: 'Conv2D',
+          name,
+          filters: c.filters as number,
+          kernelSize: pair('kernel_size'),
+          padding: padding as 'valid' | 'same',
+          activation: activation(),
+          useBias: c.use_bias !== false,
           kernelInitializer: initializerName(c.kernel_initializer),
         });
         return;
@@ -362,7 +451,8 @@ function readTopology(topology: unknown, fail: (problem: string) => never): { in
         channelsLast();
         const pool = pair('pool_size');
         const strides = c.strides === undefined || c.strides === null ? pool : pair('strides');
-        if (pool[0] !== pool[1] || strides[0] !== strides[1]) unsupported(`a non-square window or stride (pool_size ${JSON.stringify(pool)}, strides ${JSON.stringify(strides)})`);
+        if (pool[0] !== pool[1] || strides[0] !== strides[1])
+          unsupported(`a non-square window or stride (pool_size ${JSON.stringify(pool)}, strides ${JSON.stringify(strides)})`);
         if ((c.padding ?? 'valid') !== 'valid') unsupported(`padding ${JSON.stringify(c.padding)} (only 'valid')`);
         configs.push({ className: 'MaxPooling2D', name, poolSize: pool[0], strides: strides[0] });
         return;
@@ -387,7 +477,12 @@ function readTopology(topology: unknown, fail: (problem: string) => never): { in
         // Keras' and TF.js' default; a positive axis would need the running shape to tell the last axis.
         if (last !== -1) unsupported(`axis ${JSON.stringify(c.axis)} (only -1, the last axis)`);
         if (c.center === false || c.scale === false) unsupported('center or scale false (gamma and beta are required)');
-        configs.push({ className: 'BatchNormalization', name, momentum: (c.momentum ?? 0.99) as number, epsilon: (c.epsilon ?? 1e-3) as number });
+        configs.push({
+          className: 'BatchNormalization',
+          name,
+          momentum: (c.momentum ?? 0.99) as number,
+          epsilon: (c.epsilon ?? 1e-3) as number,
+        });
         return;
       }
       default:
@@ -414,14 +509,16 @@ function readManifest(modelJson: ModelJson, fail: (problem: string) => never): W
   if (!Array.isArray(manifest)) fail('weightsManifest is missing');
   const specs: WeightSpec[] = [];
   for (const group of manifest) {
-    if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) fail('weightsManifest: each group needs "paths" and "weights" lists');
+    if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights))
+      fail('weightsManifest: each group needs "paths" and "weights" lists');
     for (const spec of group.weights) {
       if (typeof spec?.name !== 'string' || !Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
         fail(`weightsManifest: bad weight entry ${JSON.stringify(spec)}`);
       }
       // Optimizer state (skipped) has an int32 step counter beside its f32 moments: 4 bytes each too.
       const allowed = spec.group === 'optimizer' ? ['float32', 'int32'] : ['float32'];
-      if (!allowed.includes(spec.dtype)) fail(`weightsManifest: ${spec.name} has dtype ${JSON.stringify(spec.dtype)}, only ${allowed.join(' or ')} is supported`);
+      if (!allowed.includes(spec.dtype))
+        fail(`weightsManifest: ${spec.name} has dtype ${JSON.stringify(spec.dtype)}, only ${allowed.join(' or ')} is supported`);
       if (spec.quantization !== undefined) fail(`weightsManifest: ${spec.name} is quantized, which is not supported`);
       specs.push(spec);
     }
@@ -430,7 +527,11 @@ function readManifest(modelJson: ModelJson, fail: (problem: string) => never): W
 }
 
 /** The manifest's files, group after group and path after path, as TF.js concatenates them. */
-function gatherWeightBytes(manifest: ModelJson['weightsManifest'], files: readonly ModelFile[], source: string): { bytes: Uint8Array; names: string[] } {
+function gatherWeightBytes(
+  manifest: ModelJson['weightsManifest'],
+  files: readonly ModelFile[],
+  source: string,
+): { bytes: Uint8Array; names: string[] } {
   const chunks: Uint8Array[] = [];
   const names: string[] = [];
   for (const group of manifest) {
@@ -444,7 +545,13 @@ function gatherWeightBytes(manifest: ModelJson['weightsManifest'], files: readon
       names.push(file.name);
     }
   }
-  return { bytes: concatBytes(chunks, chunks.reduce((n, c) => n + c.length, 0)), names };
+  return {
+    bytes: concatBytes(
+      chunks,
+      chunks.reduce((n, c) => n + c.length, 0),
+    ),
+    names,
+  };
 }
 
 function baseName(path: string): string {

@@ -108,7 +108,14 @@ export interface BatchSlot {
 /** What `build` registers its buffers with. */
 export interface BuildPlan {
   /** `trainable` defaults to true. */
-  parameter(localName: string, shape: Shape, initializer: InitializerName, fanIn: number, fanOut: number, trainable?: boolean): ParameterSlot;
+  parameter(
+    localName: string,
+    shape: Shape,
+    initializer: InitializerName,
+    fanIn: number,
+    fanOut: number,
+    trainable?: boolean,
+  ): ParameterSlot;
   /** `perSample` defaults to true (the shape is per sample). */
   batchBuffer(localName: string, shape: Shape, dtype: DType, perSample?: boolean): BatchSlot;
 }

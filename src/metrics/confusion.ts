@@ -18,11 +18,7 @@ function checkClass(values: ArrayLike<number>, i: number, name: string, classes:
  * @returns `classes` rows of `classes` counts; row sums are the supports
  * @throws RangeError when the lengths differ, `classes` is not a positive integer, or a value is out of range
  */
-export function confusionMatrix(
-  predicted: ArrayLike<number>,
-  labels: ArrayLike<number>,
-  classes: number = NUM_CLASSES,
-): number[][] {
+export function confusionMatrix(predicted: ArrayLike<number>, labels: ArrayLike<number>, classes: number = NUM_CLASSES): number[][] {
   if (predicted.length !== labels.length) {
     throw new RangeError(`confusionMatrix: predicted has ${predicted.length} entries but labels has ${labels.length}`);
   }

@@ -190,7 +190,11 @@ export function architectureOptionsRecord(name: ArchitectureName, options: Archi
 
 /** A hidden Dense, then its batch normalisation and dropout when asked. */
 function hiddenDense(units: number, activation: 'relu' | 'sigmoid', dropout: number, batchNorm: boolean): Layer[] {
-  return [new Dense(units, { activation }), ...(batchNorm ? [new BatchNormalization()] : []), ...(dropout > 0 ? [new Dropout(dropout)] : [])];
+  return [
+    new Dense(units, { activation }),
+    ...(batchNorm ? [new BatchNormalization()] : []),
+    ...(dropout > 0 ? [new Dropout(dropout)] : []),
+  ];
 }
 
 function regularisation(options: ArchitectureOptions): { dropout: number; batchNorm: boolean } {

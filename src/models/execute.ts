@@ -86,7 +86,14 @@ export class Executor {
   ): { loss: number; correct: number } {
     const { model, run, k } = this;
     const orderAt = run.order + start * 4;
-    const batch = [run.input.byteOffset, run.targets.byteOffset, planned.images.byteOffset, planned.labels.byteOffset, orderAt, rows] as const;
+    const batch = [
+      run.input.byteOffset,
+      run.targets.byteOffset,
+      planned.images.byteOffset,
+      planned.labels.byteOffset,
+      orderAt,
+      rows,
+    ] as const;
     if (augment) {
       // Shifted and mirrored as images of the set's rows x cols, whatever the model's input shape ([784] or [28, 28, 1]).
       const { rows: height, cols: width } = planned.set;

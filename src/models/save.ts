@@ -155,7 +155,7 @@ export interface DeserializeOptions {
 export async function deserializeModel(bytes: Uint8Array, options: DeserializeOptions = {}): Promise<Sequential> {
   const source = options.source ?? 'model file';
   const parsed = parseModelFile(bytes, source);
-  const core = options.core ?? await loadCore();
+  const core = options.core ?? (await loadCore());
   return instantiate(parsed, core, source);
 }
 
@@ -193,7 +193,9 @@ function parseModelFile(bytes: Uint8Array, source: string): { header: ModelHeade
   }
   let header: ModelHeader;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLength))) as ModelHeader;
+    header = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLength)),
+    ) as ModelHeader;
   } catch (error) {
     fail(source, `the header is not valid UTF-8 JSON (${(error as Error).message})`, error);
   }
@@ -226,7 +228,10 @@ function instantiate({ header, weights }: { header: ModelHeader; weights: Float3
   // small file whose header claims huge layers must not allocate and initialise gigabytes.
   let parameters: number;
   try {
-    parameters = plannedSizes(header.inputShape, header.layers.map((config) => layerFromConfig(config))).parameters;
+    parameters = plannedSizes(
+      header.inputShape,
+      header.layers.map((config) => layerFromConfig(config)),
+    ).parameters;
   } catch (error) {
     fail(source, `the header describes an invalid model: ${(error as Error).message}`, error);
   }
@@ -234,7 +239,9 @@ function instantiate({ header, weights }: { header: ModelHeader; weights: Float3
   let model: Sequential;
   try {
     model = new Sequential(core, {
-      inputShape: header.inputShape, seed: header.seed, name: header.name,
+      inputShape: header.inputShape,
+      seed: header.seed,
+      name: header.name,
       layers: header.layers.map((config) => layerFromConfig(config)),
     });
     model.build();
@@ -251,13 +258,16 @@ function instantiate({ header, weights }: { header: ModelHeader; weights: Float3
   let offset = 0;
   slots.forEach((slot, i) => {
     const entry = entries[i]!;
-    if (entry === null || typeof entry !== 'object') mismatch(`parameter ${i} is ${JSON.stringify(entry)}, expected { name, shape, offset, length }`);
+    if (entry === null || typeof entry !== 'object')
+      mismatch(`parameter ${i} is ${JSON.stringify(entry)}, expected { name, shape, offset, length }`);
     if (entry.name !== slot.name) mismatch(`parameter ${i} is ${JSON.stringify(entry.name)}, the layers make ${JSON.stringify(slot.name)}`);
     if (!Array.isArray(entry.shape) || entry.shape.length !== slot.shape.length || entry.shape.some((d, j) => d !== slot.shape[j])) {
       mismatch(`${slot.name} has shape ${JSON.stringify(entry.shape)} in the header, the layers need [${slot.shape.join(', ')}]`);
     }
     if (entry.length !== slot.length || entry.offset !== offset) {
-      mismatch(`${slot.name} is at offset ${entry.offset} with length ${entry.length}, expected offset ${offset} and length ${slot.length}`);
+      mismatch(
+        `${slot.name} is at offset ${entry.offset} with length ${entry.length}, expected offset ${offset} and length ${slot.length}`,
+      );
     }
     offset += slot.length;
   });

@@ -201,7 +201,10 @@ export async function trainAndEvaluate(
   if (resume) {
     const source = options.checkpointDir ?? 'checkpoint';
     if (resume.callbacks.length !== stateful.length) {
-      throw new ModelFileError(source, `the checkpoint holds ${resume.callbacks.length} callback states, its configuration makes ${stateful.length}`);
+      throw new ModelFileError(
+        source,
+        `the checkpoint holds ${resume.callbacks.length} callback states, its configuration makes ${stateful.length}`,
+      );
     }
     await restoreCheckpoint(model, resume, source);
     stateful.forEach((callback, i) => callback.setState!(resume.callbacks[i]!));

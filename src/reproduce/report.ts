@@ -99,7 +99,9 @@ export function formatReproduceMarkdown(report: ReproduceReport): string {
   lines.push(
     `Command: \`${report.command}\`, seed ${report.seed}, ${report.trainImages} training and ${report.testImages} test images, ` +
       `${(report.totalSeconds / 60).toFixed(1)} minutes of wall-clock time in all` +
-      (report.threads === undefined ? '.' : `, ${report.threads} thread${report.threads === 1 ? '' : 's'}, ${report.simd ?? 'strict'} SIMD.`),
+      (report.threads === undefined
+        ? '.'
+        : `, ${report.threads} thread${report.threads === 1 ? '' : 's'}, ${report.simd ?? 'strict'} SIMD.`),
     '',
   );
   if (report.epochCap !== null) {

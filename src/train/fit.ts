@@ -146,14 +146,21 @@ export function fitSettings(train: ImageSet, options: FitOptions, defaultSeed: n
     const split = options.validationSplit;
     if (typeof split !== 'number' || !(split > 0 && split < 1))
       throw new ArgumentError('validationSplit', `expected a number between 0 and 1 (exclusive), got ${describeValue(split)}`);
-    if (options.validationData !== undefined) throw new ArgumentError('validationSplit', 'give validationSplit or validationData, not both');
+    if (options.validationData !== undefined)
+      throw new ArgumentError('validationSplit', 'give validationSplit or validationData, not both');
     validationCount = Math.floor(count * split);
     if (validationCount < 1 || validationCount >= count) {
-      throw new ArgumentError('validationSplit', `${split} of ${count} images leaves ${validationCount} for validation and ${count - validationCount} for training; both need at least one`);
+      throw new ArgumentError(
+        'validationSplit',
+        `${split} of ${count} images leaves ${validationCount} for validation and ${count - validationCount} for training; both need at least one`,
+      );
     }
   }
   if (options.learningRate !== undefined && typeof options.learningRate !== 'function') {
-    throw new ArgumentError('learningRate', `expected a schedule (progress) => rate such as cosineDecay({...}), got ${describeValue(options.learningRate)}`);
+    throw new ArgumentError(
+      'learningRate',
+      `expected a schedule (progress) => rate such as cosineDecay({...}), got ${describeValue(options.learningRate)}`,
+    );
   }
   const callbacks = options.callbacks ?? [];
   const list = Array.isArray(callbacks) ? callbacks : [callbacks];
@@ -175,7 +182,8 @@ export function fitSettings(train: ImageSet, options: FitOptions, defaultSeed: n
 }
 
 function checkAugment(augment: AugmentOptions, train: ImageSet): AugmentOptions {
-  if (augment === null || typeof augment !== 'object') throw new ArgumentError('augment', `expected { shift, flip }, got ${describeValue(augment)}`);
+  if (augment === null || typeof augment !== 'object')
+    throw new ArgumentError('augment', `expected { shift, flip }, got ${describeValue(augment)}`);
   const limit = Math.min(train.rows, train.cols, 128) - 1;
   const { shift, flip } = augment;
   if (!Number.isInteger(shift) || shift < 0 || shift > limit)
@@ -185,7 +193,11 @@ function checkAugment(augment: AugmentOptions, train: ImageSet): AugmentOptions 
 }
 
 /** Calls `name` on every callback in order, awaiting those that return a promise. */
-async function each<K extends keyof Callbacks>(callbacks: readonly Callbacks[], name: K, ...args: Parameters<NonNullable<Callbacks[K]>>): Promise<void> {
+async function each<K extends keyof Callbacks>(
+  callbacks: readonly Callbacks[],
+  name: K,
+  ...args: Parameters<NonNullable<Callbacks[K]>>
+): Promise<void> {
   for (const callback of callbacks) {
     const fn = callback[name] as ((...a: typeof args) => void | Promise<void>) | undefined;
     if (fn) await settle(fn.apply(callback, args));
@@ -205,8 +217,7 @@ function now(): number {
 export async function runFit(stepper: Stepper, settings: FitSettings, control: FitControl): Promise<History> {
   const { epochs, batchSize, shuffle, count, validationCount, callbacks } = settings;
   const trainCount = count - validationCount;
-  const validate =
-    validationCount > 0 ? () => stepper.evaluateOrder(trainCount, validationCount) : stepper.validate;
+  const validate = validationCount > 0 ? () => stepper.evaluateOrder(trainCount, validationCount) : stepper.validate;
   const rng = new Rng(settings.seed, 1);
   // A fresh identity order per fit: the same seed gives the same batches whatever ran before.
   {
@@ -290,7 +301,10 @@ export async function runFit(stepper: Stepper, settings: FitSettings, control: F
 function scheduledRate(schedule: LearningRateSchedule, epoch: number, step: number, stepsPerEpoch: number): number {
   const rate = schedule({ epoch, step, stepsPerEpoch });
   if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0) {
-    throw new ArgumentError('learningRate', `the schedule returned ${describeValue(rate)} at epoch ${epoch}, step ${step}; expected a positive finite number`);
+    throw new ArgumentError(
+      'learningRate',
+      `the schedule returned ${describeValue(rate)} at epoch ${epoch}, step ${step}; expected a positive finite number`,
+    );
   }
   return rate;
 }

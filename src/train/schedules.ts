@@ -44,7 +44,12 @@ export function stepDecay(options: { initialRate: number; epochs: number; factor
  * Keras' ExponentialDecay: rate · decayRate^(step / decaySteps), the exponent floored when
  * `staircase`.
  */
-export function exponentialDecay(options: { initialRate: number; decaySteps: number; decayRate: number; staircase?: boolean }): LearningRateSchedule {
+export function exponentialDecay(options: {
+  initialRate: number;
+  decaySteps: number;
+  decayRate: number;
+  staircase?: boolean;
+}): LearningRateSchedule {
   const initialRate = positive('exponentialDecay initialRate', options.initialRate);
   const decaySteps = positive('exponentialDecay decaySteps', options.decaySteps);
   const decayRate = positive('exponentialDecay decayRate', options.decayRate);
@@ -64,7 +69,8 @@ export function cosineDecay(options: { initialRate: number; epochs: number; alph
   const initialRate = positive('cosineDecay initialRate', options.initialRate);
   const epochs = positiveInteger('cosineDecay epochs', options.epochs);
   const alpha = options.alpha ?? 0;
-  if (!(Number.isFinite(alpha) && alpha >= 0 && alpha <= 1)) throw new ArgumentError('cosineDecay alpha', `expected a number in [0, 1], got ${String(alpha)}`);
+  if (!(Number.isFinite(alpha) && alpha >= 0 && alpha <= 1))
+    throw new ArgumentError('cosineDecay alpha', `expected a number in [0, 1], got ${String(alpha)}`);
   return ({ step, stepsPerEpoch }) => {
     const t = Math.min(1, step / (epochs * stepsPerEpoch));
     return initialRate * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * t)) + alpha);

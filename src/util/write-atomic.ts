@@ -18,8 +18,12 @@ const pending = new Set<string>();
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const [{ randomBytes }, fs, { unlinkSync }, { basename, dirname, join }] =
-    await Promise.all([import('node:crypto'), import('node:fs/promises'), import('node:fs'), import('node:path')]);
+  const [{ randomBytes }, fs, { unlinkSync }, { basename, dirname, join }] = await Promise.all([
+    import('node:crypto'),
+    import('node:fs/promises'),
+    import('node:fs'),
+    import('node:path'),
+  ]);
   await removeStaleTemporaries(dirname(path), basename(path), fs, join);
   const temporary = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
   const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
@@ -52,8 +56,12 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
  * Removes `NAME.<pid>-<hex>.tmp` files in `dir` left by a process that no longer runs (killed during
  * a write). Files of live processes are theirs; a file that vanishes meanwhile is fine.
  */
-async function removeStaleTemporaries(dir: string, name: string, fs: typeof import('node:fs/promises'),
-  join: (...parts: string[]) => string): Promise<void> {
+async function removeStaleTemporaries(
+  dir: string,
+  name: string,
+  fs: typeof import('node:fs/promises'),
+  join: (...parts: string[]) => string,
+): Promise<void> {
   let entries: string[];
   try {
     entries = await fs.readdir(dir);

@@ -308,9 +308,13 @@ async function offerExports(modelFile: Uint8Array, stem: string): Promise<void> 
     const trained = await deserializeModel(modelFile, { core: await loadCore({ url: WASM_URL }) });
     const files = [...exportModel(trained, 'tfjs', { basename: stem }), ...exportModel(trained, 'onnx', { basename: stem })];
     for (const url of exportUrls) URL.revokeObjectURL(url);
-    exportUrls = files.map((file) => URL.createObjectURL(new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })));
+    exportUrls = files.map((file) =>
+      URL.createObjectURL(new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })),
+    );
     files.forEach((file, i) => {
-      const link = $<HTMLAnchorElement>(`download-${file.name.endsWith('.onnx') ? 'onnx' : file.name.endsWith('.json') ? 'tfjs-json' : 'tfjs-bin'}`);
+      const link = $<HTMLAnchorElement>(
+        `download-${file.name.endsWith('.onnx') ? 'onnx' : file.name.endsWith('.json') ? 'tfjs-json' : 'tfjs-bin'}`,
+      );
       link.href = exportUrls[i]!;
       link.download = file.name;
       link.textContent = file.name;

@@ -33,11 +33,18 @@ describe('bench harness', () => {
     expect(measurements.some((m) => m.family === 'smoke' && m.impl === 'ours')).toBe(true);
 
     const x = randomF32(n, 2);
-    const { timings, notes } = await measurePeers({
-      kernels: ['Sigmoid'],
-      setup: (t) => { const tx = t.tensor1d(x); return { run: () => t.sigmoid(tx), dispose: () => tx.dispose() }; },
-      check: (values) => (values.length === n ? '' : `got ${values.length} values`),
-    }, quick, label);
+    const { timings, notes } = await measurePeers(
+      {
+        kernels: ['Sigmoid'],
+        setup: (t) => {
+          const tx = t.tensor1d(x);
+          return { run: () => t.sigmoid(tx), dispose: () => tx.dispose() };
+        },
+        check: (values) => (values.length === n ? '' : `got ${values.length} values`),
+      },
+      quick,
+      label,
+    );
     expect(notes).toEqual([]);
     expectStats(timings['tfjs-wasm']);
     expectStats(timings['tfjs-cpu']);
@@ -52,16 +59,28 @@ describe('bench harness', () => {
   });
 
   it('reports a missing tfjs kernel instead of a time', async () => {
-    const { timings } = await measurePeers({ kernels: ['NoSuchKernel'], setup: () => { throw new Error('not reached'); } }, quick,
-      { family: 'smoke', kernel: 'none', shape: '1' });
+    const { timings } = await measurePeers(
+      {
+        kernels: ['NoSuchKernel'],
+        setup: () => {
+          throw new Error('not reached');
+        },
+      },
+      quick,
+      { family: 'smoke', kernel: 'none', shape: '1' },
+    );
     expect(timings['tfjs-wasm']).toBe('no kernel (NoSuchKernel)');
-    expect(failureCell("Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'")).toBe('cannot train: Conv2DBackpropFilter missing');
+    expect(failureCell("Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'")).toBe(
+      'cannot train: Conv2DBackpropFilter missing',
+    );
   });
 
   it('counts training FLOPs from the layer shapes', () => {
     // 3 × forward − the first layer's dX: 3·2·(784·300 + 300·10) − 2·784·300
     expect(trainFlopPerImage('scratch-mlp')).toBe(3 * 2 * (784 * 300 + 300 * 10) - 2 * 784 * 300);
-    expect(trainFlopPerImage('cnn')).toBe(3 * (2 * 26 * 26 * 9 * 32 + 2 * (5408 * 200 + 200 * 100 + 100 * 50 + 50 * 10)) - 2 * 26 * 26 * 9 * 32);
+    expect(trainFlopPerImage('cnn')).toBe(
+      3 * (2 * 26 * 26 * 9 * 32 + 2 * (5408 * 200 + 200 * 100 + 100 * 50 + 50 * 10)) - 2 * 26 * 26 * 9 * 32,
+    );
   });
 
   it('runs one training configuration in a worker process', () => {
@@ -78,8 +97,21 @@ describe('bench harness', () => {
   it('runs ours on two threads, and on the relaxed build when the runtime allows it', () => {
     const flags = relaxedSimdFlags();
     expect(oursVariants(flags !== undefined).map((v) => v.label)).toEqual(
-      flags === undefined ? ['ours', 'ours 2 threads'] : ['ours', 'ours 2 threads', 'ours relaxed', 'ours relaxed 2 threads']);
-    const result = runWorker({ impl: 'ours', arch: 'mlp', batchSize: 64, budgetSeconds: 0.05, maxSteps: 2, threads: 2, ...(flags ? { simd: 'relaxed' as const } : {}) }, 300, flags ?? []);
+      flags === undefined ? ['ours', 'ours 2 threads'] : ['ours', 'ours 2 threads', 'ours relaxed', 'ours relaxed 2 threads'],
+    );
+    const result = runWorker(
+      {
+        impl: 'ours',
+        arch: 'mlp',
+        batchSize: 64,
+        budgetSeconds: 0.05,
+        maxSteps: 2,
+        threads: 2,
+        ...(flags ? { simd: 'relaxed' as const } : {}),
+      },
+      300,
+      flags ?? [],
+    );
     expect(result.error).toBeUndefined();
     expect(result.ok).toBe(true);
   });

@@ -90,7 +90,12 @@ test(`trains scratch-mlp for one epoch on ${TRAIN_IMAGES} images in a worker: te
       ['download-tfjs-json', 'download-tfjs-bin', 'download-onnx'].map(async (id) => {
         const link = document.getElementById(id) as HTMLAnchorElement;
         const buffer = await (await fetch(link.href)).arrayBuffer();
-        return { name: link.download, size: buffer.byteLength, bytes: Array.from(new Uint8Array(buffer, 0, 4)), text: new TextDecoder().decode(buffer) };
+        return {
+          name: link.download,
+          size: buffer.byteLength,
+          bytes: Array.from(new Uint8Array(buffer, 0, 4)),
+          text: new TextDecoder().decode(buffer),
+        };
       }),
     ),
   );
@@ -236,6 +241,8 @@ test('without the COOP/COEP headers the page trains on one thread and says why',
   expect(state, (await page.textContent('#status')) ?? '').toBe('done');
   await expect(page.locator('#m-threads')).toHaveText(/^1 thread, (strict|relaxed) SIMD$/);
   await expect(page.locator('#threads-note')).toBeVisible();
-  await expect(page.locator('#threads-note')).toHaveText(/one thread.*cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+  await expect(page.locator('#threads-note')).toHaveText(
+    /one thread.*cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/,
+  );
   expect(pageErrors).toEqual([]);
 });

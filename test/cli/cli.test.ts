@@ -53,7 +53,20 @@ describe('fmnist: bad arguments and bad input exit 2 with one line naming the pr
 describe('fmnist on the real Fashion-MNIST', () => {
   it('trains, saves, evaluates and predicts the same labels', async () => {
     const model = join(dir, 'scratch.fmnist');
-    const train = await fmnist('train', '--model', 'scratch-mlp', '--epochs', '1', '--limit', '6000', '--seed', '3', '--save', model, '--json');
+    const train = await fmnist(
+      'train',
+      '--model',
+      'scratch-mlp',
+      '--epochs',
+      '1',
+      '--limit',
+      '6000',
+      '--seed',
+      '3',
+      '--save',
+      model,
+      '--json',
+    );
     expect(train.code).toBe(0);
     const result = JSON.parse(train.stdout);
     expect(result.testAccuracy).toBeGreaterThan(0.7);
@@ -84,8 +97,11 @@ describe('fmnist on the real Fashion-MNIST', () => {
     expect(predictions).toHaveLength(10000);
     // The predicted-class column sums of the confusion matrix, recomputed from predict's labels.
     const predictedCounts = Array.from({ length: 10 }, (_, c) => predictions.filter((p) => p.label === c).length);
-    expect(predictedCounts).toEqual(result.confusionMatrix[0].map((_: number, c: number) =>
-      result.confusionMatrix.reduce((sum: number, row: number[]) => sum + row[c]!, 0)));
+    expect(predictedCounts).toEqual(
+      result.confusionMatrix[0].map((_: number, c: number) =>
+        result.confusionMatrix.reduce((sum: number, row: number[]) => sum + row[c]!, 0),
+      ),
+    );
   });
 
   it('writes the reproduce report (Markdown, JSON, SVG) and says the run was capped', async () => {

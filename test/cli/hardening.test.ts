@@ -34,24 +34,61 @@ describe('fmnist bench', () => {
 
 describe('fmnist train checks its destination and options before loading data', () => {
   it('names --save when its directory is missing or it is a directory', async () => {
-    expectUsageError(await fmnist('train', '--model', 'mlp', '--data', data, '--save', join(dir, 'no-such-dir', 'x.fmnist')),
-      /^fmnist: --save: cannot write .*no-such-dir.x\.fmnist: the directory .*no-such-dir does not exist$/m);
+    expectUsageError(
+      await fmnist('train', '--model', 'mlp', '--data', data, '--save', join(dir, 'no-such-dir', 'x.fmnist')),
+      /^fmnist: --save: cannot write .*no-such-dir.x\.fmnist: the directory .*no-such-dir does not exist$/m,
+    );
     expectUsageError(await fmnist('train', '--model', 'mlp', '--data', data, '--save', dir), /^fmnist: --save: .* is a directory/);
     const file = join(dir, 'plain-file');
     writeFileSync(file, 'x');
-    expectUsageError(await fmnist('train', '--model', 'mlp', '--data', data, '--save', join(file, 'x.fmnist')), /--save: cannot write .*plain-file.*not a directory/);
+    expectUsageError(
+      await fmnist('train', '--model', 'mlp', '--data', data, '--save', join(file, 'x.fmnist')),
+      /--save: cannot write .*plain-file.*not a directory/,
+    );
   });
 
   it('refuses options that do not apply to the model, naming both', async () => {
-    expectUsageError(await fmnist('train', '--model', 'mlp', '--data', data, '--filters', '32'), /^fmnist: --filters: does not apply to --model mlp/);
-    expectUsageError(await fmnist('train', '--model', 'mlp', '--data', data, '--kernel-size', '5'), /--kernel-size: does not apply to --model mlp/);
-    expectUsageError(await fmnist('train', '--model', 'mlp', '--data', data, '--padding', 'same'), /--padding: does not apply to --model mlp/);
-    expectUsageError(await fmnist('train', '--model', 'scratch-mlp', '--data', data, '--activation', 'relu'), /--activation: does not apply to --model scratch-mlp/);
-    expectUsageError(await fmnist('reproduce', '--rows', '1,2', '--filters', '16', '--data', data, '--out', join(dir, 'never')),
-      /^fmnist: --filters: does not apply to rows 1 \(scratch-mlp\), 2 \(scratch-mlp\)/);
-    expectUsageError(await fmnist('reproduce', '--rows', '1', '--activation', 'relu', '--data', data, '--out', join(dir, 'never')), /--activation: does not apply to rows 1/);
+    expectUsageError(
+      await fmnist('train', '--model', 'mlp', '--data', data, '--filters', '32'),
+      /^fmnist: --filters: does not apply to --model mlp/,
+    );
+    expectUsageError(
+      await fmnist('train', '--model', 'mlp', '--data', data, '--kernel-size', '5'),
+      /--kernel-size: does not apply to --model mlp/,
+    );
+    expectUsageError(
+      await fmnist('train', '--model', 'mlp', '--data', data, '--padding', 'same'),
+      /--padding: does not apply to --model mlp/,
+    );
+    expectUsageError(
+      await fmnist('train', '--model', 'scratch-mlp', '--data', data, '--activation', 'relu'),
+      /--activation: does not apply to --model scratch-mlp/,
+    );
+    expectUsageError(
+      await fmnist('reproduce', '--rows', '1,2', '--filters', '16', '--data', data, '--out', join(dir, 'never')),
+      /^fmnist: --filters: does not apply to rows 1 \(scratch-mlp\), 2 \(scratch-mlp\)/,
+    );
+    expectUsageError(
+      await fmnist('reproduce', '--rows', '1', '--activation', 'relu', '--data', data, '--out', join(dir, 'never')),
+      /--activation: does not apply to rows 1/,
+    );
     // The options that do apply still run.
-    const cnn = await fmnist('train', '--model', 'cnn', '--data', data, '--filters', '4', '--kernel-size', '5', '--padding', 'same', '--hidden', '8', '--json');
+    const cnn = await fmnist(
+      'train',
+      '--model',
+      'cnn',
+      '--data',
+      data,
+      '--filters',
+      '4',
+      '--kernel-size',
+      '5',
+      '--padding',
+      'same',
+      '--hidden',
+      '8',
+      '--json',
+    );
     expect(cnn.code).toBe(0);
     expect(JSON.parse(cnn.stdout).architecture.options).toMatchObject({ filters: [4], kernelSize: 5, padding: 'same', hidden: [8] });
   });
@@ -76,7 +113,10 @@ describe('fmnist train checks its destination and options before loading data', 
     const hidden = await fmnist('train', '--model', 'mlp', '--data', data, '--hidden', '100000000');
     expectUsageError(hidden, /^fmnist: --hidden: \d+ parameters need .* GiB/);
     expect(hidden.stderr).not.toMatch(/dense_1/);
-    expectUsageError(await fmnist('train', '--model', 'scratch-mlp', '--data', data, '--hidden', '30,20'), /^fmnist: --hidden: scratch-mlp has exactly one hidden layer/);
+    expectUsageError(
+      await fmnist('train', '--model', 'scratch-mlp', '--data', data, '--hidden', '30,20'),
+      /^fmnist: --hidden: scratch-mlp has exactly one hidden layer/,
+    );
   });
 });
 
@@ -124,7 +164,10 @@ describe('fmnist predict on large pictures', () => {
   it('refuses a picture over 4096x4096 pixels before decoding it', async () => {
     const big = join(dir, 'big.png');
     writeFileSync(big, pngHeader(20000, 20000));
-    expectUsageError(await fmnist('predict', '--load', model, big), /big\.png: the picture is 20000x20000 pixels, over the limit of 4096x4096/);
+    expectUsageError(
+      await fmnist('predict', '--load', model, big),
+      /big\.png: the picture is 20000x20000 pixels, over the limit of 4096x4096/,
+    );
     writeFileSync(big, pngHeader(4097, 4096));
     expectUsageError(await fmnist('predict', '--load', model, big), /4097x4096 pixels, over the limit/);
   });

@@ -18,8 +18,26 @@ describe('fmnist train --threads N', () => {
     const files: Buffer[] = [];
     for (const threads of [1, 2, 3]) {
       const save = join(dir, `${model}-${threads}.fmnist`);
-      const run = await fmnist('train', '--model', model, '--epochs', '1', '--limit', '1500', '--batch-size', '64', '--seed', '3',
-        '--threads', String(threads), '--simd', 'strict', '--save', save, '--json');
+      const run = await fmnist(
+        'train',
+        '--model',
+        model,
+        '--epochs',
+        '1',
+        '--limit',
+        '1500',
+        '--batch-size',
+        '64',
+        '--seed',
+        '3',
+        '--threads',
+        String(threads),
+        '--simd',
+        'strict',
+        '--save',
+        save,
+        '--json',
+      );
       expect(run.code, run.stderr).toBe(0);
       const json = JSON.parse(run.stdout) as { threads: number; simd: string; testAccuracy: number };
       expect(json.threads).toBe(threads);
@@ -32,7 +50,21 @@ describe('fmnist train --threads N', () => {
 
   it('the summary line names the threads and the SIMD build; evaluate takes --threads too', async () => {
     const save = join(dir, 'summary.fmnist');
-    const run = await fmnist('train', '--model', 'scratch-mlp', '--epochs', '1', '--limit', '1000', '--threads', '2', '--simd', 'strict', '--save', save);
+    const run = await fmnist(
+      'train',
+      '--model',
+      'scratch-mlp',
+      '--epochs',
+      '1',
+      '--limit',
+      '1000',
+      '--threads',
+      '2',
+      '--simd',
+      'strict',
+      '--save',
+      save,
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/images\/s \(2 threads, strict SIMD\)/);
     expect(run.stderr).toMatch(/scratch-mlp \[2 threads\] epoch 1\/1/);
@@ -48,6 +80,7 @@ describe('fmnist train --threads N', () => {
     expectUsageError(await fmnist('reproduce', '--threads', '-1'), /--threads/);
     expectUsageError(await fmnist('evaluate', '--load', 'x.fmnist', '--simd', 'fast'), /--simd/);
     // This test process and the CLI child run the same Node with the same flags.
-    if (!hasRelaxedSimd()) expectUsageError(await fmnist('train', '--model', 'mlp', '--simd', 'relaxed'), /--simd: relaxed needs WebAssembly relaxed SIMD/);
+    if (!hasRelaxedSimd())
+      expectUsageError(await fmnist('train', '--model', 'mlp', '--simd', 'relaxed'), /--simd: relaxed needs WebAssembly relaxed SIMD/);
   });
 });

@@ -12,20 +12,51 @@ describe('fmnist train: training-feature flags', () => {
     expectUsageError(await fmnist('train', '--model', 'mlp', '--validation-split', '1'), /--validation-split.*between 0 and 1/);
     expectUsageError(await fmnist('train', '--model', 'mlp', '--early-stopping', '-2'), /--early-stopping.*non-negative integer/);
     expectUsageError(await fmnist('train', '--model', 'mlp', '--early-stopping', '2'), /--early-stopping: needs --validation-split/);
-    expectUsageError(await fmnist('train', '--model', 'mlp', '--lr-schedule', 'plateau'), /--lr-schedule: plateau needs --validation-split/);
-    expectUsageError(await fmnist('train', '--model', 'mlp', '--lr-schedule', 'linear'), /--lr-schedule.*cosine, plateau or step:EPOCHS:FACTOR/);
+    expectUsageError(
+      await fmnist('train', '--model', 'mlp', '--lr-schedule', 'plateau'),
+      /--lr-schedule: plateau needs --validation-split/,
+    );
+    expectUsageError(
+      await fmnist('train', '--model', 'mlp', '--lr-schedule', 'linear'),
+      /--lr-schedule.*cosine, plateau or step:EPOCHS:FACTOR/,
+    );
     expectUsageError(await fmnist('train', '--model', 'mlp', '--lr-schedule', 'step:2:x'), /--lr-schedule.*got 'step:2:x'/);
     expectUsageError(await fmnist('train', '--model', 'mlp', '--augment', 'shift:30'), /--augment.*shift:N \(N in 0..27/);
     expectUsageError(await fmnist('train', '--model', 'mlp', '--dropout', '1'), /--dropout.*rate in \[0, 1\)/);
-    expectUsageError(await fmnist('train', '--model', 'scratch-mlp', '--batch-norm'), /--batch-norm: does not apply to --model scratch-mlp/);
+    expectUsageError(
+      await fmnist('train', '--model', 'scratch-mlp', '--batch-norm'),
+      /--batch-norm: does not apply to --model scratch-mlp/,
+    );
   });
 
   it('trains with every feature on, reports the validation metrics in --json and saves the new layers', async () => {
     const save = join(await mkdtemp(join(tmpdir(), 'fmnist-features-')), 'model.fmnist');
     const run = await fmnist(
-      'train', '--model', 'mlp', '--hidden', '64', '--dropout', '0.2', '--batch-norm', '--limit', '3000', '--epochs', '6',
-      '--validation-split', '0.2', '--early-stopping', '1', '--lr-schedule', 'step:2:0.5', '--augment', 'shift:1,flip',
-      '--seed', '3', '--save', save, '--json',
+      'train',
+      '--model',
+      'mlp',
+      '--hidden',
+      '64',
+      '--dropout',
+      '0.2',
+      '--batch-norm',
+      '--limit',
+      '3000',
+      '--epochs',
+      '6',
+      '--validation-split',
+      '0.2',
+      '--early-stopping',
+      '1',
+      '--lr-schedule',
+      'step:2:0.5',
+      '--augment',
+      'shift:1,flip',
+      '--seed',
+      '3',
+      '--save',
+      save,
+      '--json',
     );
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout);
@@ -48,8 +79,31 @@ describe('fmnist train: training-feature flags', () => {
   });
 
   it('same seed, same flags: the same result, bit for bit', async () => {
-    const args = ['train', '--model', 'cnn', '--filters', '4', '--hidden', '16', '--batch-norm', '--dropout', '0.3', '--limit', '600',
-      '--epochs', '2', '--validation-split', '0.1', '--lr-schedule', 'cosine', '--augment', 'shift:2,flip', '--seed', '5', '--json'];
+    const args = [
+      'train',
+      '--model',
+      'cnn',
+      '--filters',
+      '4',
+      '--hidden',
+      '16',
+      '--batch-norm',
+      '--dropout',
+      '0.3',
+      '--limit',
+      '600',
+      '--epochs',
+      '2',
+      '--validation-split',
+      '0.1',
+      '--lr-schedule',
+      'cosine',
+      '--augment',
+      'shift:2,flip',
+      '--seed',
+      '5',
+      '--json',
+    ];
     const [a, b] = [await fmnist(...args), await fmnist(...args)];
     expect(a.code, a.stderr).toBe(0);
     const [ja, jb] = [JSON.parse(a.stdout), JSON.parse(b.stdout)];

@@ -83,8 +83,9 @@ describe('conv2d', () => {
     expect(() => core.conv2d(input, filters, { ...shape, padding: 'valid' }, new Float32Array(4))).toThrow(/^bias: .*got 4$/);
     expect(() => core.conv2d(input, filters, { ...shape, outChannels: 0, padding: 'valid' })).toThrow(/^shape.outChannels: /);
     expect(() => core.conv2d(input, filters, { ...shape, padding: 'full' as 'same' })).toThrow(/^shape.padding: /);
-    expect(() => core.conv2d(new Float32Array(2 * 1 * 1 * 3), filters, { ...shape, height: 1, width: 1, padding: 'valid' }))
-      .toThrow(/does not fit/);
+    expect(() => core.conv2d(new Float32Array(2 * 1 * 1 * 3), filters, { ...shape, height: 1, width: 1, padding: 'valid' })).toThrow(
+      /does not fit/,
+    );
   });
 });
 

@@ -27,8 +27,15 @@ describe('browser-safe modules', () => {
         queue.push(join(dirname(file), specifier.replace(/\.js$/, '.ts')));
       }
     }
-    expect([...seen].map((f) => relative(src, f)).sort()).toEqual(
-      ['data/classes.ts', 'data/csv.ts', 'data/idx.ts', 'errors.ts', 'metrics/accuracy.ts', 'metrics/confusion.ts', 'metrics/index.ts', 'metrics/report.ts'],
-    );
+    expect([...seen].map((f) => relative(src, f)).sort()).toEqual([
+      'data/classes.ts',
+      'data/csv.ts',
+      'data/idx.ts',
+      'errors.ts',
+      'metrics/accuracy.ts',
+      'metrics/confusion.ts',
+      'metrics/index.ts',
+      'metrics/report.ts',
+    ]);
   });
 });

@@ -47,7 +47,12 @@ describe('parseCsv: good files', () => {
   it('reads a last line without a line end', () => expectRows(`${CSV_HEADER}\n${rows.join('\n')}`));
   it('reads CRLF line ends', () => expectRows(`${CSV_HEADER}\r\n${rows.join('\r\n')}\r\n`));
   it('skips a UTF-8 BOM and trailing blank lines', () => expectRows(`\ufeff${CSV_HEADER}\n${rows.join('\n')}\n\n\r\n  \n`));
-  it('reads a quoted header', () => expectRows(`${CSV_HEADER.split(',').map((c) => `"${c}"`).join(',')}\n${rows.join('\n')}\n`));
+  it('reads a quoted header', () =>
+    expectRows(
+      `${CSV_HEADER.split(',')
+        .map((c) => `"${c}"`)
+        .join(',')}\n${rows.join('\n')}\n`,
+    ));
   it('accepts blanks around cells, leading zeros and integral decimals', () => {
     const text = `${editedRow((c) => {
       c[0] = ' 7 ';
@@ -85,7 +90,11 @@ describe('parseCsv: every validation, naming the file and the line', () => {
   });
   it('non-numeric cell, naming the column', () => {
     expectCsvError(`${editedRow((c) => (c[10] = 'abc'))}\n`, 1, /non-numeric cell "abc" in pixel10 \(column 11\)/);
-    expectCsvError(`${CSV_HEADER}\n${rows[0]}\n${editedRow((c) => (c[0] = 'shirt'))}\n`, 3, /non-numeric cell "shirt" in label \(column 1\)/);
+    expectCsvError(
+      `${CSV_HEADER}\n${rows[0]}\n${editedRow((c) => (c[0] = 'shirt'))}\n`,
+      3,
+      /non-numeric cell "shirt" in label \(column 1\)/,
+    );
     expectCsvError(`${editedRow((c) => (c[784] = '12x'))}\n`, 1, /non-numeric cell "12x" in pixel784 \(column 785\)/);
     expectCsvError('foo,bar\n', 1, /non-numeric cell "foo" in label \(column 1\)/);
   });

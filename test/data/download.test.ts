@@ -120,14 +120,22 @@ describe('downloadFashionMnist', () => {
   it('leaves nothing behind when the connection drops mid-file', async () => {
     const cacheDir = tempDir();
     const url = `${base}/cut-body/train-images-idx3-ubyte.gz`;
-    await expectDownloadError(downloadFashionMnist({ cacheDir, mirror: `${base}/cut-body/`, env: {} }), url, /connection broke after \d+ bytes|truncated: received/);
+    await expectDownloadError(
+      downloadFashionMnist({ cacheDir, mirror: `${base}/cut-body/`, env: {} }),
+      url,
+      /connection broke after \d+ bytes|truncated: received/,
+    );
     expect(readdirSync(cacheDir)).toEqual([]);
   });
 
   it('leaves nothing behind when the gzip is truncated', async () => {
     const cacheDir = tempDir();
     const url = `${base}/cut-gzip/train-images-idx3-ubyte.gz`;
-    await expectDownloadError(downloadFashionMnist({ cacheDir, mirror: `${base}/cut-gzip/`, env: {} }), url, /^content does not verify: corrupt gzip data: unexpected end of file$/);
+    await expectDownloadError(
+      downloadFashionMnist({ cacheDir, mirror: `${base}/cut-gzip/`, env: {} }),
+      url,
+      /^content does not verify: corrupt gzip data: unexpected end of file$/,
+    );
     expect(readdirSync(cacheDir)).toEqual([]);
   });
 
@@ -170,7 +178,13 @@ describe('downloadFashionMnist', () => {
 describe('loadFashionMnist with a download', () => {
   it('downloads into the cache when no directory holds the data, then loads it', async () => {
     const root = tempDir();
-    const options = { cwd: join(root, 'cwd'), systemDir: join(root, 'system'), cacheDir: join(root, 'cache'), env: {}, mirror: `${base}/good/` };
+    const options = {
+      cwd: join(root, 'cwd'),
+      systemDir: join(root, 'system'),
+      cacheDir: join(root, 'cache'),
+      env: {},
+      mirror: `${base}/good/`,
+    };
     const data = await loadFashionMnist({ ...options, limit: 100 });
     expect(data.source).toMatchObject({ dir: options.cacheDir, origin: 'cache', downloaded: true, files: { format: 'idx' } });
     expect(data.train.count).toBe(100);

@@ -13,10 +13,20 @@ describe('error classes', () => {
   it('carry a name, a code and a one-line message naming the subject', () => {
     const cases: [FmnistError, string, string, string][] = [
       [new DataFormatError('a.idx', 'empty file (0 bytes)'), 'DataFormatError', 'DATA_FORMAT', 'a.idx: empty file (0 bytes)'],
-      [new DataFormatError('b.csv', 'label (column 1) is 12, outside 0..9', 7), 'DataFormatError', 'DATA_FORMAT', 'b.csv: line 7: label (column 1) is 12, outside 0..9'],
+      [
+        new DataFormatError('b.csv', 'label (column 1) is 12, outside 0..9', 7),
+        'DataFormatError',
+        'DATA_FORMAT',
+        'b.csv: line 7: label (column 1) is 12, outside 0..9',
+      ],
       [new ModelFileError('m.json', 'not a model file'), 'ModelFileError', 'MODEL_FILE', 'm.json: not a model file'],
       [new TrainingError(3, 17, 'loss is NaN'), 'TrainingError', 'TRAINING', 'training stopped at epoch 3, batch 17: loss is NaN'],
-      [new ArgumentError('--batch-size', 'must be a positive integer, got "x"'), 'ArgumentError', 'ARGUMENT', '--batch-size: must be a positive integer, got "x"'],
+      [
+        new ArgumentError('--batch-size', 'must be a positive integer, got "x"'),
+        'ArgumentError',
+        'ARGUMENT',
+        '--batch-size: must be a positive integer, got "x"',
+      ],
     ];
     for (const [error, name, code, message] of cases) {
       expect(error).toBeInstanceOf(FmnistError);
@@ -40,7 +50,10 @@ describe('error classes', () => {
   });
 
   it('tell how to get the data when it is missing or the download fails', () => {
-    for (const error of [new DataNotFoundError('nothing found', ['/a (cwd): does not exist']), new DownloadError('https://x/y.gz', 'fetch failed')]) {
+    for (const error of [
+      new DataNotFoundError('nothing found', ['/a (cwd): does not exist']),
+      new DownloadError('https://x/y.gz', 'fetch failed'),
+    ]) {
       expect(error.message).toContain('apt-get install dataset-fashion-mnist');
       expect(error.message).toContain('--data DIR');
       expect(error.message).toContain('FASHION_MNIST_DIR');

@@ -5,10 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 /** IDX image file: header (magic 0x803, count, rows, cols) + pixels; `count` defaults to pixels/(rows*cols). */
-export function idxImages(
-  pixels: Uint8Array,
-  options: { count?: number; rows?: number; cols?: number; magic?: number } = {},
-): Uint8Array {
+export function idxImages(pixels: Uint8Array, options: { count?: number; rows?: number; cols?: number; magic?: number } = {}): Uint8Array {
   const rows = options.rows ?? 28;
   const cols = options.cols ?? 28;
   const count = options.count ?? Math.floor(pixels.length / (rows * cols));
@@ -85,6 +82,14 @@ export function writeCsvDir(dir: string, train: number, test: number): void {
   const pixelsTest = patternPixels(test);
   const lines = (n: number, pixels: Uint8Array, label: (i: number) => number): string =>
     [CSV_HEADER, ...Array.from({ length: n }, (_, i) => csvLine(label(i), pixels, i))].join('\n') + '\n';
-  writeFile(dir, 'fashion-mnist_train.csv', lines(train, pixelsTrain, (i) => i % 10));
-  writeFile(dir, 'fashion-mnist_test.csv', lines(test, pixelsTest, (i) => (i + 3) % 10));
+  writeFile(
+    dir,
+    'fashion-mnist_train.csv',
+    lines(train, pixelsTrain, (i) => i % 10),
+  );
+  writeFile(
+    dir,
+    'fashion-mnist_test.csv',
+    lines(test, pixelsTest, (i) => (i + 3) % 10),
+  );
 }

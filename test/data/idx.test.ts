@@ -53,15 +53,39 @@ describe('parseIdxImages / parseIdxLabels (pure)', () => {
   });
 
   it('rejects a file shorter than the header', async () => {
-    await expectFormatError(() => parseIdxImages(new Uint8Array([0, 0]), 'f'), 'f', /truncated: 2 bytes, shorter than the 16-byte IDX image header/);
-    await expectFormatError(() => parseIdxImages(idxImages(new Uint8Array(0)).subarray(0, 10), 'f'), 'f', /truncated: 10 bytes, shorter than the 16-byte/);
-    await expectFormatError(() => parseIdxLabels(new Uint8Array([0, 0, 8, 1, 0]), 'g'), 'g', /truncated: 5 bytes, shorter than the 8-byte IDX label header/);
+    await expectFormatError(
+      () => parseIdxImages(new Uint8Array([0, 0]), 'f'),
+      'f',
+      /truncated: 2 bytes, shorter than the 16-byte IDX image header/,
+    );
+    await expectFormatError(
+      () => parseIdxImages(idxImages(new Uint8Array(0)).subarray(0, 10), 'f'),
+      'f',
+      /truncated: 10 bytes, shorter than the 16-byte/,
+    );
+    await expectFormatError(
+      () => parseIdxLabels(new Uint8Array([0, 0, 8, 1, 0]), 'g'),
+      'g',
+      /truncated: 5 bytes, shorter than the 8-byte IDX label header/,
+    );
   });
 
   it('rejects a wrong magic, and says when the file is of the other kind', async () => {
-    await expectFormatError(() => parseIdxImages(idxImages(patternPixels(1), { magic: 0x12345678 }), 'f'), 'f', /not an IDX image file: magic 0x12345678, expected 0x00000803$/);
-    await expectFormatError(() => parseIdxImages(idxLabels([1, 2]), 'f'), 'f', /magic 0x00000801, expected 0x00000803 \(this is an IDX label file\)/);
-    await expectFormatError(() => parseIdxLabels(idxImages(patternPixels(1)), 'g'), 'g', /not an IDX label file: magic 0x00000803, expected 0x00000801 \(this is an IDX image file\)/);
+    await expectFormatError(
+      () => parseIdxImages(idxImages(patternPixels(1), { magic: 0x12345678 }), 'f'),
+      'f',
+      /not an IDX image file: magic 0x12345678, expected 0x00000803$/,
+    );
+    await expectFormatError(
+      () => parseIdxImages(idxLabels([1, 2]), 'f'),
+      'f',
+      /magic 0x00000801, expected 0x00000803 \(this is an IDX label file\)/,
+    );
+    await expectFormatError(
+      () => parseIdxLabels(idxImages(patternPixels(1)), 'g'),
+      'g',
+      /not an IDX label file: magic 0x00000803, expected 0x00000801 \(this is an IDX image file\)/,
+    );
   });
 
   it('requires 28x28 images', async () => {
@@ -83,13 +107,25 @@ describe('parseIdxImages / parseIdxLabels (pure)', () => {
       'train-images-idx3-ubyte.gz',
       /^train-images-idx3-ubyte\.gz: truncated: header says 60000 images of 28x28 \(47040016 bytes\) but the file has 1000 bytes$/,
     );
-    await expectFormatError(() => parseIdxLabels(idxLabels([1, 2, 3], { count: 5 }), 'g'), 'g', /truncated: header says 5 labels \(13 bytes\) but the file has 11 bytes/);
+    await expectFormatError(
+      () => parseIdxLabels(idxLabels([1, 2, 3], { count: 5 }), 'g'),
+      'g',
+      /truncated: header says 5 labels \(13 bytes\) but the file has 11 bytes/,
+    );
   });
 
   it('rejects trailing bytes', async () => {
     const bytes = idxImages(patternPixels(2), { count: 1 });
-    await expectFormatError(() => parseIdxImages(bytes, 'f'), 'f', /784 trailing bytes: header says 1 image of 28x28 \(800 bytes\) but the file has 1584 bytes/);
-    await expectFormatError(() => parseIdxLabels(idxLabels([1, 2, 3], { count: 2 }), 'g'), 'g', /1 trailing byte: header says 2 labels \(10 bytes\)/);
+    await expectFormatError(
+      () => parseIdxImages(bytes, 'f'),
+      'f',
+      /784 trailing bytes: header says 1 image of 28x28 \(800 bytes\) but the file has 1584 bytes/,
+    );
+    await expectFormatError(
+      () => parseIdxLabels(idxLabels([1, 2, 3], { count: 2 }), 'g'),
+      'g',
+      /1 trailing byte: header says 2 labels \(10 bytes\)/,
+    );
   });
 
   it('rejects labels outside 0..9, naming the index', async () => {
@@ -98,7 +134,11 @@ describe('parseIdxImages / parseIdxLabels (pure)', () => {
   });
 
   it('tells to decompress gzip bytes given to the parser', async () => {
-    await expectFormatError(() => parseIdxImages(gzip(idxImages(patternPixels(1))), 'f'), 'f', /gzip-compressed data given to the IDX parser/);
+    await expectFormatError(
+      () => parseIdxImages(gzip(idxImages(patternPixels(1))), 'f'),
+      'f',
+      /gzip-compressed data given to the IDX parser/,
+    );
   });
 });
 
@@ -113,7 +153,11 @@ describe('gunzip', () => {
 
   it('turns a truncated stream into a DataFormatError', async () => {
     const packed = gzip(idxImages(patternPixels(20)));
-    await expectFormatError(() => gunzip(packed.subarray(0, packed.length >> 1), 'half.gz'), 'half.gz', /corrupt gzip data: unexpected end of file/);
+    await expectFormatError(
+      () => gunzip(packed.subarray(0, packed.length >> 1), 'half.gz'),
+      'half.gz',
+      /corrupt gzip data: unexpected end of file/,
+    );
   });
 
   it('turns a damaged stream into a DataFormatError', async () => {
@@ -166,7 +210,11 @@ describe('readIdx*File (Node)', () => {
     const truncatedGz = writeFile(dir, 'truncated-images.gz', packed.subarray(0, packed.length - 100));
     await expectFormatError(() => readIdxImagesFile(truncatedGz), truncatedGz, /corrupt gzip data: unexpected end of file/);
     const truncated = writeFile(dir, 'truncated-images.gz2', gzip(idxImages(patternPixels(3)).subarray(0, 1000)));
-    await expectFormatError(() => readIdxImagesFile(truncated), truncated, /truncated: header says 3 images of 28x28 \(2368 bytes\) but the file has 1000 bytes/);
+    await expectFormatError(
+      () => readIdxImagesFile(truncated),
+      truncated,
+      /truncated: header says 3 images of 28x28 \(2368 bytes\) but the file has 1000 bytes/,
+    );
     const badLabel = writeFile(dir, 'bad-labels', idxLabels([1, 12]));
     await expectFormatError(() => readIdxLabelsFile(badLabel), badLabel, /label 12 at index 1 is outside 0\.\.9/);
     const missing = join(dir, 'no-such-file');
@@ -176,7 +224,11 @@ describe('readIdx*File (Node)', () => {
   it('checks that image and label counts match when pairing', async () => {
     const images = writeFile(dir, 'pair-images', idxImages(patternPixels(3)));
     const labels = writeFile(dir, 'pair-labels', idxLabels([1, 2]));
-    const error = await expectFormatError(() => readIdxSplit(images, labels), `${images} + ${labels}`, /image count 3 does not match label count 2/);
+    const error = await expectFormatError(
+      () => readIdxSplit(images, labels),
+      `${images} + ${labels}`,
+      /image count 3 does not match label count 2/,
+    );
     expect(error.message).toContain(images);
     expect(error.message).toContain(labels);
     const good = await readIdxSplit(images, writeFile(dir, 'pair-labels-3', idxLabels([1, 2, 3])));

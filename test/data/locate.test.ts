@@ -92,7 +92,10 @@ describe('search order', () => {
     writeFile(dir, 'train-images-idx3-ubyte', new Uint8Array(1));
     const files = locateFashionMnist({ dir }).location!.files;
     expect(files.format).toBe('idx');
-    expect(files).toMatchObject({ trainImages: join(dir, 'train-images-idx3-ubyte'), trainLabels: join(dir, 'train-labels-idx1-ubyte.gz') });
+    expect(files).toMatchObject({
+      trainImages: join(dir, 'train-images-idx3-ubyte'),
+      trainLabels: join(dir, 'train-labels-idx1-ubyte.gz'),
+    });
   });
 });
 
@@ -108,8 +111,8 @@ describe('entries that are not files', () => {
     symlinkSync('nowhere', join(dir, 't10k-labels-idx1-ubyte'));
     expect(() => locateFashionMnist({ dir })).toThrow(
       `--data ${dir} lacks train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-labels-idx1-ubyte[.gz] ` +
-      '(nor fashion-mnist_train.csv + fashion-mnist_test.csv); train-images-idx3-ubyte is a directory, ' +
-      'train-labels-idx1-ubyte.gz is a symbolic link loop, t10k-labels-idx1-ubyte is a symbolic link to nothing',
+        '(nor fashion-mnist_train.csv + fashion-mnist_test.csv); train-images-idx3-ubyte is a directory, ' +
+        'train-labels-idx1-ubyte.gz is a symbolic link loop, t10k-labels-idx1-ubyte is a symbolic link to nothing',
     );
   });
 });
@@ -122,7 +125,9 @@ describe('the test split alone', () => {
     rmSync(join(dir, 'train-labels-idx1-ubyte.gz'));
     expect(() => locateFashionMnist({ dir })).toThrow(/lacks train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\]/);
     expect(locateFashionMnist({ dir }, 'test').location?.files).toEqual({
-      format: 'idx', testImages: join(dir, 't10k-images-idx3-ubyte.gz'), testLabels: join(dir, 't10k-labels-idx1-ubyte.gz'),
+      format: 'idx',
+      testImages: join(dir, 't10k-images-idx3-ubyte.gz'),
+      testLabels: join(dir, 't10k-labels-idx1-ubyte.gz'),
     });
     const { test, source } = await loadFashionMnistTest({ dir, testLimit: 4 });
     expect(test.count).toBe(4);
@@ -156,7 +161,14 @@ describe('an explicitly named directory without the files', () => {
     const message = (error as DataNotFoundError).message;
     expect((error as DataNotFoundError).code).toBe('DATA_NOT_FOUND');
     expect(message).toContain(`--data ${empty} lacks`);
-    for (const name of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', 'fashion-mnist_train.csv', 'fashion-mnist_test.csv']) {
+    for (const name of [
+      'train-images-idx3-ubyte',
+      'train-labels-idx1-ubyte',
+      't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte',
+      'fashion-mnist_train.csv',
+      'fashion-mnist_test.csv',
+    ]) {
       expect(message).toContain(name);
     }
     expectHowToGet(error as DataNotFoundError);

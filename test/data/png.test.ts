@@ -37,7 +37,9 @@ describe('PNG pictures', () => {
     for (const height of [29, 27]) {
       const edited = withIhdr(bytes, (view) => view.setUint32(20, height));
       expect(() => decodePng(edited, 'b.png')).toThrow(DataFormatError);
-      expect(() => decodePng(edited, 'b.png')).toThrow(/^b\.png: not a readable PNG: (\d+ bytes of image data, its size needs \d+|more image data than its size needs)$/);
+      expect(() => decodePng(edited, 'b.png')).toThrow(
+        /^b\.png: not a readable PNG: (\d+ bytes of image data, its size needs \d+|more image data than its size needs)$/,
+      );
     }
     // The same data read as Adam7-interlaced needs a different length.
     expect(() => decodePng(png(28, 28, true), 'c.png')).toThrow(/c\.png: not a readable PNG: .*image data/);
@@ -50,7 +52,14 @@ describe('PNG pictures', () => {
     });
     expect(() => decodePng(bytes, 'd.png')).toThrow('d.png: the picture is 8193x2048 pixels, over the limit of 4096x4096');
     // The limit is on the pixel count: a long strip of fewer pixels is decoded (here: fails on its data).
-    expect(() => decodePng(withIhdr(png(2, 2), (view) => view.setUint32(16, 8192)), 'f.png')).toThrow(/f\.png: not a readable PNG: \d+ bytes of image data/);
-    expect(() => decodePng(bytes.subarray(0, 20), 'e.png')).toThrow('e.png: not a readable PNG: bad signature or truncated before the IHDR chunk');
+    expect(() =>
+      decodePng(
+        withIhdr(png(2, 2), (view) => view.setUint32(16, 8192)),
+        'f.png',
+      ),
+    ).toThrow(/f\.png: not a readable PNG: \d+ bytes of image data/);
+    expect(() => decodePng(bytes.subarray(0, 20), 'e.png')).toThrow(
+      'e.png: not a readable PNG: bad signature or truncated before the IHDR chunk',
+    );
   });
 });

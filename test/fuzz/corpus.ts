@@ -113,7 +113,27 @@ export function mutate(sample: Sample, random: Random): Mutant {
 
 /** Text edits of a CSV file: cells replaced by odd tokens, separators and line ends moved. */
 export function mutateCsv(text: string, random: Random): Mutant {
-  const tokens = ['', '-1', '256', '10', '7.5', '7.0', '+3', '1e2', 'x', ' 3 ', '"5"', '\r', '\n', ',', ',,', '\t', '\ufeff', 'label', '99999999999999999999'];
+  const tokens = [
+    '',
+    '-1',
+    '256',
+    '10',
+    '7.5',
+    '7.0',
+    '+3',
+    '1e2',
+    'x',
+    ' 3 ',
+    '"5"',
+    '\r',
+    '\n',
+    ',',
+    ',,',
+    '\t',
+    '\ufeff',
+    'label',
+    '99999999999999999999',
+  ];
   let out = text;
   const edits = 1 + int(random, 3);
   const how: string[] = [];
@@ -137,7 +157,12 @@ function pngSample(name: string, width: number, height: number, seed: number): S
     name,
     bytes,
     // IHDR's width, height and length, the first IDAT's length.
-    fields: [{ offset: 16, littleEndian: false }, { offset: 20, littleEndian: false }, { offset: 8, littleEndian: false }, { offset: 33, littleEndian: false }],
+    fields: [
+      { offset: 16, littleEndian: false },
+      { offset: 20, littleEndian: false },
+      { offset: 8, littleEndian: false },
+      { offset: 33, littleEndian: false },
+    ],
     // The IHDR chunk's CRC (over its type and data), so size edits reach the decoder.
     reseal(out) {
       if (out.length < 33) return out;
@@ -154,7 +179,11 @@ function modelSample(name: string, bytes: Uint8Array): Sample {
   return {
     name,
     bytes,
-    fields: [{ offset: 8, littleEndian: true }, { offset: 12, littleEndian: true }, { offset: weightsAt, littleEndian: true }],
+    fields: [
+      { offset: 8, littleEndian: true },
+      { offset: 12, littleEndian: true },
+      { offset: weightsAt, littleEndian: true },
+    ],
     reseal: (out) => reseal(out.slice()),
   };
 }
@@ -183,9 +212,15 @@ export async function buildCorpus(): Promise<Corpus> {
     idxImages: { name: 'images.idx', bytes: images, fields: [4, 8, 12].map((offset) => ({ offset, littleEndian: false })) },
     idxLabels: { name: 'labels.idx', bytes: labels, fields: [{ offset: 4, littleEndian: false }] },
     gzip: {
-      name: 'images.idx.gz', bytes: gzipped, original: images,
+      name: 'images.idx.gz',
+      bytes: gzipped,
+      original: images,
       // ISIZE, CRC-32 and the header's MTIME.
-      fields: [{ offset: n - 4, littleEndian: true }, { offset: n - 8, littleEndian: true }, { offset: 4, littleEndian: true }],
+      fields: [
+        { offset: n - 4, littleEndian: true },
+        { offset: n - 8, littleEndian: true },
+        { offset: 4, littleEndian: true },
+      ],
     },
     csv: { name: 'train.csv', text: csv },
     png: [pngSample('gray.png', 28, 28, 1), pngSample('wide.png', 45, 17, 2)],

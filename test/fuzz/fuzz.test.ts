@@ -58,29 +58,49 @@ function u32(bytes: Uint8Array, offset: number): number {
 describe('fuzzed data files', () => {
   it('IDX images: DataFormatError, or exactly the pixels the header describes', async () => {
     const sample = corpus.idxImages;
-    const outcome = await fuzz(1, (random) => mutate(sample, random), (bytes) => parseIdxImages(bytes, sample.name), DataFormatError, (result, bytes) => {
-      expect(result.count).toBe(u32(bytes, 4));
-      expect(bytes.length).toBe(16 + result.count * 784);
-      expect(result.images).toEqual(bytes.subarray(16));
-    });
+    const outcome = await fuzz(
+      1,
+      (random) => mutate(sample, random),
+      (bytes) => parseIdxImages(bytes, sample.name),
+      DataFormatError,
+      (result, bytes) => {
+        expect(result.count).toBe(u32(bytes, 4));
+        expect(bytes.length).toBe(16 + result.count * 784);
+        expect(result.images).toEqual(bytes.subarray(16));
+      },
+    );
     expect(outcome.errors).toBeGreaterThan(CASES / 2);
   });
 
   it('IDX labels: DataFormatError, or exactly the labels (all 0..9) the header describes', async () => {
     const sample = corpus.idxLabels;
-    const outcome = await fuzz(2, (random) => mutate(sample, random), (bytes) => parseIdxLabels(bytes, sample.name), DataFormatError, (result, bytes) => {
-      expect(result.count).toBe(u32(bytes, 4));
-      expect(result.labels).toEqual(bytes.subarray(8));
-      expect(Math.max(...result.labels)).toBeLessThan(10);
-    });
+    const outcome = await fuzz(
+      2,
+      (random) => mutate(sample, random),
+      (bytes) => parseIdxLabels(bytes, sample.name),
+      DataFormatError,
+      (result, bytes) => {
+        expect(result.count).toBe(u32(bytes, 4));
+        expect(result.labels).toEqual(bytes.subarray(8));
+        expect(Math.max(...result.labels)).toBeLessThan(10);
+      },
+    );
     expect(outcome.errors).toBeGreaterThan(CASES / 2);
   });
 
   it('gzip (node:zlib and DecompressionStream): DataFormatError, or the original bytes (CRC-32 and length verified)', async () => {
     const sample = corpus.gzip;
-    for (const [seed, decompress] of [[3, gunzip], [4, gunzipWithStream]] as const) {
-      const outcome = await fuzz(seed, (random) => mutate(sample, random), async (bytes) => parseIdxImages(await decompress(bytes, sample.name), sample.name),
-        DataFormatError, (result) => expect(new Uint8Array(result.images)).toEqual(sample.original.subarray(16)));
+    for (const [seed, decompress] of [
+      [3, gunzip],
+      [4, gunzipWithStream],
+    ] as const) {
+      const outcome = await fuzz(
+        seed,
+        (random) => mutate(sample, random),
+        async (bytes) => parseIdxImages(await decompress(bytes, sample.name), sample.name),
+        DataFormatError,
+        (result) => expect(new Uint8Array(result.images)).toEqual(sample.original.subarray(16)),
+      );
       expect(outcome.errors).toBeGreaterThan(CASES / 4);
     }
   });
@@ -88,13 +108,18 @@ describe('fuzzed data files', () => {
   it('CSV: DataFormatError, or the values a plain reading of the text gives', async () => {
     const { name, text } = corpus.csv;
     const sample: Sample = { name, bytes: new TextEncoder().encode(text), fields: [] };
-    const outcome = await fuzz(5, (random, i) => (i % 2 === 0 ? mutateCsv(text, random) : mutate(sample, random)), (bytes) => parseCsv(bytes, name),
-      DataFormatError, (result, bytes) => {
+    const outcome = await fuzz(
+      5,
+      (random, i) => (i % 2 === 0 ? mutateCsv(text, random) : mutate(sample, random)),
+      (bytes) => parseCsv(bytes, name),
+      DataFormatError,
+      (result, bytes) => {
         const rows = plainCsvRows(bytes);
         expect(result.count).toBe(rows.length);
         expect(Array.from(result.labels)).toEqual(rows.map((row) => row[0]));
         expect(Array.from(result.images)).toEqual(rows.flatMap((row) => row.slice(1)));
-      });
+      },
+    );
     expect(outcome.errors).toBeGreaterThan(CASES / 4);
     expect(outcome.successes).toBeGreaterThan(0);
   });
@@ -114,32 +139,43 @@ function plainCsvRows(bytes: Uint8Array): number[][] {
 }
 
 describe('fuzzed pictures', () => {
-  it('PNG: DataFormatError, or the original picture (chunk CRCs and zlib\'s Adler-32 verified)', async () => {
+  it("PNG: DataFormatError, or the original picture (chunk CRCs and zlib's Adler-32 verified)", async () => {
     for (const [index, sample] of corpus.png.entries()) {
       const original = decodePng(sample.bytes, sample.name);
-      const outcome = await fuzz(6 + index, (random) => mutate(sample, random), (bytes) => {
-        const image = decodePng(bytes, sample.name);
-        return { image, input: toModelInput(image, { invert: 'auto' }) };
-      }, DataFormatError, ({ image }) => {
-        expect([image.width, image.height]).toEqual([original.width, original.height]);
-        expect(image.data).toEqual(original.data);
-      });
+      const outcome = await fuzz(
+        6 + index,
+        (random) => mutate(sample, random),
+        (bytes) => {
+          const image = decodePng(bytes, sample.name);
+          return { image, input: toModelInput(image, { invert: 'auto' }) };
+        },
+        DataFormatError,
+        ({ image }) => {
+          expect([image.width, image.height]).toEqual([original.width, original.height]);
+          expect(image.data).toEqual(original.data);
+        },
+      );
       expect(outcome.errors).toBeGreaterThan(CASES / 2);
     }
   });
 });
 
 describe('fuzzed model files', () => {
-  it('ModelFileError, or a model holding exactly the file\'s weights', async () => {
+  it("ModelFileError, or a model holding exactly the file's weights", async () => {
     for (const [index, sample] of corpus.models.entries()) {
-      const outcome = await fuzz(8 + index, (random, i) => (i % 3 === 0 ? mutateModelHeader(sample, random) : mutate(sample, random)),
-        (bytes) => deserializeModel(bytes, { source: sample.name }), ModelFileError, (model, bytes) => {
+      const outcome = await fuzz(
+        8 + index,
+        (random, i) => (i % 3 === 0 ? mutateModelHeader(sample, random) : mutate(sample, random)),
+        (bytes) => deserializeModel(bytes, { source: sample.name }),
+        ModelFileError,
+        (model, bytes) => {
           const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
           const weightsAt = ((16 + view.getUint32(12, true) + 3) & ~3) + 4;
           const inFile = new Float32Array(bytes.slice(weightsAt, bytes.length - 4).buffer);
           const loaded = model.getWeights().flatMap((tensor) => Array.from(tensor.values));
           expect(loaded).toEqual(Array.from(inFile));
-        });
+        },
+      );
       expect(outcome.errors).toBeGreaterThan(CASES / 2);
     }
   });

@@ -10,8 +10,13 @@ export const MIN_NORMAL = 2 ** -126;
  * The first index where |got − want| > tol (or got is NaN/Inf while want is finite), as a message
  * naming kernel, shape, index, got and expected; '' when every element passes.
  */
-export function mismatch(kernel: string, shape: string, got: ArrayLike<number>, want: ArrayLike<number>,
-  tol: ArrayLike<number> | number): string {
+export function mismatch(
+  kernel: string,
+  shape: string,
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  tol: ArrayLike<number> | number,
+): string {
   if (got.length !== want.length) return `${kernel} ${shape}: length ${got.length}, expected ${want.length}`;
   for (let i = 0; i < got.length; i++) {
     const t = typeof tol === 'number' ? tol : tol[i];

@@ -12,8 +12,10 @@ export type Build = 'debug' | 'release' | 'release-shared' | 'release-relaxed' |
  * The builds a kernel test file runs on: `usual` (its debug and/or release build), or, in the
  * vitest project "relaxed-simd" (vitest.config.ts sets FMNIST_TEST_RELAXED), the relaxed builds.
  */
-export function kernelTestBuilds(usual: readonly Build[],
-  relaxed: readonly Build[] = ['release-relaxed', 'release-relaxed-shared']): readonly Build[] {
+export function kernelTestBuilds(
+  usual: readonly Build[],
+  relaxed: readonly Build[] = ['release-relaxed', 'release-relaxed-shared'],
+): readonly Build[] {
   return RELAXED_PROJECT ? relaxed : usual;
 }
 

@@ -11,7 +11,6 @@ import { buildArchitecture } from '../../src/models/architectures.js';
 import { loadModel, saveModel } from '../../src/models/save.js';
 import type { Sequential } from '../../src/models/sequential.js';
 
-
 let dir: string;
 let model: Sequential;
 let saved: string;
@@ -31,7 +30,16 @@ describe('fmnist export / import', () => {
     expect(JSON.parse(run.stdout)).toEqual({ command: 'export', model: saved, format: 'onnx', files: [out] });
     const decoded = ModelProto.decode(await readFile(out)) as unknown as { graph: { node: { opType: string }[] } };
     expect(decoded.graph.node.map((n) => n.opType)).toEqual([
-      'Transpose', 'Conv', 'Relu', 'MaxPool', 'Transpose', 'Flatten', 'Gemm', 'Relu', 'Gemm', 'Softmax',
+      'Transpose',
+      'Conv',
+      'Relu',
+      'MaxPool',
+      'Transpose',
+      'Flatten',
+      'Gemm',
+      'Relu',
+      'Gemm',
+      'Softmax',
     ]);
   });
 
@@ -51,8 +59,14 @@ describe('fmnist export / import', () => {
 
   it('bad input: exit 2 and one line naming the option or file', async () => {
     expectUsageError(await fmnist('export', '--load', saved, '--format', 'keras', '--out', join(dir, 'x')), /--format.*keras.*tfjs, onnx/);
-    expectUsageError(await fmnist('export', '--load', join(dir, 'missing.fmnist'), '--format', 'onnx', '--out', join(dir, 'x.onnx')), /missing\.fmnist: no such file/);
-    expectUsageError(await fmnist('export', '--load', saved, '--format', 'tfjs', '--out', join(dir, 'model.bin')), /^fmnist: --out: .*ending in \.json/);
+    expectUsageError(
+      await fmnist('export', '--load', join(dir, 'missing.fmnist'), '--format', 'onnx', '--out', join(dir, 'x.onnx')),
+      /missing\.fmnist: no such file/,
+    );
+    expectUsageError(
+      await fmnist('export', '--load', saved, '--format', 'tfjs', '--out', join(dir, 'model.bin')),
+      /^fmnist: --out: .*ending in \.json/,
+    );
     expectUsageError(await fmnist('import', join(dir, 'missing.json'), '--out', join(dir, 'y.fmnist')), /missing\.json: no such file/);
 
     const json = join(dir, 'tfjs', 'cnn.json');
@@ -62,6 +76,9 @@ describe('fmnist export / import', () => {
     const edited = JSON.parse(await readFile(json, 'utf8'));
     edited.modelTopology.config.layers[1].class_name = 'AveragePooling2D';
     await writeFile(json, JSON.stringify(edited));
-    expectUsageError(await fmnist('import', json, '--out', join(dir, 'y.fmnist')), /cnn\.json: layer "max_pooling2d_1" \(AveragePooling2D\): the layer class is not supported/);
+    expectUsageError(
+      await fmnist('import', json, '--out', join(dir, 'y.fmnist')),
+      /cnn\.json: layer "max_pooling2d_1" \(AveragePooling2D\): the layer class is not supported/,
+    );
   });
 });

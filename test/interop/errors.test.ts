@@ -19,7 +19,10 @@ function editJson(files: ModelFile[], edit: (json: Record<string, any>) => void)
 }
 
 async function importError(files: ModelFile[]): Promise<ModelFileError> {
-  const error = await importModel(files).then(() => undefined, (e: unknown) => e);
+  const error = await importModel(files).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ModelFileError);
   return error as ModelFileError;
 }
@@ -38,7 +41,9 @@ describe('importModel rejects, naming the file and the problem', () => {
     const files = editJson(await smallMlpFiles(), (json) => {
       json.modelTopology.config.layers.splice(1, 0, { class_name: 'BatchNormalization', config: { name: 'bn', axis: 0 } });
     });
-    expect((await importError(files)).message).toMatch(/layer "bn" \(BatchNormalization\): axis 0 \(only -1, the last axis\) is not supported/);
+    expect((await importError(files)).message).toMatch(
+      /layer "bn" \(BatchNormalization\): axis 0 \(only -1, the last axis\) is not supported/,
+    );
   });
 
   it('an activation we do not support, naming the layer and the activation', async () => {
@@ -50,12 +55,21 @@ describe('importModel rejects, naming the file and the problem', () => {
 
   it('a Conv2D with strides, a graph model, a functional model', async () => {
     const strided = editJson(await smallMlpFiles(), (json) => {
-      json.modelTopology.config.layers = [{ class_name: 'Conv2D', config: { name: 'c', batch_input_shape: [null, 28, 28, 1], filters: 2, kernel_size: [3, 3], strides: [2, 2] } }];
+      json.modelTopology.config.layers = [
+        {
+          class_name: 'Conv2D',
+          config: { name: 'c', batch_input_shape: [null, 28, 28, 1], filters: 2, kernel_size: [3, 3], strides: [2, 2] },
+        },
+      ];
     });
     expect((await importError(strided)).message).toMatch(/layer "c" \(Conv2D\): strides \[2,2\] \(only 1\) is not supported/);
-    const graph = editJson(await smallMlpFiles(), (json) => { json.format = 'graph-model'; });
+    const graph = editJson(await smallMlpFiles(), (json) => {
+      json.format = 'graph-model';
+    });
     expect((await importError(graph)).message).toMatch(/only TF\.js Layers models/);
-    const functional = editJson(await smallMlpFiles(), (json) => { json.modelTopology.class_name = 'Model'; });
+    const functional = editJson(await smallMlpFiles(), (json) => {
+      json.modelTopology.class_name = 'Model';
+    });
     expect((await importError(functional)).message).toMatch(/"Model" model: only Sequential/);
   });
 
@@ -93,8 +107,12 @@ describe('importModel rejects, naming the file and the problem', () => {
 
   it('a model.json that is not JSON, and weights that are not float32', async () => {
     const files = await smallMlpFiles();
-    expect((await importError([{ name: 'model.json', bytes: new Uint8Array([0x7b, 0x7b]) }, files[1]!])).message).toMatch(/model\.json: not valid UTF-8 JSON/);
-    const ints = editJson(files, (json) => { json.weightsManifest[0].weights[0].dtype = 'int32'; });
+    expect((await importError([{ name: 'model.json', bytes: new Uint8Array([0x7b, 0x7b]) }, files[1]!])).message).toMatch(
+      /model\.json: not valid UTF-8 JSON/,
+    );
+    const ints = editJson(files, (json) => {
+      json.weightsManifest[0].weights[0].dtype = 'int32';
+    });
     expect((await importError(ints)).message).toMatch(/dense_1\/kernel has dtype "int32", only float32/);
   });
 
@@ -105,7 +123,9 @@ describe('importModel rejects, naming the file and the problem', () => {
   it('leaves a core passed in free when the import fails', async () => {
     const files = await smallMlpFiles();
     const core = await loadCore();
-    const renamed = editJson(files, (json) => { json.weightsManifest[0].weights[0].name = 'other/kernel'; });
+    const renamed = editJson(files, (json) => {
+      json.weightsManifest[0].weights[0].name = 'other/kernel';
+    });
     await expect(importModel(renamed, { core })).rejects.toThrow(ModelFileError);
     const model = await importModel(files, { core });
     expect(model.core).toBe(core);
@@ -122,7 +142,8 @@ describe('exportModel rejects what a format cannot express', () => {
 
   it('an unsupported layer, naming it, for ONNX and for TF.js', async () => {
     const model = new Sequential(await loadCore(), {
-      inputShape: [28, 28, 1], layers: [new Conv2D(2, 3), new Reshape({ name: 'my_reshape' }), new Activation('softmax')],
+      inputShape: [28, 28, 1],
+      layers: [new Conv2D(2, 3), new Reshape({ name: 'my_reshape' }), new Activation('softmax')],
     });
     expect(() => exportModel(model, 'onnx')).toThrow(ArgumentError);
     expect(() => exportModel(model, 'onnx')).toThrow(/layer "my_reshape" \(Reshape\) cannot be exported to ONNX/);

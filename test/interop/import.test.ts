@@ -27,7 +27,9 @@ beforeAll(async () => {
 
 function oneHot(labels: Uint8Array): Float32Array {
   const out = new Float32Array(labels.length * 10);
-  labels.forEach((label, i) => { out[i * 10 + label] = 1; });
+  labels.forEach((label, i) => {
+    out[i * 10 + label] = 1;
+  });
   return out;
 }
 
@@ -39,7 +41,15 @@ describe('a TF.js-trained model imported here', () => {
     const tf = await tfCpu();
     const tfModel = tf.sequential();
     if (shape.length === 3) {
-      tfModel.add(tf.layers.conv2d({ inputShape: [...shape], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+      tfModel.add(
+        tf.layers.conv2d({
+          inputShape: [...shape],
+          filters: 4,
+          kernelSize: 3,
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        }),
+      );
       tfModel.add(tf.layers.maxPooling2d({ poolSize: 2 }));
       tfModel.add(tf.layers.flatten());
       tfModel.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
@@ -50,7 +60,10 @@ describe('a TF.js-trained model imported here', () => {
       tfModel.add(tf.layers.activation({ activation: 'softmax' }));
     }
     tfModel.compile({ optimizer: tf.train.adam(0.003), loss: 'categoricalCrossentropy' });
-    const x = tf.tensor(Float32Array.from(train.images.subarray(0, count * 784), (p) => p / 255), [count, ...shape]);
+    const x = tf.tensor(
+      Float32Array.from(train.images.subarray(0, count * 784), (p) => p / 255),
+      [count, ...shape],
+    );
     const y = tf.tensor(oneHot(train.labels.subarray(0, count)), [count, 10]);
     await tfModel.fit(x, y, { epochs: 1, batchSize: 32, shuffle: false, verbose: 0 });
     x.dispose();
@@ -84,7 +97,9 @@ describe('a TF.js-trained model imported here', () => {
 describe('mappings beyond the three architectures', () => {
   async function unusualCnn(): Promise<Sequential> {
     const model = new Sequential(await loadCore(), {
-      inputShape: [28, 28, 1], seed: 5, name: 'unusual',
+      inputShape: [28, 28, 1],
+      seed: 5,
+      name: 'unusual',
       layers: [
         new Conv2D(3, [2, 3], { padding: 'same', activation: 'sigmoid' }),
         new MaxPooling2D({ poolSize: 3, strides: 2 }),
@@ -99,7 +114,7 @@ describe('mappings beyond the three architectures', () => {
       ],
     });
     // Biases are zeros at initialisation: give them values so a mislaid bias shows.
-    model.setWeights(model.getWeights().map((w) => w.name.endsWith('/bias') ? w.values.map((_, i) => 0.1 * Math.sin(i + 1)) : w.values));
+    model.setWeights(model.getWeights().map((w) => (w.name.endsWith('/bias') ? w.values.map((_, i) => 0.1 * Math.sin(i + 1)) : w.values)));
     return model;
   }
 
@@ -118,7 +133,9 @@ describe('mappings beyond the three architectures', () => {
 
   it('BatchNormalization (after a conv and a Dense) and Dropout export to both runtimes and re-import bit for bit', async () => {
     const model = new Sequential(await loadCore(), {
-      inputShape: [28, 28, 1], seed: 6, name: 'regularised',
+      inputShape: [28, 28, 1],
+      seed: 6,
+      name: 'regularised',
       layers: [
         new Conv2D(4, 3, { activation: 'relu' }),
         new BatchNormalization({ momentum: 0.9, epsilon: 1e-2 }),
@@ -157,10 +174,12 @@ describe('mappings beyond the three architectures', () => {
     const back = await importModel(exportModel(model, 'tfjs'));
     expect(back.layers.map((l) => l.getConfig())).toEqual(model.layers.map((l) => l.getConfig()));
     expect(back.getWeights()).toEqual(model.getWeights());
-    expect(back.predict(inputs.subarray(0, 10 * 784), 10).probabilities).toEqual(model.predict(inputs.subarray(0, 10 * 784), 10).probabilities);
+    expect(back.predict(inputs.subarray(0, 10 * 784), 10).probabilities).toEqual(
+      model.predict(inputs.subarray(0, 10 * 784), 10).probabilities,
+    );
   });
 
-  it('an InputLayer first (batch_input_shape, or Keras 3\'s batch_shape) gives the input shape', async () => {
+  it("an InputLayer first (batch_input_shape, or Keras 3's batch_shape) gives the input shape", async () => {
     const model = await unusualCnn();
     const [json, bin] = exportModel(model, 'tfjs') as [ModelFile, ModelFile];
     for (const key of ['batch_input_shape', 'batch_shape']) {
@@ -170,13 +189,19 @@ describe('mappings beyond the three architectures', () => {
       layers.unshift({ class_name: 'InputLayer', config: { name: 'input_1', [key]: [null, 28, 28, 1], dtype: 'float32' } });
       const back = await importModel([{ name: json.name, bytes: new TextEncoder().encode(JSON.stringify(edited)) }, bin]);
       expect(back.inputShape, key).toEqual([28, 28, 1]);
-      expect(back.layers.map((l) => l.getConfig()), key).toEqual(model.layers.map((l) => l.getConfig()));
+      expect(
+        back.layers.map((l) => l.getConfig()),
+        key,
+      ).toEqual(model.layers.map((l) => l.getConfig()));
       expect(back.getWeights(), key).toEqual(model.getWeights());
     }
   });
 
   it('the optimizer travels in trainingConfig (a mean loss), not for the summed loss of scratch-mlp', async () => {
-    const mlp = buildArchitecture(await loadCore(), 'mlp', { hidden: [8], compile: { optimizer: { type: 'momentum', learningRate: 0.05, momentum: 0.8 } } });
+    const mlp = buildArchitecture(await loadCore(), 'mlp', {
+      hidden: [8],
+      compile: { optimizer: { type: 'momentum', learningRate: 0.05, momentum: 0.8 } },
+    });
     expect((await importModel(exportModel(mlp, 'tfjs'))).compileOptions).toEqual(mlp.compileOptions);
     const scratch = buildArchitecture(await loadCore(), 'scratch-mlp', { hidden: 8 });
     const [json] = exportModel(scratch, 'tfjs');

@@ -23,17 +23,18 @@ export async function loadInTfjs(files: readonly ModelFile[]): Promise<tf.Layers
   const json = files.find((f) => f.name.endsWith('.json'))!;
   const modelJson = JSON.parse(new TextDecoder().decode(json.bytes)) as tf.io.ModelJSON;
   const handler: tf.io.IOHandler = {
-    load: () => tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
-      const chunks = manifest.flatMap((group) => group.paths.map((path) => files.find((f) => f.name === path)!.bytes));
-      const total = chunks.reduce((n, c) => n + c.length, 0);
-      const data = new Uint8Array(total);
-      let at = 0;
-      for (const chunk of chunks) {
-        data.set(chunk, at);
-        at += chunk.length;
-      }
-      return [manifest.flatMap((group) => group.weights), data.buffer];
-    }),
+    load: () =>
+      tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+        const chunks = manifest.flatMap((group) => group.paths.map((path) => files.find((f) => f.name === path)!.bytes));
+        const total = chunks.reduce((n, c) => n + c.length, 0);
+        const data = new Uint8Array(total);
+        let at = 0;
+        for (const chunk of chunks) {
+          data.set(chunk, at);
+          at += chunk.length;
+        }
+        return [manifest.flatMap((group) => group.weights), data.buffer];
+      }),
   };
   return tf.loadLayersModel(handler);
 }
@@ -41,10 +42,13 @@ export async function loadInTfjs(files: readonly ModelFile[]): Promise<tf.Layers
 /** A TF.js model's files as `model.save('file://…')` or browser downloads write them. */
 export async function tfjsModelFiles(model: tf.LayersModel, options: { includeOptimizer?: boolean } = {}): Promise<ModelFile[]> {
   let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (saved) => {
-    artifacts = saved;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }), { includeOptimizer: options.includeOptimizer ?? false });
+  await model.save(
+    tf.io.withSaveHandler(async (saved) => {
+      artifacts = saved;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+    { includeOptimizer: options.includeOptimizer ?? false },
+  );
   const modelJson = {
     modelTopology: artifacts!.modelTopology,
     format: artifacts!.format,
@@ -78,7 +82,12 @@ export async function ortSession(bytes: Uint8Array): Promise<ort.InferenceSessio
 }
 
 /** ONNX Runtime predictions: the graph's single output for f32 inputs of per-sample shape `shape`. */
-export async function ortPredict(session: ort.InferenceSession, inputs: Float32Array, count: number, shape: readonly number[]): Promise<Float32Array> {
+export async function ortPredict(
+  session: ort.InferenceSession,
+  inputs: Float32Array,
+  count: number,
+  shape: readonly number[],
+): Promise<Float32Array> {
   const outputs = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', inputs, [count, ...shape]) });
   return (outputs[session.outputNames[0]!]!.data as Float32Array).slice();
 }

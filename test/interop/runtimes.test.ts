@@ -77,7 +77,8 @@ describe.each(['scratch-mlp', 'mlp', 'cnn'] as const)('%s, trained briefly, expo
 
   it('the ONNX file declares opset 13, the input shape and the metadata', () => {
     const decoded = ModelProto.toObject(ModelProto.decode(files.onnx[0]!.bytes), { longs: Number }) as {
-      irVersion: number; opsetImport: { domain?: string; version: number }[];
+      irVersion: number;
+      opsetImport: { domain?: string; version: number }[];
       graph: { input: { name: string; type: { tensorType: { shape: { dim: { dimValue?: number; dimParam?: string }[] } } } }[] };
       metadataProps: { key: string; value: string }[];
     };

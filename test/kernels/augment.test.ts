@@ -21,7 +21,12 @@ function dataset(count: number, height: number, width: number, seed: number) {
 
 const CASES = [
   // [batch, height, width, maxShift, flip]
-  [1, 1, 1, 0, 0], [3, 5, 7, 1, 1], [7, 28, 28, 2, 1], [15, 28, 28, 3, 0], [64, 28, 28, 2, 1], [5, 9, 4, 4, 1],
+  [1, 1, 1, 0, 0],
+  [3, 5, 7, 1, 1],
+  [7, 28, 28, 2, 1],
+  [15, 28, 28, 3, 0],
+  [64, 28, 28, 2, 1],
+  [5, 9, 4, 4, 1],
 ] as const;
 
 describe('gather_batch_augment_u8_f32', () => {
@@ -33,9 +38,25 @@ describe('gather_batch_augment_u8_f32', () => {
     const indices = Int32Array.from({ length: batch }, () => Math.floor(next() * count));
     const seed = 0xabcdef + batch;
     const pixels = height * width;
-    const img = w.from(images), lab = w.from(labels), idx = w.from(indices);
-    const inputs = w.nan(batch * pixels), targets = w.nan(batch * 10);
-    w.exports.gather_batch_augment_u8_f32(inputs.ptr, targets.ptr, img.ptr, lab.ptr, idx.ptr, batch, height, width, 10, maxShift, flip, seed);
+    const img = w.from(images),
+      lab = w.from(labels),
+      idx = w.from(indices);
+    const inputs = w.nan(batch * pixels),
+      targets = w.nan(batch * 10);
+    w.exports.gather_batch_augment_u8_f32(
+      inputs.ptr,
+      targets.ptr,
+      img.ptr,
+      lab.ptr,
+      idx.ptr,
+      batch,
+      height,
+      width,
+      10,
+      maxShift,
+      flip,
+      seed,
+    );
     for (let b = 0; b < batch; b++) {
       const want = ref.augment_image(images, indices[b]!, height, width, maxShift, flip !== 0, seed);
       // x/255 with x an integer: the f32 division is correctly rounded, the f64 reference rounds to it.
@@ -50,8 +71,8 @@ describe('gather_batch_augment_u8_f32', () => {
   it('shifts and flips: every offset in range is drawn, and about half the images are mirrored', () => {
     w.reset();
     const draws = Array.from({ length: 4000 }, (_, i) => ref.draw(99, i));
-    const dys = new Set(draws.map((h) => (h & 0xff) % 5 - 2));
-    const dxs = new Set(draws.map((h) => ((h >>> 8) & 0xff) % 5 - 2));
+    const dys = new Set(draws.map((h) => ((h & 0xff) % 5) - 2));
+    const dxs = new Set(draws.map((h) => (((h >>> 8) & 0xff) % 5) - 2));
     expect([...dys].sort((a, b) => a - b)).toEqual([-2, -1, 0, 1, 2]);
     expect([...dxs].sort((a, b) => a - b)).toEqual([-2, -1, 0, 1, 2]);
     const mirrored = draws.filter((h) => h >>> 31 === 1).length / draws.length;
@@ -63,11 +84,33 @@ describe('gather_batch_augment_u8_f32', () => {
     const batch = 32;
     const { images, labels } = dataset(100, 28, 28, 5);
     const indices = Int32Array.from({ length: batch }, (_, i) => (i * 37) % 100);
-    const img = w.from(images), lab = w.from(labels), idx = w.from(indices);
-    const whole = w.nan(batch * 784), parts = w.nan(batch * 784), plain = w.nan(batch * 784), t = w.nan(batch * 10);
+    const img = w.from(images),
+      lab = w.from(labels),
+      idx = w.from(indices);
+    const whole = w.nan(batch * 784),
+      parts = w.nan(batch * 784),
+      plain = w.nan(batch * 784),
+      t = w.nan(batch * 10);
     w.exports.gather_batch_augment_u8_f32(whole.ptr, t.ptr, img.ptr, lab.ptr, idx.ptr, batch, 28, 28, 10, 2, 1, 7);
-    for (const [start, rows] of [[0, 5], [5, 20], [25, 7]] as const) {
-      w.exports.gather_batch_augment_u8_f32(parts.ptr + start * 784 * 4, 0, img.ptr, lab.ptr, idx.ptr + start * 4, rows, 28, 28, 10, 2, 1, 7);
+    for (const [start, rows] of [
+      [0, 5],
+      [5, 20],
+      [25, 7],
+    ] as const) {
+      w.exports.gather_batch_augment_u8_f32(
+        parts.ptr + start * 784 * 4,
+        0,
+        img.ptr,
+        lab.ptr,
+        idx.ptr + start * 4,
+        rows,
+        28,
+        28,
+        10,
+        2,
+        1,
+        7,
+      );
     }
     expect(Array.from(parts.f32())).toEqual(Array.from(whole.f32()));
     w.exports.gather_batch_augment_u8_f32(whole.ptr, t.ptr, img.ptr, lab.ptr, idx.ptr, batch, 28, 28, 10, 0, 0, 7);

@@ -25,7 +25,7 @@ function functionBodies(text: string): Map<string, string> {
   const starts = [...text.matchAll(/^ \(func \$(\S+)/gm)];
   starts.forEach((m, i) => {
     const end = i + 1 < starts.length ? starts[i + 1].index : text.length;
-    bodies.set(m[1], text.slice(m.index, end).replace(/\n \((export|elem|data|table)[^]*$/, ''));
+    bodies.set(m[1], text.slice(m.index, end).replace(/\n \((export|elem|data|table)[\s\S]*$/, ''));
   });
   return bodies;
 }
@@ -128,7 +128,15 @@ describe(`${SHARED_MEMORY} on a shared WebAssembly.Memory`, () => {
       const dpool = w.nan(outLen).ptr;
       e.maxpool2d_f32_nhwc_forward(pool, argmax, output, batch, height, width, outC, 2, 2);
       e.maxpool2d_f32_nhwc_backward(dpool, pool, argmax, batch, height, width, outC, 2, 2);
-      return [[output, outLen], [dinput, inLen], [dfilters, filterLen], [dbias, outC], [pool, pooled], [argmax, pooled], [dpool, outLen]];
+      return [
+        [output, outLen],
+        [dinput, inLen],
+        [dfilters, filterLen],
+        [dbias, outC],
+        [pool, pooled],
+        [argmax, pooled],
+        [dpool, outLen],
+      ];
     });
     expect(got).toEqual(want);
   });

@@ -118,25 +118,47 @@ function runCase(s: ConvShape, seed: number, o: CaseOptions): void {
   const h = 0.5;
   const L = (xx: ArrayLike<number>, ff: ArrayLike<number>, bb2: ArrayLike<number> | null) =>
     dot(dy, ref.conv2d_f32_nhwc_forward(xx, ff, bb2, s));
-  const check = (kernel: string, got: Float32Array, tol: ArrayLike<number>, scaleArr: ArrayLike<number>,
-    d: Float32Array, plus: number, minus: number) => {
+  const check = (
+    kernel: string,
+    got: Float32Array,
+    tol: ArrayLike<number>,
+    scaleArr: ArrayLike<number>,
+    d: Float32Array,
+    plus: number,
+    minus: number,
+  ) => {
     const fd = (plus - minus) / (2 * h);
     const analytic = dot(got, d);
     const allowed = dot(abs(d), tol) + 1e-9 * dot(abs(d), scaleArr);
-    expect(Math.abs(analytic - fd), `${kernel} ${describeShape(s)}: directional derivative ${analytic}, central difference ${fd}`)
-      .toBeLessThanOrEqual(allowed);
+    expect(
+      Math.abs(analytic - fd),
+      `${kernel} ${describeShape(s)}: directional derivative ${analytic}, central difference ${fd}`,
+    ).toBeLessThanOrEqual(allowed);
   };
   const dX = randomF32(inLen, seed + 6);
-  check('conv2d_f32_nhwc_backward_data', bdx.f32(), dxTol, dxScale, dX,
-    L(axpy(x, h, dX), f, bias), L(axpy(x, -h, dX), f, bias));
+  check('conv2d_f32_nhwc_backward_data', bdx.f32(), dxTol, dxScale, dX, L(axpy(x, h, dX), f, bias), L(axpy(x, -h, dX), f, bias));
   if (!o.accumulate) {
     const dF = randomF32(filterLen, seed + 7);
-    check('conv2d_f32_nhwc_backward_filter (dfilters)', bdf.f32(), dfTol, scale.dfilters, dF,
-      L(x, axpy(f, h, dF), bias), L(x, axpy(f, -h, dF), bias));
+    check(
+      'conv2d_f32_nhwc_backward_filter (dfilters)',
+      bdf.f32(),
+      dfTol,
+      scale.dfilters,
+      dF,
+      L(x, axpy(f, h, dF), bias),
+      L(x, axpy(f, -h, dF), bias),
+    );
     const dB = randomF32(outChannels, seed + 8);
     const b0 = bias ?? new Float64Array(outChannels);
-    check('conv2d_f32_nhwc_backward_filter (dbias)', bdb.f32(), dbTol, scale.dbias, dB,
-      L(x, f, axpy(b0, h, dB)), L(x, f, axpy(b0, -h, dB)));
+    check(
+      'conv2d_f32_nhwc_backward_filter (dbias)',
+      bdb.f32(),
+      dbTol,
+      scale.dbias,
+      dB,
+      L(x, f, axpy(b0, h, dB)),
+      L(x, f, axpy(b0, -h, dB)),
+    );
   }
 }
 
@@ -210,7 +232,16 @@ for (const build of kernelTestBuilds(['debug'], ['release-relaxed'])) {
           const { outHeight, outWidth } = ref.convGeometry(s);
           const K = s.kernelHeight * s.kernelWidth * s.inChannels;
           const gemmBytes = (w.exports.gemm_f32_workspace_bytes() + 15) & ~15;
-          const ws = w.exports.conv2d_f32_workspace_bytes(s.batch, s.height, s.width, s.inChannels, s.kernelHeight, s.kernelWidth, s.outChannels, s.padding);
+          const ws = w.exports.conv2d_f32_workspace_bytes(
+            s.batch,
+            s.height,
+            s.width,
+            s.inChannels,
+            s.kernelHeight,
+            s.kernelWidth,
+            s.outChannels,
+            s.padding,
+          );
           const chunkRows = (ws - gemmBytes) / (4 * K);
           expect(s.batch * outHeight * outWidth, describeShape(s)).toBeGreaterThan(2 * chunkRows);
           runCase(s, seed++, { bias: true, accumulate: seed % 2 === 0, gradientCheck: seed % 2 === 1 });
@@ -220,29 +251,45 @@ for (const build of kernelTestBuilds(['debug'], ['release-relaxed'])) {
       // Small K (≤ 32) with 'same': the backward filter copies one image into a zero-bordered buffer
       // in the workspace; at 212x212x3 that buffer (214·214·3 floats) is larger than an im2col chunk.
       it('small-K backward filter on a large image: 1x212x212x3 * 3x3->5 same', () => {
-        runCase({ batch: 1, height: 212, width: 212, inChannels: 3, kernelHeight: 3, kernelWidth: 3, outChannels: 5, padding: 1 },
-          75_001, { bias: true, accumulate: true, gradientCheck: false });
+        runCase({ batch: 1, height: 212, width: 212, inChannels: 3, kernelHeight: 3, kernelWidth: 3, outChannels: 5, padding: 1 }, 75_001, {
+          bias: true,
+          accumulate: true,
+          gradientCheck: false,
+        });
       });
 
       it('paper shape: 2x28x28x1 * 3x3->32 valid', () => {
-        runCase({ batch: 2, height: 28, width: 28, inChannels: 1, kernelHeight: 3, kernelWidth: 3, outChannels: 32, padding: 0 },
-          80_001, { bias: true, accumulate: false, gradientCheck: true });
+        runCase({ batch: 2, height: 28, width: 28, inChannels: 1, kernelHeight: 3, kernelWidth: 3, outChannels: 32, padding: 0 }, 80_001, {
+          bias: true,
+          accumulate: false,
+          gradientCheck: true,
+        });
       });
 
       it('paper shape: 3x14x14x32 * 3x3->64 same', () => {
-        runCase({ batch: 3, height: 14, width: 14, inChannels: 32, kernelHeight: 3, kernelWidth: 3, outChannels: 64, padding: 1 },
-          80_002, { bias: true, accumulate: false, gradientCheck: true });
+        runCase({ batch: 3, height: 14, width: 14, inChannels: 32, kernelHeight: 3, kernelWidth: 3, outChannels: 64, padding: 1 }, 80_002, {
+          bias: true,
+          accumulate: false,
+          gradientCheck: true,
+        });
       });
 
       it('paper shape: 2x13x13x32 * 3x3->64 valid, accumulating', () => {
-        runCase({ batch: 2, height: 13, width: 13, inChannels: 32, kernelHeight: 3, kernelWidth: 3, outChannels: 64, padding: 0 },
-          80_003, { bias: true, accumulate: true, gradientCheck: false });
+        runCase({ batch: 2, height: 13, width: 13, inChannels: 32, kernelHeight: 3, kernelWidth: 3, outChannels: 64, padding: 0 }, 80_003, {
+          bias: true,
+          accumulate: true,
+          gradientCheck: false,
+        });
       });
 
       it('workspace stays bounded at batch 256', () => {
         const e = w.exports;
         const gemm = e.gemm_f32_workspace_bytes();
-        for (const [h, c, co, p] of [[28, 1, 32, 0], [14, 32, 64, 1], [28, 32, 64, 1]] as const) {
+        for (const [h, c, co, p] of [
+          [28, 1, 32, 0],
+          [14, 32, 64, 1],
+          [28, 32, 64, 1],
+        ] as const) {
           const bytes = e.conv2d_f32_workspace_bytes(256, h, h, c, 3, 3, co, p);
           expect(bytes - gemm, `${h}x${h}x${c} -> ${co}`).toBeLessThanOrEqual(4 << 20);
         }

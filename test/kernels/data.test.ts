@@ -34,7 +34,8 @@ describe('gather_batch_u8_f32', () => {
     const images = w.from(Uint8Array.from({ length: 256 }, (_, i) => i));
     const labels = w.from(new Uint8Array(1));
     const indices = w.from(new Int32Array([0]));
-    const inputs = w.nan(256), targets = w.nan(1);
+    const inputs = w.nan(256),
+      targets = w.nan(1);
     w.exports.gather_batch_u8_f32(inputs.ptr, targets.ptr, images.ptr, labels.ptr, indices.ptr, 1, 256, 1);
     const got = inputs.f32();
     for (let b = 0; b < 256; b++) expect(got[b]).toBe(Math.fround(b / 255));
@@ -55,8 +56,11 @@ describe('gather_batch_u8_f32', () => {
     const imgs = randomBytes(N * pixels, batch * 1000 + pixels);
     const labs = randomBytes(N, classes + 5, classes);
     const idx = randomIndices(batch, batch + pixels + classes, N);
-    const images = w.from(imgs), labels = w.from(labs), indices = w.from(idx);
-    const inputs = w.nan(batch * pixels), targets = w.nan(batch * classes);
+    const images = w.from(imgs),
+      labels = w.from(labs),
+      indices = w.from(idx);
+    const inputs = w.nan(batch * pixels),
+      targets = w.nan(batch * classes);
     w.exports.gather_batch_u8_f32(inputs.ptr, targets.ptr, images.ptr, labels.ptr, indices.ptr, batch, pixels, classes);
     const want = ref.gather_batch_u8_f32(imgs, labs, idx, batch, pixels, classes);
     const shape = `${batch}x${pixels} classes ${classes}`;
@@ -74,17 +78,22 @@ describe('gather_batch_u8_f32', () => {
 
   it('traps on a label ≥ classes in the debug build', () => {
     w.reset();
-    const images = w.from(new Uint8Array(8)), labels = w.from(new Uint8Array([3, 10])), indices = w.from(new Int32Array([0, 1]));
-    const inputs = w.nan(16), targets = w.nan(20);
+    const images = w.from(new Uint8Array(8)),
+      labels = w.from(new Uint8Array([3, 10])),
+      indices = w.from(new Int32Array([0, 1]));
+    const inputs = w.nan(16),
+      targets = w.nan(20);
     expect(() => w.exports.gather_batch_u8_f32(inputs.ptr, targets.ptr, images.ptr, labels.ptr, indices.ptr, 2, 4, 10)).toThrow();
   });
 
   it('leaves the row all zeros and writes nothing outside targets in the release build', () => {
     release.reset();
     const labs = new Uint8Array([3, 10, 255, 9]);
-    const images = release.from(randomBytes(4 * 5, 3)), labels = release.from(labs);
+    const images = release.from(randomBytes(4 * 5, 3)),
+      labels = release.from(labs);
     const indices = release.from(new Int32Array([0, 1, 2, 3]));
-    const inputs = release.nan(20), targets = release.nan(40);
+    const inputs = release.nan(20),
+      targets = release.nan(40);
     release.exports.gather_batch_u8_f32(inputs.ptr, targets.ptr, images.ptr, labels.ptr, indices.ptr, 4, 5, 10);
     const t = Array.from(targets.f32());
     const oneHot = (l: number) => Array.from({ length: 10 }, (_, c) => (c === l ? 1 : 0));
@@ -106,7 +115,8 @@ describe('argmax_f32_rows', () => {
     const ties = Float32Array.from({ length: rows * cols }, () => [-1, -0, 0, 2, 2, -Infinity][Math.floor(next() * 6)]);
     for (const data of [xs, ties]) {
       w.reset();
-      const x = w.from(data), out = w.alloc(rows);
+      const x = w.from(data),
+        out = w.alloc(rows);
       out.i32().fill(-7);
       w.exports.argmax_f32_rows(out.ptr, x.ptr, rows, cols);
       expect(mismatch('argmax_f32_rows', `${rows}x${cols}`, out.i32(), ref.argmax_f32_rows(data, rows, cols), 0)).toBe('');
@@ -122,7 +132,8 @@ describe('argmax_f32_rows', () => {
         data[at] = NaN;
         data[cols + at] = 5; // row 1: a clear maximum at `at`
         if (at + 1 < cols) data[cols + at + 1] = 5; // and a tie after it
-        const x = w.from(data), out = w.alloc(2);
+        const x = w.from(data),
+          out = w.alloc(2);
         w.exports.argmax_f32_rows(out.ptr, x.ptr, 2, cols);
         expect(Array.from(out.i32())).toEqual([at, at]);
         expect(Array.from(ref.argmax_f32_rows(data, 2, cols))).toEqual([at, at]);

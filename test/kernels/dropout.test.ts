@@ -20,12 +20,22 @@ describe('dropout_f32_forward', () => {
     w.reset();
     const seed = 0x9e37 + n;
     const xs = randomF32(n, n + 3);
-    const x = w.from(xs), y = w.nan(n), mask = w.nan(n);
+    const x = w.from(xs),
+      y = w.nan(n),
+      mask = w.nan(n);
     w.exports.dropout_f32_forward(y.ptr, mask.ptr, x.ptr, n, rate, seed);
     const want = ref.dropout_f32_forward(xs, rate, seed);
     // The mask is exact (two values, chosen by integer arithmetic); y is one f32 product.
     expect(mismatch('dropout mask', `rate ${rate} n ${n}`, mask.f32(), want.mask, 0)).toBe('');
-    expect(mismatch('dropout y', `rate ${rate} n ${n}`, y.f32(), want.y, want.y.map((v) => U * Math.abs(v)))).toBe('');
+    expect(
+      mismatch(
+        'dropout y',
+        `rate ${rate} n ${n}`,
+        y.f32(),
+        want.y,
+        want.y.map((v) => U * Math.abs(v)),
+      ),
+    ).toBe('');
     w.exports.dropout_f32_forward(x.ptr, mask.ptr, x.ptr, n, rate, seed);
     expect(Array.from(x.f32())).toEqual(Array.from(y.f32()));
     w.checkGuards();
@@ -34,7 +44,10 @@ describe('dropout_f32_forward', () => {
   it('keeps about 1 − rate of the elements, and another seed draws another mask', () => {
     w.reset();
     const n = 1 << 16;
-    const x = w.from(new Float32Array(n).fill(1)), y = w.nan(n), mask = w.nan(n), other = w.nan(n);
+    const x = w.from(new Float32Array(n).fill(1)),
+      y = w.nan(n),
+      mask = w.nan(n),
+      other = w.nan(n);
     for (const rate of [0.1, 0.5, 0.8]) {
       w.exports.dropout_f32_forward(y.ptr, mask.ptr, x.ptr, n, rate, 1);
       const kept = mask.f32().filter((m) => m !== 0).length / n;
@@ -53,11 +66,23 @@ describe('dropout_f32_backward', () => {
     const seed = 77 + n;
     const xs = randomF32(n, n + 5);
     const dys = randomF32(n, n + 6);
-    const x = w.from(xs), y = w.nan(n), mask = w.nan(n), dy = w.from(dys), dx = w.nan(n);
+    const x = w.from(xs),
+      y = w.nan(n),
+      mask = w.nan(n),
+      dy = w.from(dys),
+      dx = w.nan(n);
     w.exports.dropout_f32_forward(y.ptr, mask.ptr, x.ptr, n, 0.3, seed);
     w.exports.dropout_f32_backward(dx.ptr, dy.ptr, mask.ptr, n);
     const want = Float64Array.from(dys, (v, i) => v * mask.f32()[i]!);
-    expect(mismatch('dropout dx', `n ${n}`, dx.f32(), want, want.map((v) => U * Math.abs(v)))).toBe('');
+    expect(
+      mismatch(
+        'dropout dx',
+        `n ${n}`,
+        dx.f32(),
+        want,
+        want.map((v) => U * Math.abs(v)),
+      ),
+    ).toBe('');
     w.exports.dropout_f32_backward(dy.ptr, dy.ptr, mask.ptr, n);
     expect(Array.from(dy.f32())).toEqual(Array.from(dx.f32()));
     w.checkGuards();
@@ -75,7 +100,11 @@ describe('dropout_f32_backward', () => {
     const L = (v: ArrayLike<number>) => dot(wgt, ref.dropout_f32_forward(v, 0.4, seed).y);
     const h = 1e-3;
     const fd = (L(axpy(xs, h, dir)) - L(axpy(xs, -h, dir))) / (2 * h);
-    const x = w.from(xs), y = w.nan(n), mask = w.nan(n), dy = w.from(wgt), dx = w.nan(n);
+    const x = w.from(xs),
+      y = w.nan(n),
+      mask = w.nan(n),
+      dy = w.from(wgt),
+      dx = w.nan(n);
     w.exports.dropout_f32_forward(y.ptr, mask.ptr, x.ptr, n, 0.4, seed);
     w.exports.dropout_f32_backward(dx.ptr, dy.ptr, mask.ptr, n);
     const got = dot(dx.f32(), dir);

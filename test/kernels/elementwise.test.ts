@@ -48,10 +48,20 @@ describe('bias_add_f32_forward', () => {
     w.reset();
     const xs = randomF32(rows * cols, rows * 1000 + cols);
     const bs = randomF32(cols, cols + 7, -2, 2);
-    const x = w.from(xs), bias = w.from(bs), y = w.nan(rows * cols);
+    const x = w.from(xs),
+      bias = w.from(bs),
+      y = w.nan(rows * cols);
     w.exports.bias_add_f32_forward(y.ptr, x.ptr, bias.ptr, rows, cols);
     const want = ref.bias_add_f32_forward(xs, bs, rows, cols);
-    expect(mismatch('bias_add_f32_forward', `${rows}x${cols}`, y.f32(), want, want.map((v) => U * Math.abs(v)))).toBe('');
+    expect(
+      mismatch(
+        'bias_add_f32_forward',
+        `${rows}x${cols}`,
+        y.f32(),
+        want,
+        want.map((v) => U * Math.abs(v)),
+      ),
+    ).toBe('');
     // y aliasing x gives the same bits.
     w.exports.bias_add_f32_forward(x.ptr, x.ptr, bias.ptr, rows, cols);
     expect(Array.from(x.f32())).toEqual(Array.from(y.f32()));
@@ -66,11 +76,20 @@ describe('bias_add_f32_backward', () => {
     w.reset();
     const dys = randomF32(rows * cols, rows * 31 + cols);
     const olds = randomF32(cols, cols * 3 + 1);
-    const dy = w.from(dys), dbias = w.nan(cols);
+    const dy = w.from(dys),
+      dbias = w.nan(cols);
     w.exports.bias_add_f32_backward(dbias.ptr, dy.ptr, rows, cols, 0);
     const absSum = ref.bias_add_f32_backward(dys.map(Math.abs), rows, cols);
     const want = ref.bias_add_f32_backward(dys, rows, cols);
-    expect(mismatch('bias_add_f32_backward', `${rows}x${cols}`, dbias.f32(), want, absSum.map((s) => rows * U * s))).toBe('');
+    expect(
+      mismatch(
+        'bias_add_f32_backward',
+        `${rows}x${cols}`,
+        dbias.f32(),
+        want,
+        absSum.map((s) => rows * U * s),
+      ),
+    ).toBe('');
 
     const acc = w.from(olds);
     w.exports.bias_add_f32_backward(acc.ptr, dy.ptr, rows, cols, 1);
@@ -80,7 +99,14 @@ describe('bias_add_f32_backward', () => {
     w.checkGuards();
   });
 
-  it.each([[1, 1], [3, 5], [17, 33], [15, 300], [128, 10], [64, 75]] as const)('matches central differences, %i x %i', (rows, cols) => {
+  it.each([
+    [1, 1],
+    [3, 5],
+    [17, 33],
+    [15, 300],
+    [128, 10],
+    [64, 75],
+  ] as const)('matches central differences, %i x %i', (rows, cols) => {
     // L(x, b) = Σ wgt·(x + b) is linear in b, so the central difference has no truncation error, only
     // f64 rounding ≈ 2^−52·Σ|wgt·y|/h. The kernel's dbias = Σ_r wgt carries rows·U·Σ|wgt| per column.
     w.reset();
@@ -91,7 +117,8 @@ describe('bias_add_f32_backward', () => {
     const L = (b: ArrayLike<number>) => dot(wgt, ref.bias_add_f32_forward(xs, b, rows, cols));
     const h = 1e-3;
     const fd = (L(axpy(bs, h, dir)) - L(axpy(bs, -h, dir))) / (2 * h);
-    const dy = w.from(wgt), dbias = w.nan(cols);
+    const dy = w.from(wgt),
+      dbias = w.nan(cols);
     w.exports.bias_add_f32_backward(dbias.ptr, dy.ptr, rows, cols, 0);
     const absW = ref.bias_add_f32_backward(wgt.map(Math.abs), rows, cols);
     const tol = rows * U * absDot(absW, dir) + (2 ** -52 * absDot(wgt, ref.bias_add_f32_forward(xs, bs, rows, cols)) * 4) / h;
@@ -104,7 +131,8 @@ describe('sigmoid_f32_forward', () => {
   it.each(COUNTS)('count %i (and in place)', (n) => {
     w.reset();
     const xs = randomF32(n, n + 11, -12, 12);
-    const x = w.from(xs), y = w.nan(n);
+    const x = w.from(xs),
+      y = w.nan(n);
     w.exports.sigmoid_f32_forward(y.ptr, x.ptr, n);
     const want = ref.sigmoid_f32_forward(xs);
     expect(mismatch('sigmoid_f32_forward', `${n}`, y.f32(), want, sigmoidTolerance(xs, want))).toBe('');
@@ -118,7 +146,8 @@ describe('sigmoid_f32_forward', () => {
     const special = [100, -100, 88, -88, 87.3, -87.3, 87.34, -87.34, 1e30, -1e30, 0, -0, 1e-30, -1e-30, 16, -16, 17];
     const xs = new Float32Array(special.length * 3);
     for (let i = 0; i < xs.length; i++) xs[i] = special[i % special.length];
-    const x = w.from(xs), y = w.nan(xs.length);
+    const x = w.from(xs),
+      y = w.nan(xs.length);
     w.exports.sigmoid_f32_forward(y.ptr, x.ptr, xs.length);
     const got = y.f32();
     expect(firstNonFinite(got)).toBe(-1);
@@ -138,11 +167,22 @@ describe('sigmoid_f32_backward', () => {
     w.reset();
     const ys = randomF32(n, n + 12, 0, 1);
     const dys = randomF32(n, n + 13);
-    const y = w.from(ys), dy = w.from(dys), dx = w.nan(n);
+    const y = w.from(ys),
+      dy = w.from(dys),
+      dx = w.nan(n);
     w.exports.sigmoid_f32_backward(dx.ptr, dy.ptr, y.ptr, n);
     const want = ref.sigmoid_f32_backward(dys, ys);
-    expect(mismatch('sigmoid_f32_backward', `${n}`, dx.f32(), want, want.map((v) => 3 * U * Math.abs(v)))).toBe('');
-    const dy2 = w.from(dys), y2 = w.from(ys);
+    expect(
+      mismatch(
+        'sigmoid_f32_backward',
+        `${n}`,
+        dx.f32(),
+        want,
+        want.map((v) => 3 * U * Math.abs(v)),
+      ),
+    ).toBe('');
+    const dy2 = w.from(dys),
+      y2 = w.from(ys);
     w.exports.sigmoid_f32_backward(dy2.ptr, dy2.ptr, y.ptr, n);
     w.exports.sigmoid_f32_backward(y2.ptr, dy.ptr, y2.ptr, n);
     expect(Array.from(dy2.f32())).toEqual(Array.from(dx.f32()));
@@ -163,11 +203,22 @@ describe('sigmoid_f32_backward', () => {
     const L = (x: ArrayLike<number>) => dot(wgt, ref.sigmoid_f32_forward(x));
     const h = 1e-3;
     const fd = (L(axpy(xs, h, dir)) - L(axpy(xs, -h, dir))) / (2 * h);
-    const x = w.from(xs), y = w.nan(n), dy = w.from(wgt), dx = w.nan(n);
+    const x = w.from(xs),
+      y = w.nan(n),
+      dy = w.from(wgt),
+      dx = w.nan(n);
     w.exports.sigmoid_f32_forward(y.ptr, x.ptr, n);
     w.exports.sigmoid_f32_backward(dx.ptr, dy.ptr, y.ptr, n);
-    const ys = y.f32(), dxs = dx.f32();
-    let tol = ((h * h) / 6) * (1 / 8) * absDot(wgt, dir.map((d) => d * d * d)) + (4 * 2 ** -52 * absDot(wgt, ys)) / h;
+    const ys = y.f32(),
+      dxs = dx.f32();
+    let tol =
+      ((h * h) / 6) *
+        (1 / 8) *
+        absDot(
+          wgt,
+          dir.map((d) => d * d * d),
+        ) +
+      (4 * 2 ** -52 * absDot(wgt, ys)) / h;
     for (let i = 0; i < n; i++) {
       const dyerr = Math.abs(1 - 2 * ys[i]) * 2 * SIGMOID_ULP * U * ys[i] * Math.abs(wgt[i]);
       tol += Math.abs(dir[i]) * (dyerr + 3 * U * Math.abs(dxs[i]));
@@ -183,7 +234,10 @@ describe('relu_f32_forward / relu_f32_backward', () => {
     w.reset();
     const xs = randomF32(n, n + 14);
     const dys = randomF32(n, n + 15);
-    const x = w.from(xs), y = w.nan(n), dy = w.from(dys), dx = w.nan(n);
+    const x = w.from(xs),
+      y = w.nan(n),
+      dy = w.from(dys),
+      dx = w.nan(n);
     w.exports.relu_f32_forward(y.ptr, x.ptr, n);
     expect(mismatch('relu_f32_forward', `${n}`, y.f32(), ref.relu_f32_forward(xs), 0)).toBe('');
     w.exports.relu_f32_backward(dx.ptr, dy.ptr, y.ptr, n);
@@ -191,7 +245,8 @@ describe('relu_f32_forward / relu_f32_backward', () => {
     w.exports.relu_f32_forward(x.ptr, x.ptr, n);
     expect(Array.from(x.f32())).toEqual(Array.from(y.f32()));
     const ysCopy = y.f32().slice();
-    const dy2 = w.from(dys), y2 = w.from(ysCopy);
+    const dy2 = w.from(dys),
+      y2 = w.from(ysCopy);
     w.exports.relu_f32_backward(dy2.ptr, dy2.ptr, y.ptr, n);
     w.exports.relu_f32_backward(y2.ptr, dy.ptr, y2.ptr, n);
     expect(Array.from(dy2.f32())).toEqual(Array.from(dx.f32()));
@@ -203,7 +258,8 @@ describe('relu_f32_forward / relu_f32_backward', () => {
     w.reset();
     const pattern = [-0, 0, NaN, -1, 1, -100, 100];
     const xs = new Float32Array([...pattern, ...pattern, ...pattern]); // 21 = 16 + 4 + 1: every loop
-    const x = w.from(xs), y = w.nan(xs.length);
+    const x = w.from(xs),
+      y = w.nan(xs.length);
     w.exports.relu_f32_forward(y.ptr, x.ptr, xs.length);
     const got = Array.from(y.f32());
     for (let i = 0; i < xs.length; i++) {
@@ -223,7 +279,10 @@ describe('relu_f32_forward / relu_f32_backward', () => {
     const L = (x: ArrayLike<number>) => dot(wgt, ref.relu_f32_forward(x));
     const h = 1e-3;
     const fd = (L(axpy(xs, h, dir)) - L(axpy(xs, -h, dir))) / (2 * h);
-    const x = w.from(xs), y = w.nan(n), dy = w.from(wgt), dx = w.nan(n);
+    const x = w.from(xs),
+      y = w.nan(n),
+      dy = w.from(wgt),
+      dx = w.nan(n);
     w.exports.relu_f32_forward(y.ptr, x.ptr, n);
     w.exports.relu_f32_backward(dx.ptr, dy.ptr, y.ptr, n);
     const tol = (4 * 2 ** -52 * absDot(wgt, ref.relu_f32_forward(xs))) / h + 4 * 2 ** -52 * absDot(dx.f32(), dir);

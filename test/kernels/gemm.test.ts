@@ -35,14 +35,32 @@ const U = 2 ** -24;
 const VARIANTS: readonly GemmVariant[] = ['nn', 'tn', 'nt'];
 
 /** Below, at, above and across multiples of every tile and block size, plus the shared tails. */
-const SWEEP = [...new Set([
-  ...TAIL_SIZES,
-  MR - 1, MR, MR + 1, 2 * MR, 2 * MR + 1,
-  NR - 1, NR, NR + 1, 2 * NR, 2 * NR + 1, 3 * NR + 3,
-  KC - 1, KC, KC + 1, 2 * KC + 1,
-  MC - 1, MC, MC + 1, 2 * MC + 1,
-  DIRECT_B_MAX_M, DIRECT_B_MAX_M + 1,
-])].sort((x, y) => x - y);
+const SWEEP = [
+  ...new Set([
+    ...TAIL_SIZES,
+    MR - 1,
+    MR,
+    MR + 1,
+    2 * MR,
+    2 * MR + 1,
+    NR - 1,
+    NR,
+    NR + 1,
+    2 * NR,
+    2 * NR + 1,
+    3 * NR + 3,
+    KC - 1,
+    KC,
+    KC + 1,
+    2 * KC + 1,
+    MC - 1,
+    MC,
+    MC + 1,
+    2 * MC + 1,
+    DIRECT_B_MAX_M,
+    DIRECT_B_MAX_M + 1,
+  ]),
+].sort((x, y) => x - y);
 /** NC boundaries are swept on n only (m and k small), where they apply. */
 const N_SWEEP = [...SWEEP, NC - 1, NC, NC + 1, 2 * NC + 1];
 
@@ -69,9 +87,7 @@ function abs(x: Float32Array): Float32Array {
 }
 
 /** Runs one product and returns the first mismatch as a message, or null. */
-function runCase({
-  variant, m, k, n, accumulate, misaligned = false, atMemoryEnd, seed = m * 7919 + k * 104729 + n,
-}: Case): string | null {
+function runCase({ variant, m, k, n, accumulate, misaligned = false, atMemoryEnd, seed = m * 7919 + k * 104729 + n }: Case): string | null {
   w.reset();
   const a = randomF32(m * k, seed);
   const b = randomF32(k * n, seed + 1);
@@ -100,7 +116,8 @@ function runCase({
   const aPtr = atMemoryEnd === 'a' ? atEnd(a) : aAt;
   const bPtr = atMemoryEnd === 'b' ? atEnd(b) : bAt;
   const fn = variant === 'nn' ? w.exports.gemm_f32_nn : variant === 'tn' ? w.exports.gemm_f32_tn : w.exports.gemm_f32_nt;
-  const where = `gemm_f32_${variant} m=${m} k=${k} n=${n} accumulate=${accumulate}` +
+  const where =
+    `gemm_f32_${variant} m=${m} k=${k} n=${n} accumulate=${accumulate}` +
     `${misaligned ? ' misaligned' : ''}${atMemoryEnd ? ` ${atMemoryEnd.toUpperCase()} at the end of memory` : ''}`;
   try {
     fn(cBuf.at, aPtr, bPtr, workspace.ptr, m, k, n, accumulate ? 1 : 0);
@@ -150,63 +167,93 @@ for (const build of kernelTestBuilds(['debug', 'release'])) {
         it('all small shapes (m, k, n in 1..9, 17), overwrite and accumulate', () => {
           const small = [1, 2, 3, 4, 5, 6, 7, 8, 9, 17];
           const cases: Case[] = [];
-          for (const m of small) for (const k of small) for (const n of small) {
-            cases.push({ variant, m, k, n, accumulate: (m + k + n) % 2 === 1, misaligned: (m * n) % 3 === 0 });
-          }
+          for (const m of small)
+            for (const k of small)
+              for (const n of small) {
+                cases.push({ variant, m, k, n, accumulate: (m + k + n) % 2 === 1, misaligned: (m * n) % 3 === 0 });
+              }
           expectAll(cases);
         });
 
         it('sweeps m over tails and MR/MC boundaries', () => {
-          expectAll(SWEEP.flatMap((m) => [
-            { variant, m, k: 11, n: 13, accumulate: false },
-            { variant, m, k: 11, n: 13, accumulate: true, misaligned: true },
-          ]));
+          expectAll(
+            SWEEP.flatMap((m) => [
+              { variant, m, k: 11, n: 13, accumulate: false },
+              { variant, m, k: 11, n: 13, accumulate: true, misaligned: true },
+            ]),
+          );
         });
 
         it('sweeps k over tails and KC boundaries (B in place and packed)', () => {
-          expectAll(SWEEP.flatMap((k) => [
-            { variant, m: 7, k, n: 13, accumulate: false, misaligned: true },
-            { variant, m: DIRECT_B_MAX_M + 1, k, n: 13, accumulate: true },
-          ]));
+          expectAll(
+            SWEEP.flatMap((k) => [
+              { variant, m: 7, k, n: 13, accumulate: false, misaligned: true },
+              { variant, m: DIRECT_B_MAX_M + 1, k, n: 13, accumulate: true },
+            ]),
+          );
         });
 
         it('sweeps n over tails and NR/NC boundaries (B in place and packed)', () => {
-          expectAll(N_SWEEP.flatMap((n) => [
-            { variant, m: 7, k: 11, n, accumulate: false },
-            { variant, m: DIRECT_B_MAX_M + 1, k: 11, n, accumulate: true, misaligned: true },
-          ]));
+          expectAll(
+            N_SWEEP.flatMap((n) => [
+              { variant, m: 7, k: 11, n, accumulate: false },
+              { variant, m: DIRECT_B_MAX_M + 1, k: 11, n, accumulate: true, misaligned: true },
+            ]),
+          );
         });
 
         it('sweeps the shared sizes on all three dimensions together', () => {
-          expectAll(TAIL_SIZES.map((s, i) => ({
-            variant, m: s, k: TAIL_SIZES[(i + 3) % TAIL_SIZES.length], n: TAIL_SIZES[(i + 7) % TAIL_SIZES.length],
-            accumulate: i % 2 === 0,
-          })));
+          expectAll(
+            TAIL_SIZES.map((s, i) => ({
+              variant,
+              m: s,
+              k: TAIL_SIZES[(i + 3) % TAIL_SIZES.length],
+              n: TAIL_SIZES[(i + 7) % TAIL_SIZES.length],
+              accumulate: i % 2 === 0,
+            })),
+          );
         });
 
         it('never reads past the end of A or B (each placed flush with the end of memory)', () => {
-        const shapes = [[1, 1, 1], [3, 5, 7], [7, 13, 9], [6, 7, 13], [13, 6, 7], [DIRECT_B_MAX_M + 1, 7, 13], [43, 9, 11]];
-        expectAll(shapes.flatMap(([m, k, n]) => (['a', 'b'] as const).map((atMemoryEnd) => (
-          { variant, m, k, n, accumulate: false, atMemoryEnd }
-        ))));
-      });
+          const shapes = [
+            [1, 1, 1],
+            [3, 5, 7],
+            [7, 13, 9],
+            [6, 7, 13],
+            [13, 6, 7],
+            [DIRECT_B_MAX_M + 1, 7, 13],
+            [43, 9, 11],
+          ];
+          expectAll(
+            shapes.flatMap(([m, k, n]) =>
+              (['a', 'b'] as const).map((atMemoryEnd) => ({ variant, m, k, n, accumulate: false, atMemoryEnd })),
+            ),
+          );
+        });
 
-      it('crosses MC, KC and NC blocks at once (131 x 257 x 1025)', () => {
+        it('crosses MC, KC and NC blocks at once (131 x 257 x 1025)', () => {
           expectAll([{ variant, m: MC + 1, k: KC + 1, n: NC + 1, accumulate: true, misaligned: true }]);
         });
       });
     }
 
-    describe('the paper\'s dense layers (784 → 300 → 200 → 75 → 10)', () => {
+    describe("the paper's dense layers (784 → 300 → 200 → 75 → 10)", () => {
       // Forward Y = X·W (nn), dW = Xᵀ·dY (tn), dX = dY·Wᵀ (nt) for each layer at batch 128 and 15.
-      const layers = [[784, 300], [300, 200], [200, 75], [75, 10]] as const;
+      const layers = [
+        [784, 300],
+        [300, 200],
+        [200, 75],
+        [75, 10],
+      ] as const;
       for (const batch of [128, 15]) {
         it(`batch ${batch}: forward, dW and dX of every layer`, () => {
-          expectAll(layers.flatMap(([inputs, units]) => [
-            { variant: 'nn' as const, m: batch, k: inputs, n: units, accumulate: false },
-            { variant: 'tn' as const, m: inputs, k: batch, n: units, accumulate: true },
-            { variant: 'nt' as const, m: batch, k: units, n: inputs, accumulate: false },
-          ]));
+          expectAll(
+            layers.flatMap(([inputs, units]) => [
+              { variant: 'nn' as const, m: batch, k: inputs, n: units, accumulate: false },
+              { variant: 'tn' as const, m: inputs, k: batch, n: units, accumulate: true },
+              { variant: 'nt' as const, m: batch, k: units, n: inputs, accumulate: false },
+            ]),
+          );
         });
       }
     });

@@ -61,8 +61,10 @@ function runCase(s: PoolShape, seed: number, data: 'spread' | 'ties'): void {
   const arg = barg.i32();
   for (let i = 0; i < outLen; i++) {
     if (got[i] !== want.output[i] || arg[i] !== want.argmax[i]) {
-      expect.fail(`maxpool2d_f32_nhwc_forward ${describeShape(s)}: index ${i}: got ${got[i]} at ${arg[i]}, ` +
-        `expected ${want.output[i]} at ${want.argmax[i]}`);
+      expect.fail(
+        `maxpool2d_f32_nhwc_forward ${describeShape(s)}: index ${i}: got ${got[i]} at ${arg[i]}, ` +
+          `expected ${want.output[i]} at ${want.argmax[i]}`,
+      );
     }
   }
 
@@ -99,12 +101,22 @@ function runCase(s: PoolShape, seed: number, data: 'spread' | 'ties'): void {
     analytic += gotDx[i] * d[i];
     allowed += Math.abs(d[i]) * ((overlap - 1) * U + 1e-9) * dxScale[i];
   }
-  expect(Math.abs(analytic - fd), `maxpool2d_f32_nhwc_backward ${describeShape(s)}: directional derivative ${analytic}, ` +
-    `central difference ${fd}`).toBeLessThanOrEqual(allowed + 1e-12);
+  expect(
+    Math.abs(analytic - fd),
+    `maxpool2d_f32_nhwc_backward ${describeShape(s)}: directional derivative ${analytic}, ` + `central difference ${fd}`,
+  ).toBeLessThanOrEqual(allowed + 1e-12);
 }
 
 const CHANNELS = [1, 2, 3, 5, 7, 17, 32, 33];
-const WINDOWS = [[2, 2], [3, 3], [2, 1], [3, 2], [1, 1], [3, 1], [2, 3]] as const;
+const WINDOWS = [
+  [2, 2],
+  [3, 3],
+  [2, 1],
+  [3, 2],
+  [1, 1],
+  [3, 1],
+  [2, 3],
+] as const;
 
 describe('maxpool2d_f32_nhwc (forward, backward)', () => {
   let i = 0;
@@ -123,7 +135,10 @@ describe('maxpool2d_f32_nhwc (forward, backward)', () => {
   it('every channel count, 2x2 stride 2 and 3x3 stride 2 on 7x6', () => {
     let seed = 9000;
     for (const channels of CHANNELS)
-      for (const [size, stride] of [[2, 2], [3, 2]] as const) {
+      for (const [size, stride] of [
+        [2, 2],
+        [3, 2],
+      ] as const) {
         const s: PoolShape = { batch: 2, height: 7, width: 6, channels, size, stride };
         runCase(s, seed++, 'spread');
         runCase(s, seed++, 'ties');

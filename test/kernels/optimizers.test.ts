@@ -28,7 +28,8 @@ describe('sgd_f32_step', () => {
   it.each(COUNTS)(`count %i, ${STEPS} steps`, (n) => {
     w.reset();
     const lr = Math.fround(0.01);
-    const p = w.from(randomF32(n, n + 1)), g = w.alloc(n);
+    const p = w.from(randomF32(n, n + 1)),
+      g = w.alloc(n);
     for (let step = 1; step <= STEPS; step++) {
       const gs = randomF32(n, n * 10 + step, -3, 3);
       g.f32().set(gs);
@@ -48,11 +49,14 @@ describe('momentum_f32_step', () => {
     w.reset();
     const lr = Math.fround(0.01);
     const mu = Math.fround(0.9);
-    const p = w.from(randomF32(n, n + 2)), vel = w.from(new Float32Array(n)), g = w.alloc(n);
+    const p = w.from(randomF32(n, n + 2)),
+      vel = w.from(new Float32Array(n)),
+      g = w.alloc(n);
     for (let step = 1; step <= STEPS; step++) {
       const gs = randomF32(n, n * 10 + step + 100, -3, 3);
       g.f32().set(gs);
-      const pBefore = p.f32().slice(), vBefore = vel.f32().slice();
+      const pBefore = p.f32().slice(),
+        vBefore = vel.f32().slice();
       w.exports.momentum_f32_step(p.ptr, vel.ptr, g.ptr, n, lr, mu);
       const want = ref.momentum_f32_step(pBefore, vBefore, gs, lr, mu);
       const tolV = want.velocity.map((v, i) => U * (Math.abs(vBefore[i] * mu) + Math.abs(gs[i] * lr) + Math.abs(v)) * SECOND_ORDER);
@@ -72,12 +76,23 @@ describe('adam_f32_step', () => {
   //   D = √v' + ε: ΔD ≤ Δv / (2√v') + U·√v' + U·D       (v̂ propagated, sqrt, +ε)
   //   Δq ≤ α·Δm / D + |q|·ΔD / D + 3U·|q|               (α̂, ·α̂, the division)
   //   Δp ≤ Δq + U·|p'|
-  function adamBounds(g: ArrayLike<number>, m: ArrayLike<number>, v: ArrayLike<number>,
-    want: ReturnType<typeof ref.adam_f32_step>, c1: number, c2: number, eps: number) {
+  function adamBounds(
+    g: ArrayLike<number>,
+    m: ArrayLike<number>,
+    v: ArrayLike<number>,
+    want: ReturnType<typeof ref.adam_f32_step>,
+    c1: number,
+    c2: number,
+    eps: number,
+  ) {
     const n = g.length;
-    const tolM = new Float64Array(n), tolV = new Float64Array(n), tolP = new Float64Array(n);
+    const tolM = new Float64Array(n),
+      tolV = new Float64Array(n),
+      tolP = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const m2 = want.m[i], v2 = want.v[i], g2 = g[i] * g[i];
+      const m2 = want.m[i],
+        v2 = want.v[i],
+        g2 = g[i] * g[i];
       const dm = U * (2 * Math.abs(g[i] - m[i]) * c1 + Math.abs(m2));
       const dv = U * (g2 * c2 + 2 * Math.abs(g2 - v[i]) * c2 + Math.abs(v2));
       const root = Math.sqrt(v2);
@@ -100,15 +115,20 @@ describe('adam_f32_step', () => {
     it.each(s === SETTINGS[0] ? COUNTS : SMALL_COUNTS)(`${s.name}: count %i, steps 1..${STEPS}`, (n) => {
       w.reset();
       const [lr, beta1, beta2, eps] = [s.lr, s.beta1, s.beta2, s.eps].map(Math.fround);
-      const c1 = Math.fround(1 - beta1), c2 = Math.fround(1 - beta2);
+      const c1 = Math.fround(1 - beta1),
+        c2 = Math.fround(1 - beta2);
       expect([c1, c2]).toEqual([1 - beta1, 1 - beta2]); // exact, as the kernel assumes
-      const p = w.from(randomF32(n, n + 3)), m = w.from(new Float32Array(n)), v = w.from(new Float32Array(n));
+      const p = w.from(randomF32(n, n + 3)),
+        m = w.from(new Float32Array(n)),
+        v = w.from(new Float32Array(n));
       const g = w.alloc(n);
       for (let step = 1; step <= STEPS; step++) {
         const gs = randomF32(n, n * 10 + step + 200, -2, 2);
         if (step === 2) gs[0] = 0; // a zero gradient after a nonzero one; with n = 1, also g = m = 0 paths
         g.f32().set(gs);
-        const pB = p.f32().slice(), mB = m.f32().slice(), vB = v.f32().slice();
+        const pB = p.f32().slice(),
+          mB = m.f32().slice(),
+          vB = v.f32().slice();
         w.exports.adam_f32_step(p.ptr, m.ptr, v.ptr, g.ptr, n, lr, beta1, beta2, eps, step);
         const want = ref.adam_f32_step(pB, mB, vB, gs, lr, beta1, beta2, eps, step);
         const { tolM, tolV, tolP } = adamBounds(gs, mB, vB, want, c1, c2, eps);
@@ -127,7 +147,9 @@ describe('adam_f32_step', () => {
     w.reset();
     const n = 37;
     const gs = randomF32(n, 9, -1, 1).map((x) => (x < 0 ? x - 0.5 : x + 0.5));
-    const p = w.from(new Float32Array(n)), m = w.from(new Float32Array(n)), v = w.from(new Float32Array(n));
+    const p = w.from(new Float32Array(n)),
+      m = w.from(new Float32Array(n)),
+      v = w.from(new Float32Array(n));
     const g = w.from(gs);
     w.exports.adam_f32_step(p.ptr, m.ptr, v.ptr, g.ptr, n, Math.fround(1e-3), Math.fround(0.9), Math.fround(0.999), Math.fround(1e-7), 1);
     const got = p.f32();

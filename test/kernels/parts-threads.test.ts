@@ -42,15 +42,20 @@ describe(`${build}: parts on ${THREADS} worker threads at once`, () => {
 
   /** Runs `fn(...args(part))` for every part, one part per worker, all started together. */
   function runParts(fn: string, args: (part: number) => number[]): Promise<void[]> {
-    return Promise.all(workers.map((worker, part) => new Promise<void>((resolve, reject) => {
-      worker.once('message', (reply: { ok: boolean; message?: string }) => (reply.ok ? resolve() : reject(new Error(reply.message))));
-      worker.postMessage({ fn, args: args(part) });
-    })));
+    return Promise.all(
+      workers.map(
+        (worker, part) =>
+          new Promise<void>((resolve, reject) => {
+            worker.once('message', (reply: { ok: boolean; message?: string }) => (reply.ok ? resolve() : reject(new Error(reply.message))));
+            worker.postMessage({ fn, args: args(part) });
+          }),
+      ),
+    );
   }
 
   const bits = (ptr: number, length: number) => new Uint32Array(w.exports.memory.buffer, ptr, length).slice();
 
-  it('gemm nn, tn and nt at the paper\'s first dense layer (batch 128)', async () => {
+  it("gemm nn, tn and nt at the paper's first dense layer (batch 128)", async () => {
     w.reset();
     const e = w.exports;
     const [m, k, n] = [128, 784, 300];
@@ -58,7 +63,11 @@ describe(`${build}: parts on ${THREADS} worker threads at once`, () => {
     const b = w.from(randomF32(Math.max(k, n) * Math.max(k, m), 2)).ptr;
     const wsFloats = e.gemm_f32_workspace_bytes() / 4;
     const workspaces = workers.map(() => w.nan(wsFloats).ptr);
-    for (const [variant, dims] of [['nn', [m, k, n]], ['tn', [k, m, n]], ['nt', [m, n, k]]] as const) {
+    for (const [variant, dims] of [
+      ['nn', [m, k, n]],
+      ['tn', [k, m, n]],
+      ['nt', [m, n, k]],
+    ] as const) {
       const [mm, kk, nn] = dims;
       const want = w.nan(mm * nn).ptr;
       const got = w.nan(mm * nn).ptr;
@@ -69,10 +78,11 @@ describe(`${build}: parts on ${THREADS} worker threads at once`, () => {
     w.checkGuards();
   });
 
-  it('conv2d forward, backward data and backward filter, the CNN\'s layer and a deeper one', async () => {
+  it("conv2d forward, backward data and backward filter, the CNN's layer and a deeper one", async () => {
     const e = w.exports;
     const shapes: (readonly [number, number, number, number, number, number, number, 0 | 1])[] = [
-      [64, 28, 28, 1, 3, 3, 32, 0], [5, 14, 14, 32, 3, 3, 20, 1],
+      [64, 28, 28, 1, 3, 3, 32, 0],
+      [5, 14, 14, 32, 3, 3, 20, 1],
     ];
     for (const shape of shapes) {
       w.reset();
@@ -103,8 +113,17 @@ describe(`${build}: parts on ${THREADS} worker threads at once`, () => {
       const [dwWant, dwGot] = pairs(filterLen);
       const [dbWant, dbGot] = pairs(outC);
       e.conv2d_f32_nhwc_backward_filter(dwWant, dbWant, input, dout, workspaces[0], ...shape, 0);
-      await runParts('conv2d_f32_nhwc_backward_filter_part',
-        (part) => [dwGot, dbGot, input, dout, workspaces[part], ...shape, 0, part, THREADS]);
+      await runParts('conv2d_f32_nhwc_backward_filter_part', (part) => [
+        dwGot,
+        dbGot,
+        input,
+        dout,
+        workspaces[part],
+        ...shape,
+        0,
+        part,
+        THREADS,
+      ]);
       expect(bits(dwGot, filterLen), `backward filter ${shape}`).toEqual(bits(dwWant, filterLen));
       expect(bits(dbGot, outC), `dbias ${shape}`).toEqual(bits(dbWant, outC));
       w.checkGuards();

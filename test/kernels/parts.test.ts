@@ -60,7 +60,9 @@ function checkCase(make: () => PartCase): string[] {
     for (let o = 0; o < got.length; o++) {
       const i = got[o].findIndex((v, j) => v !== want[o][j]);
       if (i >= 0) {
-        failures.push(`${c.name} parts=${parts}: output ${o} [${i}] bits 0x${got[o][i].toString(16)}, unsplit 0x${want[o][i].toString(16)}`);
+        failures.push(
+          `${c.name} parts=${parts}: output ${o} [${i}] bits 0x${got[o][i].toString(16)}, unsplit 0x${want[o][i].toString(16)}`,
+        );
         break;
       }
     }
@@ -73,7 +75,9 @@ function checkCase(make: () => PartCase): string[] {
         const after = bits(alone, c.outputs);
         for (let o = 0; o < after.length; o++) {
           const untouched = c.outputs[o] instanceof Int32Array ? 0xffffffff : new Uint32Array(Float32Array.of(Number.NaN).buffer)[0];
-          after[o].forEach((v, j) => { if (v !== untouched) writes[o][j]++; });
+          after[o].forEach((v, j) => {
+            if (v !== untouched) writes[o][j]++;
+          });
         }
       }
       for (let o = 0; o < writes.length; o++) {
@@ -100,8 +104,12 @@ function gemmCase(variant: Variant, m: number, k: number, n: number, accumulate:
   const a = w.from(randomF32(m * k, seed)).ptr;
   const b = w.from(randomF32(k * n, seed + 1)).ptr;
   const e = w.exports;
-  const [unsplit, part] = variant === 'nn' ? [e.gemm_f32_nn, e.gemm_f32_nn_part]
-    : variant === 'tn' ? [e.gemm_f32_tn, e.gemm_f32_tn_part] : [e.gemm_f32_nt, e.gemm_f32_nt_part];
+  const [unsplit, part] =
+    variant === 'nn'
+      ? [e.gemm_f32_nn, e.gemm_f32_nn_part]
+      : variant === 'tn'
+        ? [e.gemm_f32_tn, e.gemm_f32_tn_part]
+        : [e.gemm_f32_nt, e.gemm_f32_nt_part];
   const acc = accumulate ? 1 : 0;
   return {
     name: `gemm_f32_${variant}_part m=${m} k=${k} n=${n} accumulate=${accumulate}`,
@@ -114,8 +122,18 @@ function gemmCase(variant: Variant, m: number, k: number, n: number, accumulate:
 
 /** m, k, n: single tiles, MR/NR tails, fewer panels than parts (row split), KC and MC blocks. */
 const GEMM_SHAPES: readonly (readonly [number, number, number])[] = [
-  [1, 1, 1], [5, 3, 8], [7, 11, 13], [4, 9, 17], [33, 7, 9], [41, 17, 33], [129, 31, 63],
-  [131, 257, 17], [17, 63, 129], [6, 5, 3], [40, 300, 10], [11, 2, 1025],
+  [1, 1, 1],
+  [5, 3, 8],
+  [7, 11, 13],
+  [4, 9, 17],
+  [33, 7, 9],
+  [41, 17, 33],
+  [129, 31, 63],
+  [131, 257, 17],
+  [17, 63, 129],
+  [6, 5, 3],
+  [40, 300, 10],
+  [11, 2, 1025],
   ...TAIL_SIZES.map((s, i) => [s, TAIL_SIZES[(i + 3) % TAIL_SIZES.length], TAIL_SIZES[(i + 7) % TAIL_SIZES.length]] as const),
 ];
 
@@ -130,8 +148,14 @@ type Conv = readonly [number, number, number, number, number, number, number, 0 
  * below, at and across the 8-channel groups the backward filter splits by.
  */
 const CONV_SHAPES: readonly Conv[] = [
-  [1, 5, 6, 1, 3, 3, 1, 1], [2, 7, 5, 3, 3, 3, 11, 0], [3, 6, 7, 5, 3, 3, 13, 1], [5, 4, 4, 7, 1, 1, 17, 0],
-  [4, 9, 9, 1, 3, 3, 32, 0], [3, 8, 6, 4, 2, 2, 20, 1], [2, 5, 5, 9, 5, 5, 3, 1], [5, 6, 6, 8, 3, 3, 24, 1],
+  [1, 5, 6, 1, 3, 3, 1, 1],
+  [2, 7, 5, 3, 3, 3, 11, 0],
+  [3, 6, 7, 5, 3, 3, 13, 1],
+  [5, 4, 4, 7, 1, 1, 17, 0],
+  [4, 9, 9, 1, 3, 3, 32, 0],
+  [3, 8, 6, 4, 2, 2, 20, 1],
+  [2, 5, 5, 9, 5, 5, 3, 1],
+  [5, 6, 6, 8, 3, 3, 24, 1],
 ];
 
 const convName = ([b, h, wd, ic, kh, kw, oc, pad]: Conv) => `${b}x${h}x${wd}x${ic} * ${kh}x${kw}->${oc} ${pad ? 'same' : 'valid'}`;
@@ -201,7 +225,11 @@ function convBackwardFilterCase(shape: Conv, accumulate: boolean, withBias: bool
 type Pool = readonly [number, number, number, number, number, number];
 
 const POOL_SHAPES: readonly Pool[] = [
-  [1, 4, 4, 3, 2, 2], [3, 7, 5, 9, 2, 2], [5, 6, 6, 13, 3, 2], [2, 5, 5, 8, 2, 1], [4, 28, 28, 32, 2, 2],
+  [1, 4, 4, 3, 2, 2],
+  [3, 7, 5, 9, 2, 2],
+  [5, 6, 6, 13, 3, 2],
+  [2, 5, 5, 8, 2, 1],
+  [4, 28, 28, 32, 2, 2],
 ];
 
 const poolName = ([b, h, wd, c, size, stride]: Pool) => `${b}x${h}x${wd}x${c} pool ${size} stride ${stride}`;
@@ -214,7 +242,12 @@ function poolLengths([batch, height, width, channels, size, stride]: Pool) {
 
 function poolForwardCase(shape: Pool): PartCase {
   const { inLen, outLen } = poolLengths(shape);
-  const input = w.from(randomF32(inLen, shape.reduce((x: number, y) => x * 43 + y, 17))).ptr;
+  const input = w.from(
+    randomF32(
+      inLen,
+      shape.reduce((x: number, y) => x * 43 + y, 17),
+    ),
+  ).ptr;
   const e = w.exports;
   return {
     name: `maxpool2d_f32_nhwc_forward_part ${poolName(shape)}`,
@@ -260,7 +293,7 @@ for (const build of kernelTestBuilds(['debug', 'release'])) {
       });
     }
 
-    it('gemm parts at the paper\'s first dense layer (batch 128: forward, dW, dX)', () => {
+    it("gemm parts at the paper's first dense layer (batch 128: forward, dW, dX)", () => {
       expectAll([
         () => gemmCase('nn', 128, 784, 300, false),
         () => gemmCase('tn', 784, 128, 300, true),
@@ -276,11 +309,13 @@ for (const build of kernelTestBuilds(['debug', 'release'])) {
     });
 
     it('conv2d_f32_nhwc_backward_filter_part (by 8-channel groups), overwrite and accumulate, with and without dbias', () => {
-      expectAll(CONV_SHAPES.flatMap((shape) => [
-        () => convBackwardFilterCase(shape, false, true),
-        () => convBackwardFilterCase(shape, true, true),
-        () => convBackwardFilterCase(shape, false, false),
-      ]));
+      expectAll(
+        CONV_SHAPES.flatMap((shape) => [
+          () => convBackwardFilterCase(shape, false, true),
+          () => convBackwardFilterCase(shape, true, true),
+          () => convBackwardFilterCase(shape, false, false),
+        ]),
+      );
     });
 
     it(`a part out of range (part ≥ parts, part < 0, parts < 1) ${build === 'debug' ? 'traps' : 'writes nothing'}`, () => {
@@ -294,7 +329,11 @@ for (const build of kernelTestBuilds(['debug', 'release'])) {
       const outputs = [w.nan(7 * 9), w.nan(2 * 5 * 5 * 9), w.nan(3 * 3 * 3 * 9), w.nan(9), w.nan(2 * 4 * 4 * 3)];
       const [c, out, dfilters, dbias, dinput] = outputs.map((o) => o.ptr);
       const argmax = w.from(new Int32Array(2 * 2 * 2 * 3)).ptr;
-      const calls = [[2, 2], [-1, 2], [0, 0]].flatMap(([p, parts]) => [
+      const calls = [
+        [2, 2],
+        [-1, 2],
+        [0, 0],
+      ].flatMap(([p, parts]) => [
         () => e.gemm_f32_nn_part(c, input, filters, ws, 7, 5, 9, 0, p, parts),
         () => e.gemm_f32_tn_part(c, input, filters, ws, 7, 5, 9, 0, p, parts),
         () => e.gemm_f32_nt_part(c, input, filters, ws, 7, 5, 9, 0, p, parts),
@@ -326,25 +365,36 @@ for (const build of kernelTestBuilds(['debug', 'release'])) {
 /** [start, end) element ranges: part p starts at a multiple of 16, the last one ends at count. */
 function elementRanges(count: number, parts: number): [number, number][] {
   const blocks = Math.floor(count / 16);
-  return Array.from({ length: parts }, (_, p) => [
-    p === 0 ? 0 : Math.floor((blocks * p) / parts) * 16,
-    p === parts - 1 ? count : Math.floor((blocks * (p + 1)) / parts) * 16,
-  ] as [number, number]).filter(([a, b]) => b > a);
+  return Array.from(
+    { length: parts },
+    (_, p) =>
+      [p === 0 ? 0 : Math.floor((blocks * p) / parts) * 16, p === parts - 1 ? count : Math.floor((blocks * (p + 1)) / parts) * 16] as [
+        number,
+        number,
+      ],
+  ).filter(([a, b]) => b > a);
 }
 
 /** Row ranges of `rows` rows for `parts` parts. */
 function rowRanges(rows: number, parts: number): [number, number][] {
-  return Array.from({ length: parts }, (_, p) => [Math.floor((rows * p) / parts), Math.floor((rows * (p + 1)) / parts)] as [number, number])
-    .filter(([a, b]) => b > a);
+  return Array.from(
+    { length: parts },
+    (_, p) => [Math.floor((rows * p) / parts), Math.floor((rows * (p + 1)) / parts)] as [number, number],
+  ).filter(([a, b]) => b > a);
 }
 
 /**
  * A kernel over `count` units (elements or rows), as `call(offset, length, buffers)` on buffers
  * whose initial contents `init` gives: the whole call and every split must leave the same bits.
  */
-function expectSplitsIdentical(name: string, init: (Float32Array | Int32Array | Uint8Array)[], count: number,
+function expectSplitsIdentical(
+  name: string,
+  init: (Float32Array | Int32Array | Uint8Array)[],
+  count: number,
   ranges: (count: number, parts: number) => [number, number][],
-  call: (ptrs: number[], offset: number, length: number) => void, outputs: number[]): void {
+  call: (ptrs: number[], offset: number, length: number) => void,
+  outputs: number[],
+): void {
   const failures: string[] = [];
   w.reset();
   const run = (parts: number) => {
@@ -376,13 +426,31 @@ for (const build of kernelTestBuilds(['release'], ['release-relaxed'])) {
         const r = (seed: number) => randomF32(count, seed);
         const at = (ptr: number, offset: number) => ptr + 4 * offset;
         const e = w.exports;
-        expectSplitsIdentical('sgd_f32_step', [r(1), r(2)], count, elementRanges,
-          ([p, g], o, n) => e.sgd_f32_step(at(p, o), at(g, o), n, 0.01), [0]);
-        expectSplitsIdentical('momentum_f32_step', [r(1), r(2), r(3)], count, elementRanges,
-          ([p, v, g], o, n) => e.momentum_f32_step(at(p, o), at(v, o), at(g, o), n, 0.01, 0.9), [0, 1]);
+        expectSplitsIdentical(
+          'sgd_f32_step',
+          [r(1), r(2)],
+          count,
+          elementRanges,
+          ([p, g], o, n) => e.sgd_f32_step(at(p, o), at(g, o), n, 0.01),
+          [0],
+        );
+        expectSplitsIdentical(
+          'momentum_f32_step',
+          [r(1), r(2), r(3)],
+          count,
+          elementRanges,
+          ([p, v, g], o, n) => e.momentum_f32_step(at(p, o), at(v, o), at(g, o), n, 0.01, 0.9),
+          [0, 1],
+        );
         const positive = randomF32(count, 4, 0, 1);
-        expectSplitsIdentical('adam_f32_step', [r(1), r(2), positive, r(3)], count, elementRanges,
-          ([p, m, v, g], o, n) => e.adam_f32_step(at(p, o), at(m, o), at(v, o), at(g, o), n, 0.001, 0.9, 0.999, 1e-7, 3), [0, 1, 2]);
+        expectSplitsIdentical(
+          'adam_f32_step',
+          [r(1), r(2), positive, r(3)],
+          count,
+          elementRanges,
+          ([p, m, v, g], o, n) => e.adam_f32_step(at(p, o), at(m, o), at(v, o), at(g, o), n, 0.001, 0.9, 0.999, 1e-7, 3),
+          [0, 1, 2],
+        );
       }
     });
 
@@ -392,36 +460,88 @@ for (const build of kernelTestBuilds(['release'], ['release-relaxed'])) {
         const nan = () => new Float32Array(count).fill(Number.NaN);
         const at = (ptr: number, offset: number) => ptr + 4 * offset;
         const e = w.exports;
-        expectSplitsIdentical('sigmoid_f32_forward', [nan(), r(1)], count, elementRanges,
-          ([y, x], o, n) => e.sigmoid_f32_forward(at(y, o), at(x, o), n), [0]);
-        expectSplitsIdentical('sigmoid_f32_backward', [nan(), r(1), randomF32(count, 2, 0, 1)], count, elementRanges,
-          ([dx, dy, y], o, n) => e.sigmoid_f32_backward(at(dx, o), at(dy, o), at(y, o), n), [0]);
-        expectSplitsIdentical('relu_f32_forward', [nan(), r(1)], count, elementRanges,
-          ([y, x], o, n) => e.relu_f32_forward(at(y, o), at(x, o), n), [0]);
-        expectSplitsIdentical('relu_f32_backward', [nan(), r(1), r(2)], count, elementRanges,
-          ([dx, dy, y], o, n) => e.relu_f32_backward(at(dx, o), at(dy, o), at(y, o), n), [0]);
+        expectSplitsIdentical(
+          'sigmoid_f32_forward',
+          [nan(), r(1)],
+          count,
+          elementRanges,
+          ([y, x], o, n) => e.sigmoid_f32_forward(at(y, o), at(x, o), n),
+          [0],
+        );
+        expectSplitsIdentical(
+          'sigmoid_f32_backward',
+          [nan(), r(1), randomF32(count, 2, 0, 1)],
+          count,
+          elementRanges,
+          ([dx, dy, y], o, n) => e.sigmoid_f32_backward(at(dx, o), at(dy, o), at(y, o), n),
+          [0],
+        );
+        expectSplitsIdentical(
+          'relu_f32_forward',
+          [nan(), r(1)],
+          count,
+          elementRanges,
+          ([y, x], o, n) => e.relu_f32_forward(at(y, o), at(x, o), n),
+          [0],
+        );
+        expectSplitsIdentical(
+          'relu_f32_backward',
+          [nan(), r(1), r(2)],
+          count,
+          elementRanges,
+          ([dx, dy, y], o, n) => e.relu_f32_backward(at(dx, o), at(dy, o), at(y, o), n),
+          [0],
+        );
       }
     });
 
     it('bias_add forward, softmax forward, argmax and the batch gather by rows', () => {
       const e = w.exports;
-      for (const [rows, cols] of [[1, 10], [7, 10], [15, 33], [64, 300]] as const) {
+      for (const [rows, cols] of [
+        [1, 10],
+        [7, 10],
+        [15, 33],
+        [64, 300],
+      ] as const) {
         const len = rows * cols;
         const row = (ptr: number, r: number, width: number = cols) => ptr + 4 * r * width;
-        expectSplitsIdentical('bias_add_f32_forward', [new Float32Array(len).fill(Number.NaN), randomF32(len, 1), randomF32(cols, 2)],
-          rows, rowRanges, ([y, x, b], r, n) => e.bias_add_f32_forward(row(y, r), row(x, r), b, n, cols), [0]);
-        expectSplitsIdentical('softmax_f32_forward', [new Float32Array(len).fill(Number.NaN), randomF32(len, 3, -20, 20)],
-          rows, rowRanges, ([y, x], r, n) => e.softmax_f32_forward(row(y, r), row(x, r), n, cols), [0]);
-        expectSplitsIdentical('argmax_f32_rows', [new Int32Array(rows).fill(-1), randomF32(len, 4)],
-          rows, rowRanges, ([out, x], r, n) => e.argmax_f32_rows(out + 4 * r, row(x, r), n, cols), [0]);
+        expectSplitsIdentical(
+          'bias_add_f32_forward',
+          [new Float32Array(len).fill(Number.NaN), randomF32(len, 1), randomF32(cols, 2)],
+          rows,
+          rowRanges,
+          ([y, x, b], r, n) => e.bias_add_f32_forward(row(y, r), row(x, r), b, n, cols),
+          [0],
+        );
+        expectSplitsIdentical(
+          'softmax_f32_forward',
+          [new Float32Array(len).fill(Number.NaN), randomF32(len, 3, -20, 20)],
+          rows,
+          rowRanges,
+          ([y, x], r, n) => e.softmax_f32_forward(row(y, r), row(x, r), n, cols),
+          [0],
+        );
+        expectSplitsIdentical(
+          'argmax_f32_rows',
+          [new Int32Array(rows).fill(-1), randomF32(len, 4)],
+          rows,
+          rowRanges,
+          ([out, x], r, n) => e.argmax_f32_rows(out + 4 * r, row(x, r), n, cols),
+          [0],
+        );
         const pixels = 37;
         const images = Uint8Array.from({ length: 50 * pixels }, (_, i) => (i * 7919) % 256);
         const labels = Uint8Array.from({ length: 50 }, (_, i) => (i * 3) % 10);
         const indices = Int32Array.from({ length: rows }, (_, i) => (i * 17) % 50);
-        expectSplitsIdentical('gather_batch_u8_f32',
+        expectSplitsIdentical(
+          'gather_batch_u8_f32',
           [new Float32Array(rows * pixels).fill(Number.NaN), new Float32Array(rows * 10).fill(Number.NaN), images, labels, indices],
-          rows, rowRanges, ([inputs, targets, im, lb, ix], r, n) =>
-            e.gather_batch_u8_f32(row(inputs, r, pixels), row(targets, r, 10), im, lb, ix + 4 * r, n, pixels, 10), [0, 1]);
+          rows,
+          rowRanges,
+          ([inputs, targets, im, lb, ix], r, n) =>
+            e.gather_batch_u8_f32(row(inputs, r, pixels), row(targets, r, 10), im, lb, ix + 4 * r, n, pixels, 10),
+          [0, 1],
+        );
       }
     });
   });

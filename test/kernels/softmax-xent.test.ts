@@ -108,7 +108,8 @@ describe('softmax_f32_forward', () => {
   it.each(MATRICES)('%i x %i (and in place)', (rows, cols) => {
     w.reset();
     const xs = randomF32(rows * cols, rows * 100 + cols, -8, 8);
-    const x = w.from(xs), y = w.nan(rows * cols);
+    const x = w.from(xs),
+      y = w.nan(rows * cols);
     w.exports.softmax_f32_forward(y.ptr, x.ptr, rows, cols);
     const { p, tolP } = softmaxBounds(xs, rows, cols);
     expect(mismatch('softmax_f32_forward', `${rows}x${cols}`, y.f32(), p, tolP)).toBe('');
@@ -117,10 +118,17 @@ describe('softmax_f32_forward', () => {
     w.checkGuards();
   });
 
-  it.each([[1, 1], [4, 10], [3, 33], [128, 10], [15, 129]] as const)('stays finite with logits of ±100, %i x %i', (rows, cols) => {
+  it.each([
+    [1, 1],
+    [4, 10],
+    [3, 33],
+    [128, 10],
+    [15, 129],
+  ] as const)('stays finite with logits of ±100, %i x %i', (rows, cols) => {
     w.reset();
     const xs = randomF32(rows * cols, rows + cols).map((v) => (v < 0 ? -100 : 100) + v);
-    const x = w.from(xs), y = w.nan(rows * cols);
+    const x = w.from(xs),
+      y = w.nan(rows * cols);
     w.exports.softmax_f32_forward(y.ptr, x.ptr, rows, cols);
     expect(firstNonFinite(y.f32())).toBe(-1);
     const { p, tolP } = softmaxBounds(xs, rows, cols);
@@ -136,7 +144,9 @@ describe('softmax_xent_f32_fused', () => {
         w.reset();
         const xs = randomF32(rows * cols, rows * 7 + cols + red, -8, 8);
         const ts = kind === 'one-hot' ? oneHot(rows, cols, rows + cols) : distribution(rows, cols, rows + cols);
-        const x = w.from(xs), t = w.from(ts), d = w.nan(rows * cols);
+        const x = w.from(xs),
+          t = w.from(ts),
+          d = w.nan(rows * cols);
         const loss = w.exports.softmax_xent_f32_fused(d.ptr, x.ptr, t.ptr, rows, cols, red);
         const want = ref.softmax_xent_f32_fused(xs, ts, rows, cols, red);
         const { tolD, tolLoss } = fusedBounds(xs, ts, rows, cols, red);
@@ -151,12 +161,20 @@ describe('softmax_xent_f32_fused', () => {
       }
     });
 
-    it.each([[1, 10], [15, 10], [128, 10], [7, 33], [2, 129]] as const)(`${name}: stays finite with logits of ±100, %i x %i`, (rows, cols) => {
+    it.each([
+      [1, 10],
+      [15, 10],
+      [128, 10],
+      [7, 33],
+      [2, 129],
+    ] as const)(`${name}: stays finite with logits of ±100, %i x %i`, (rows, cols) => {
       w.reset();
       const xs = randomF32(rows * cols, rows * 3 + cols).map((v) => (v < 0 ? -100 : 100) + v);
       // Put some labels on the −100 logits: p underflows to 0 there, the loss must still be finite.
       const ts = oneHot(rows, cols, 99 + rows);
-      const x = w.from(xs), t = w.from(ts), d = w.nan(rows * cols);
+      const x = w.from(xs),
+        t = w.from(ts),
+        d = w.nan(rows * cols);
       const loss = w.exports.softmax_xent_f32_fused(d.ptr, x.ptr, t.ptr, rows, cols, red);
       expect(Number.isFinite(loss)).toBe(true);
       expect(firstNonFinite(d.f32())).toBe(-1);
@@ -167,7 +185,14 @@ describe('softmax_xent_f32_fused', () => {
       w.checkGuards();
     });
 
-    it.each([[1, 1], [1, 10], [3, 7], [15, 10], [64, 10], [5, 33]] as const)(`${name}: dlogits match central differences of the f64 loss, %i x %i`, (rows, cols) => {
+    it.each([
+      [1, 1],
+      [1, 10],
+      [3, 7],
+      [15, 10],
+      [64, 10],
+      [5, 33],
+    ] as const)(`${name}: dlogits match central differences of the f64 loss, %i x %i`, (rows, cols) => {
       // Σ dlogits·dir against (L(x + h·dir) − L(x − h·dir)) / 2h. Kernel side: Σ|dir|·tolD. Central
       // difference: truncation h²/6·|L'''|, where L''' along dir is the third cumulant of dir under p
       // times Σt per row, at most (max dir − min dir)³ ≤ 8 per row (÷ rows for Mean); f64 rounding
@@ -180,7 +205,9 @@ describe('softmax_xent_f32_fused', () => {
       const L = (x: ArrayLike<number>) => ref.softmax_xent_loss(x, ts, rows, cols, red);
       const h = 1e-4;
       const fd = (L(axpy(xs, h, dir)) - L(axpy(xs, -h, dir))) / (2 * h);
-      const x = w.from(xs), t = w.from(ts), d = w.nan(n);
+      const x = w.from(xs),
+        t = w.from(ts),
+        d = w.nan(n);
       w.exports.softmax_xent_f32_fused(d.ptr, x.ptr, t.ptr, rows, cols, red);
       const { tolD } = fusedBounds(xs, ts, rows, cols, red);
       const div = red === 0 ? rows : 1;
@@ -192,15 +219,20 @@ describe('softmax_xent_f32_fused', () => {
 
   it('Mean is Sum / rows, for the loss and for dlogits', () => {
     w.reset();
-    const rows = 15, cols = 10;
+    const rows = 15,
+      cols = 10;
     const xs = randomF32(rows * cols, 77, -3, 3);
     const ts = oneHot(rows, cols, 78);
-    const x = w.from(xs), t = w.from(ts), dm = w.nan(rows * cols), ds = w.nan(rows * cols);
+    const x = w.from(xs),
+      t = w.from(ts),
+      dm = w.nan(rows * cols),
+      ds = w.nan(rows * cols);
     const mean = w.exports.softmax_xent_f32_fused(dm.ptr, x.ptr, t.ptr, rows, cols, 0);
     const sum = w.exports.softmax_xent_f32_fused(ds.ptr, x.ptr, t.ptr, rows, cols, 1);
     expect(mean).toBeCloseTo(sum / rows, 12);
     // Both are one correctly rounded division of the same p̂ − t (by rows and by 1).
-    const m = dm.f32(), s = ds.f32();
+    const m = dm.f32(),
+      s = ds.f32();
     for (let i = 0; i < m.length; i++) expect(m[i]).toBe(Math.fround(s[i] / rows));
     w.checkGuards();
   });

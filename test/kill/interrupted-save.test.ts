@@ -40,11 +40,34 @@ interface Save {
  * ms and sends `signal` (no signal: runs to the end). Polls every 2 ms.
  */
 async function save(seed: number, signal?: NodeJS.Signals, delay = 0): Promise<Save> {
-  const child = spawn(process.execPath, [MAIN, 'train', '--model', 'scratch-mlp', '--hidden', HIDDEN, '--data', data, '--limit', '8', '--batch-size', '8',
-    '--seed', String(seed), '--save', join(dir, 'model.fmnist'), '--json'], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      'train',
+      '--model',
+      'scratch-mlp',
+      '--hidden',
+      HIDDEN,
+      '--data',
+      data,
+      '--limit',
+      '8',
+      '--batch-size',
+      '8',
+      '--seed',
+      String(seed),
+      '--save',
+      join(dir, 'model.fmnist'),
+      '--json',
+    ],
+    { stdio: 'ignore' },
+  );
   const exit = new Promise<Pick<Save, 'code' | 'signal'>>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   let exited = false;
-  void exit.then(() => { exited = true; });
+  void exit.then(() => {
+    exited = true;
+  });
   const started = performance.now();
   const result: Omit<Save, 'code' | 'signal'> = {};
   let sent = false;
@@ -65,7 +88,10 @@ async function save(seed: number, signal?: NodeJS.Signals, delay = 0): Promise<S
 
 async function expectLoads(path: string): Promise<void> {
   const model = await loadModel(path);
-  expect(model.parameterSlots.map((slot) => slot.shape)).toEqual([[784, 8000], [8000, 10]]);
+  expect(model.parameterSlots.map((slot) => slot.shape)).toEqual([
+    [784, 8000],
+    [8000, 10],
+  ]);
 }
 
 describe('an interrupted train --save', () => {
@@ -83,7 +109,10 @@ describe('an interrupted train --save', () => {
   it('SIGINT and SIGTERM remove the temporary file and exit 130 and 143', async () => {
     const path = join(dir, 'model.fmnist');
     const previous = readFileSync(path);
-    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    for (const [signal, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
       const run = await save(2, signal);
       expect(run, signal).toMatchObject({ code, signal: null });
       expect(temporaries(), signal).toEqual([]);

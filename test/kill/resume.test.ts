@@ -10,8 +10,31 @@ import { describe, expect, it } from 'vitest';
 import { CHECKPOINT_FILE, readCheckpoint } from '../../src/models/checkpoint.js';
 import { fmnist, MAIN } from '../helpers/cli.js';
 
-const RUN = ['train', '--model', 'mlp', '--hidden', '48', '--dropout', '0.1', '--batch-norm', '--limit', '4000', '--epochs', '5',
-  '--validation-split', '0.1', '--early-stopping', '3', '--lr-schedule', 'cosine', '--augment', 'shift:1,flip', '--seed', '2', '--json'];
+const RUN = [
+  'train',
+  '--model',
+  'mlp',
+  '--hidden',
+  '48',
+  '--dropout',
+  '0.1',
+  '--batch-norm',
+  '--limit',
+  '4000',
+  '--epochs',
+  '5',
+  '--validation-split',
+  '0.1',
+  '--early-stopping',
+  '3',
+  '--lr-schedule',
+  'cosine',
+  '--augment',
+  'shift:1,flip',
+  '--seed',
+  '2',
+  '--json',
+];
 
 /** Starts RUN with a checkpoint directory; SIGKILLs it `delay` ms after the first checkpoint shows. */
 async function killed(dir: string, delay: number): Promise<{ signal: NodeJS.Signals | null }> {
@@ -46,7 +69,10 @@ describe('train --resume after SIGKILL', () => {
       const resumed = await fmnist('train', '--resume', dir, '--save', save, '--json');
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(JSON.parse(resumed.stdout).resumedFrom).toEqual({ directory: dir, epoch: checkpoint.epoch });
-      expect(readFileSync(save).equals(readFileSync(alone)), `kill ${delay} ms after the first checkpoint (epoch ${checkpoint.epoch})`).toBe(true);
+      expect(
+        readFileSync(save).equals(readFileSync(alone)),
+        `kill ${delay} ms after the first checkpoint (epoch ${checkpoint.epoch})`,
+      ).toBe(true);
       expect(JSON.parse(resumed.stdout).testLoss).toBe(JSON.parse(whole.stdout).testLoss);
       // A temporary file of a kill during a write is removed by the resumed run's next checkpoint write.
       if (!checkpoint.finished) expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);

@@ -68,7 +68,12 @@ describe('classificationReport', () => {
   it('throws a RangeError for a matrix that is not square counts, or wrong names', () => {
     expect(() => classificationReport([])).toThrow(RangeError);
     expect(() => classificationReport([[1, 2], [3]])).toThrow('classificationReport: confusion row 1 has 1 entries, expected 2');
-    expect(() => classificationReport([[1, -2], [3, 4]])).toThrow('confusion[0][1] is -2');
+    expect(() =>
+      classificationReport([
+        [1, -2],
+        [3, 4],
+      ]),
+    ).toThrow('confusion[0][1] is -2');
     expect(() => classificationReport([[1.5]])).toThrow(RangeError);
     expect(() => classificationReport([[1]], ['a', 'b'])).toThrow('classNames has 2 names, expected 1');
   });

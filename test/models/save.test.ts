@@ -43,7 +43,10 @@ describe('model files', () => {
     const b = copy.predict(set.images, set.count);
     expect(b.labels).toEqual(a.labels);
     expect(b.probabilities).toEqual(a.probabilities);
-    expect(copy.architecture).toEqual({ name: 'cnn', options: { hidden: [16], activation: 'relu', filters: [4], kernelSize: 3, padding: 'valid' } });
+    expect(copy.architecture).toEqual({
+      name: 'cnn',
+      options: { hidden: [16], activation: 'relu', filters: [4], kernelSize: 3, padding: 'valid' },
+    });
     expect(copy.compileOptions).toEqual(model.compileOptions);
     expect(copy.summary()).toBe(model.summary());
     // A loaded model trains on.
@@ -73,24 +76,53 @@ describe('model files', () => {
       ['bad magic', Uint8Array.from(good, (b, i) => (i === 1 ? 0x58 : b)), /not an fmnist-wasm model file \(bad magic bytes\)/],
       ['a text file', new TextEncoder().encode('label,pixel1\n'), /bad magic/],
       ['empty', new Uint8Array(0), /truncated: 0 bytes/],
-      ['unknown version', reseal(Uint8Array.from(good, (b, i) => (i === 8 ? 2 : b))), /unsupported format version 2 \(this build reads version 1\)/],
+      [
+        'unknown version',
+        reseal(Uint8Array.from(good, (b, i) => (i === 8 ? 2 : b))),
+        /unsupported format version 2 \(this build reads version 1\)/,
+      ],
       ['truncated', good.slice(0, good.length - 100), new RegExp(`truncated: expected ${good.length} bytes, got ${good.length - 100}`)],
       ['truncated in the header', good.slice(0, 40), /truncated: the header says/],
       ['trailing bytes', Uint8Array.from([...good, 0]), /trailing bytes/],
-      ['flipped weight bit', Uint8Array.from(good, (b, i) => (i === good.length - 50 ? b ^ 4 : b)), /checksum mismatch: stored CRC-32 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}/],
+      [
+        'flipped weight bit',
+        Uint8Array.from(good, (b, i) => (i === good.length - 50 ? b ^ 4 : b)),
+        /checksum mismatch: stored CRC-32 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}/,
+      ],
       ['header not JSON', reseal(Uint8Array.from(good, (b, i) => (i === 16 ? 0x7b ^ 0x20 : b))), /header is not valid UTF-8 JSON/],
-      ['shape mismatch', withHeader(good, (h) => { (h.parameters as { shape: number[] }[])[0]!.shape = [3, 3, 1, 5]; }),
-        /weights do not match the header: conv2d_1\/kernel has shape \[3,3,1,5\] in the header, the layers need \[3, 3, 1, 4\]/],
-      ['missing parameter', withHeader(good, (h) => { (h.parameters as unknown[]).pop(); }), /weights do not match the header: the layers have 6 parameters .* the header lists 5/],
-      ['layer config invalid', withHeader(good, (h) => { (h.layers as { units?: number }[])[3]!.units = -1; }), /the header describes an invalid model: Dense units/],
-      ['weights length', (() => {
-        // Drop the last 4 weight bytes and fix the length and the CRC: framing is valid, the weights are not.
-        const bytes = good.slice(0, good.length - 4);
-        const view = new DataView(bytes.buffer);
-        const at = (16 + view.getUint32(12, true) + 3) & ~3;
-        view.setUint32(at, view.getUint32(at, true) - 4, true);
-        return reseal(bytes);
-      })(), /weights do not match the header: the layers make \d+ parameters but the file has \d+ weights/],
+      [
+        'shape mismatch',
+        withHeader(good, (h) => {
+          (h.parameters as { shape: number[] }[])[0]!.shape = [3, 3, 1, 5];
+        }),
+        /weights do not match the header: conv2d_1\/kernel has shape \[3,3,1,5\] in the header, the layers need \[3, 3, 1, 4\]/,
+      ],
+      [
+        'missing parameter',
+        withHeader(good, (h) => {
+          (h.parameters as unknown[]).pop();
+        }),
+        /weights do not match the header: the layers have 6 parameters .* the header lists 5/,
+      ],
+      [
+        'layer config invalid',
+        withHeader(good, (h) => {
+          (h.layers as { units?: number }[])[3]!.units = -1;
+        }),
+        /the header describes an invalid model: Dense units/,
+      ],
+      [
+        'weights length',
+        (() => {
+          // Drop the last 4 weight bytes and fix the length and the CRC: framing is valid, the weights are not.
+          const bytes = good.slice(0, good.length - 4);
+          const view = new DataView(bytes.buffer);
+          const at = (16 + view.getUint32(12, true) + 3) & ~3;
+          view.setUint32(at, view.getUint32(at, true) - 4, true);
+          return reseal(bytes);
+        })(),
+        /weights do not match the header: the layers make \d+ parameters but the file has \d+ weights/,
+      ],
       // A diverged run's weights with a valid CRC: refused, not evaluated silently to 10 %.
       ['NaN weight', withWeight(good, 7, Number.NaN), /conv2d_1\/kernel\[7\] is NaN: the weights must be finite numbers/],
       ['infinite weight', withWeight(good, -1, Number.NEGATIVE_INFINITY), /dense_\d\/bias\[9\] is -Infinity/],
@@ -104,17 +136,22 @@ describe('model files', () => {
       expect((error as Error).message, name).toMatch(pattern);
       expect((error as Error).message.startsWith(`${path}: `), name).toBe(true);
     }
-    await expect(deserializeModel(new Uint8Array(3), { source: 'upload.bin' })).rejects.toThrow(/^upload\.bin: not an fmnist-wasm model file/);
+    await expect(deserializeModel(new Uint8Array(3), { source: 'upload.bin' })).rejects.toThrow(
+      /^upload\.bin: not an fmnist-wasm model file/,
+    );
   });
 
   it('refuses a header that claims huge layers before committing their memory', async () => {
     const { model } = await trainedCnn();
     // Dense units 16 → 100000: 2.8 billion parameters' worth of layers for a file of 95 thousand weights.
-    const huge = withHeader(serializeModel(model), (h) => { (h.layers as { units?: number }[])[3]!.units = 100000; });
+    const huge = withHeader(serializeModel(model), (h) => {
+      (h.layers as { units?: number }[])[3]!.units = 100000;
+    });
     const core = await loadCore();
     const before = core.arena.memory.buffer.byteLength;
     await expect(deserializeModel(huge, { core, source: 'huge.fmnist' })).rejects.toThrow(
-      /^huge\.fmnist: weights do not match the header: the layers make \d+ parameters but the file has \d+ weights$/);
+      /^huge\.fmnist: weights do not match the header: the layers make \d+ parameters but the file has \d+ weights$/,
+    );
     expect(core.arena.memory.buffer.byteLength).toBe(before);
   });
 });

@@ -54,14 +54,18 @@ export function conv2d_f32_nhwc_forward(input: Vec, filters: Vec, bias: Vec | nu
   const { outHeight, outWidth } = convGeometry(s);
   const out = new Float64Array(s.batch * outHeight * outWidth * s.outChannels);
   if (bias) for (let o = 0; o < out.length; o++) out[o] = bias[o % s.outChannels];
-  forEachTap(s, (o, i, w) => { out[o] += input[i] * filters[w]; });
+  forEachTap(s, (o, i, w) => {
+    out[o] += input[i] * filters[w];
+  });
   return out;
 }
 
 /** dinput = ∂(Σ doutput·output)/∂input. */
 export function conv2d_f32_nhwc_backward_data(doutput: Vec, filters: Vec, s: ConvShape): Float64Array {
   const din = new Float64Array(s.batch * s.height * s.width * s.inChannels);
-  forEachTap(s, (o, i, w) => { din[i] += doutput[o] * filters[w]; });
+  forEachTap(s, (o, i, w) => {
+    din[i] += doutput[o] * filters[w];
+  });
   return din;
 }
 
@@ -69,7 +73,9 @@ export function conv2d_f32_nhwc_backward_data(doutput: Vec, filters: Vec, s: Con
 export function conv2d_f32_nhwc_backward_filter(input: Vec, doutput: Vec, s: ConvShape): { dfilters: Float64Array; dbias: Float64Array } {
   const dfilters = new Float64Array(s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels);
   const dbias = new Float64Array(s.outChannels);
-  forEachTap(s, (o, i, w) => { dfilters[w] += input[i] * doutput[o]; });
+  forEachTap(s, (o, i, w) => {
+    dfilters[w] += input[i] * doutput[o];
+  });
   for (let o = 0; o < doutput.length; o++) dbias[o % s.outChannels] += doutput[o];
   return { dfilters, dbias };
 }

@@ -3,7 +3,14 @@
 type Vec = ArrayLike<number>;
 
 /** inputs[b, p] = images[indices[b]·pixels + p] / 255; targets[b, :] = one-hot(labels[indices[b]]). */
-export function gather_batch_u8_f32(images: Vec, labels: Vec, indices: Vec, batchSize: number, pixels: number, classes: number): { inputs: Float64Array; targets: Float64Array } {
+export function gather_batch_u8_f32(
+  images: Vec,
+  labels: Vec,
+  indices: Vec,
+  batchSize: number,
+  pixels: number,
+  classes: number,
+): { inputs: Float64Array; targets: Float64Array } {
   const inputs = new Float64Array(batchSize * pixels);
   const targets = new Float64Array(batchSize * classes);
   for (let b = 0; b < batchSize; b++) {

@@ -6,8 +6,15 @@
 export type GemmVariant = 'nn' | 'tn' | 'nt';
 
 /** Returns op(A)·op(B) (+ cInit when given) as f64 [m,n]. */
-export function gemm_f32(variant: GemmVariant, a: Float32Array, b: Float32Array, m: number, k: number, n: number,
-  cInit?: Float32Array): Float64Array {
+export function gemm_f32(
+  variant: GemmVariant,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  cInit?: Float32Array,
+): Float64Array {
   const c = new Float64Array(m * n);
   const aRow = variant === 'tn' ? 1 : k; // stride between consecutive i in A
   const aCol = variant === 'tn' ? m : 1; // stride between consecutive p in A

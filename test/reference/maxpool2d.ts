@@ -33,7 +33,10 @@ export function maxpool2d_f32_nhwc_forward(input: ArrayLike<number>, s: PoolShap
           for (let wy = 0; wy < size; wy++)
             for (let wx = 0; wx < size; wx++) {
               const i = ((b * height + oy * stride + wy) * width + ox * stride + wx) * c + ch;
-              if (best < 0 || input[i] > max) { max = input[i]; best = i; }
+              if (best < 0 || input[i] > max) {
+                max = input[i];
+                best = i;
+              }
             }
           const o = ((b * outHeight + oy) * outWidth + ox) * c + ch;
           output[o] = max;

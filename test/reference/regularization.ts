@@ -22,7 +22,7 @@ export function dropout_f32_forward(x: Vec, rate: number, seed: number): { y: Fl
   const r = Math.fround(rate); // the kernel takes rate as f32
   const threshold = Math.round(r * 2 ** 24);
   const scale = Math.fround(1 / Math.fround(1 - r));
-  const mask = Float64Array.from(x, (_, i) => ((draw(seed, i) >>> 8) >= threshold ? scale : 0));
+  const mask = Float64Array.from(x, (_, i) => (draw(seed, i) >>> 8 >= threshold ? scale : 0));
   return { y: Float64Array.from(x, (v, i) => v * mask[i]!), mask };
 }
 
@@ -41,16 +41,33 @@ export function column_stats(x: Vec, rows: number, cols: number): BatchStats {
 }
 
 /** y = gamma·(x − mean)/√(var + ε) + beta with the given statistics. */
-export function batchnorm_normalize(x: Vec, mean: Vec, variance: Vec, gamma: Vec, beta: Vec, rows: number, cols: number, epsilon: number): Float64Array {
+export function batchnorm_normalize(
+  x: Vec,
+  mean: Vec,
+  variance: Vec,
+  gamma: Vec,
+  beta: Vec,
+  rows: number,
+  cols: number,
+  epsilon: number,
+): Float64Array {
   const y = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) y[r * cols + c] = (gamma[c]! * (x[r * cols + c]! - mean[c]!)) / Math.sqrt(variance[c]! + epsilon) + beta[c]!;
+    for (let c = 0; c < cols; c++)
+      y[r * cols + c] = (gamma[c]! * (x[r * cols + c]! - mean[c]!)) / Math.sqrt(variance[c]! + epsilon) + beta[c]!;
   }
   return y;
 }
 
 /** The training forward: batch statistics, normalized output. */
-export function batchnorm_f32_forward_train(x: Vec, gamma: Vec, beta: Vec, rows: number, cols: number, epsilon: number): { y: Float64Array } & BatchStats {
+export function batchnorm_f32_forward_train(
+  x: Vec,
+  gamma: Vec,
+  beta: Vec,
+  rows: number,
+  cols: number,
+  epsilon: number,
+): { y: Float64Array } & BatchStats {
   const stats = column_stats(x, rows, cols);
   return { ...stats, y: batchnorm_normalize(x, stats.mean, stats.variance, gamma, beta, rows, cols, epsilon) };
 }
@@ -64,11 +81,19 @@ export function batchnorm_projection(x: Vec, gamma: Vec, beta: Vec, dy: Vec, row
 }
 
 /** The augmented gather of image `index` (one image, [height·width] of pixel/255, 0 outside). */
-export function augment_image(images: Vec, index: number, height: number, width: number, maxShift: number, flip: boolean, seed: number): Float64Array {
+export function augment_image(
+  images: Vec,
+  index: number,
+  height: number,
+  width: number,
+  maxShift: number,
+  flip: boolean,
+  seed: number,
+): Float64Array {
   const h = draw(seed, index);
   const span = 2 * maxShift + 1;
-  const dy = (h & 0xff) % span - maxShift;
-  const dx = ((h >>> 8) & 0xff) % span - maxShift;
+  const dy = ((h & 0xff) % span) - maxShift;
+  const dx = (((h >>> 8) & 0xff) % span) - maxShift;
   const mirrored = flip && h >>> 31 === 1;
   const out = new Float64Array(height * width);
   for (let y = 0; y < height; y++) {
@@ -85,7 +110,15 @@ export function augment_image(images: Vec, index: number, height: number, width:
  * The batch-norm backward in f64 from given statistics (x̂ = (x − mean)·invstd):
  * dbeta = Σ dy, dgamma = Σ dy·x̂, dx = gamma·invstd·(dy − dbeta/N − x̂·dgamma/N).
  */
-export function batchnorm_f32_backward(dy: Vec, x: Vec, mean: Vec, invstd: Vec, gamma: Vec, rows: number, cols: number): { dx: Float64Array; dgamma: Float64Array; dbeta: Float64Array } {
+export function batchnorm_f32_backward(
+  dy: Vec,
+  x: Vec,
+  mean: Vec,
+  invstd: Vec,
+  gamma: Vec,
+  rows: number,
+  cols: number,
+): { dx: Float64Array; dgamma: Float64Array; dbeta: Float64Array } {
   const dbeta = new Float64Array(cols);
   const dgamma = new Float64Array(cols);
   const xhat = (r: number, c: number) => (x[r * cols + c]! - mean[c]!) * invstd[c]!;

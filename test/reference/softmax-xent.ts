@@ -31,7 +31,13 @@ export function softmax_xent_loss(logits: Vec, targets: Vec, rows: number, cols:
 }
 
 /** The fused kernel: the loss and dlogits = (p − t) / rows (Mean) or p − t (Sum). */
-export function softmax_xent_f32_fused(logits: Vec, targets: Vec, rows: number, cols: number, reduction: 0 | 1): { loss: number; dlogits: Float64Array } {
+export function softmax_xent_f32_fused(
+  logits: Vec,
+  targets: Vec,
+  rows: number,
+  cols: number,
+  reduction: 0 | 1,
+): { loss: number; dlogits: Float64Array } {
   const p = softmax_f32_forward(logits, rows, cols);
   const scale = reduction === 0 ? 1 / rows : 1;
   const dlogits = Float64Array.from(p, (v, i) => (v - targets[i]) * scale);

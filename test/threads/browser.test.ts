@@ -11,8 +11,16 @@ import { loadCore } from '../../src/core/index.js';
 import { createModel } from '../../src/models/architectures.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** What the page and Node both compute: a GEMM and 3 steps of CNN training, hashed to 32 bits. */
 const WORKLOAD = `
@@ -61,28 +69,35 @@ describe('threads in Chromium', () => {
   const servers: ViteDevServer[] = [];
 
   async function serve(isolated: boolean): Promise<string> {
-    const headers: Record<string, string> = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
+    const headers: Record<string, string> = isolated
+      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+      : {};
     const server = await createServer({
-      root: ROOT, configFile: false, logLevel: 'silent', clearScreen: false,
+      root: ROOT,
+      configFile: false,
+      logLevel: 'silent',
+      clearScreen: false,
       server: { port: 0, host: '127.0.0.1', headers },
-      plugins: [{
-        name: 'threads-test-page',
-        configureServer(dev) {
-          dev.middlewares.use((request, response, next) => {
-            // This middleware answers before Vite's, which sets server.headers.
-            for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-            if (request.url === '/threads-test.html') {
-              response.setHeader('Content-Type', 'text/html');
-              response.end(PAGE);
-            } else if (request.url === '/@workload.js') {
-              response.setHeader('Content-Type', 'text/javascript');
-              response.end(WORKLOAD);
-            } else {
-              next();
-            }
-          });
+      plugins: [
+        {
+          name: 'threads-test-page',
+          configureServer(dev) {
+            dev.middlewares.use((request, response, next) => {
+              // This middleware answers before Vite's, which sets server.headers.
+              for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+              if (request.url === '/threads-test.html') {
+                response.setHeader('Content-Type', 'text/html');
+                response.end(PAGE);
+              } else if (request.url === '/@workload.js') {
+                response.setHeader('Content-Type', 'text/javascript');
+                response.end(WORKLOAD);
+              } else {
+                next();
+              }
+            });
+          },
         },
-      }],
+      ],
     });
     await server.listen();
     servers.push(server);
@@ -127,7 +142,12 @@ describe('threads in Chromium', () => {
     const results = await run(await serve(false));
     expect(results.error).toBeUndefined();
     expect(results.isolated).toBe(false);
-    expect(results.auto).toMatchObject({ threads: 1, reason: expect.stringMatching(/not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/) });
+    expect(results.auto).toMatchObject({
+      threads: 1,
+      reason: expect.stringMatching(
+        /not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/,
+      ),
+    });
     const node = await nodeWorkload(1);
     expect((results.auto as Workload).weights).toBe(node.weights);
   });

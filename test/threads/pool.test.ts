@@ -14,7 +14,11 @@ const saved = { ...splitPolicy };
 
 /** Runs an ES module snippet with the sources (through tsx) in a fresh Node; returns its stdout lines. */
 function node(script: string, flags: string[] = [], timeout = 120_000): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout });
+  const result = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -72,7 +76,15 @@ describe('loadCore threads and simd', () => {
         auto: auto.simd, strict: strict.simd, single: single.simd, threads: auto.threads, c: [...c] }));`;
     const result = node(script, ['--experimental-wasm-relaxed-simd']);
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({ probe: true, validates: true, auto: 'relaxed', strict: 'strict', single: 'relaxed', threads: 2, c: [19, 22, 43, 50] });
+    expect(JSON.parse(result.stdout)).toEqual({
+      probe: true,
+      validates: true,
+      auto: 'relaxed',
+      strict: 'strict',
+      single: 'relaxed',
+      threads: 2,
+      c: [19, 22, 43, 50],
+    });
   });
 
   it("refuses simd: 'relaxed' on a runtime without relaxed SIMD", async () => {
@@ -100,13 +112,17 @@ describe('the worker pool', () => {
     // Parts are claimed by whoever comes first: with the caller out of the race, workers fail.
     pool.callerClaims = false;
     try {
-      expect(() => core.kernels.sigmoid_f32_forward(end - 128, x.byteOffset, 96)).toThrow(/^sigmoid_f32_forward failed in worker [12]: .*out of bounds/);
+      expect(() => core.kernels.sigmoid_f32_forward(end - 128, x.byteOffset, 96)).toThrow(
+        /^sigmoid_f32_forward failed in worker [12]: .*out of bounds/,
+      );
     } finally {
       pool.callerClaims = true;
     }
     // With the caller in the race, whoever runs a bad part, the call fails naming the kernel.
     for (let i = 0; i < 20; i++) {
-      expect(() => core.kernels.sigmoid_f32_forward(end - 128, x.byteOffset, 96)).toThrow(/^sigmoid_f32_forward failed (in worker [12]|on the calling thread): .*out of bounds/);
+      expect(() => core.kernels.sigmoid_f32_forward(end - 128, x.byteOffset, 96)).toThrow(
+        /^sigmoid_f32_forward failed (in worker [12]|on the calling thread): .*out of bounds/,
+      );
     }
     const y = core.arena.allocateCommitted('y', [96]);
     core.kernels.sigmoid_f32_forward(y.byteOffset, x.byteOffset, 96);

@@ -39,7 +39,11 @@ function expectSameBits(got: Uint32Array[], expected: Uint32Array[], what: strin
 describe('seeded training on threads', () => {
   afterEach(() => Object.assign(splitPolicy, saved));
 
-  it.each([['mlp', 64], ['scratch-mlp', 15], ['cnn', 64]] as const)('%s at batch %i: the same weights on 1, 2 and 3 threads', async (name, batchSize) => {
+  it.each([
+    ['mlp', 64],
+    ['scratch-mlp', 15],
+    ['cnn', 64],
+  ] as const)('%s at batch %i: the same weights on 1, 2 and 3 threads', async (name, batchSize) => {
     const one = await train(name, 1, batchSize, 30);
     expectSameBits(await train(name, 2, batchSize, 30), one, `${name} 2 threads`);
     expectSameBits(await train(name, 3, batchSize, 30), one, `${name} 3 threads`);
@@ -69,7 +73,11 @@ describe('seeded training on threads', () => {
       }
       console.log(bits[0] === bits[1] ? 'same' : 'different');`;
     const root = fileURLToPath(new URL('../..', import.meta.url));
-    const result = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+    const result = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     expect(result.stderr).toBe('');
     expect(result.stdout.trim().split('\n')).toEqual(['relaxed 1', 'relaxed 2', 'same']);
   });
