@@ -8,6 +8,7 @@
  * to refresh docs/demo.png.
  */
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './test/browser/chromium.js';
 
 // Set once in the runner: its workers inherit the environment, so all agree on the port.
 process.env.BROWSER_TEST_PORT ??= String(20000 + (process.pid % 20000));
@@ -30,16 +31,8 @@ export default defineConfig({
     headless: true,
     viewport: { width: 1280, height: 900 },
     launchOptions: {
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_FLAGS,
     },
   },
   webServer: {

@@ -1,26 +1,18 @@
-// Threads in Chromium (Debian's /usr/bin/chromium through playwright-core): a page served with
+// Threads in Chromium (Debian's /usr/bin/chromium through Playwright): a page served with
 // COOP/COEP gets the default thread count, trains on a shared memory with Web Workers (its main
 // thread spinning, never blocking) and gives the bits Node gives, strict build, 1, 3 and the
 // default number of threads;
 // the same page without the headers falls back to one thread and says why. The sources are served
 // by Vite's dev server (TypeScript on the fly), so the test needs no build of dist/.
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCore } from '../../src/core/index.js';
 import { createModel } from '../../src/models/architectures.js';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../browser/chromium.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const FLAGS = ['--headless', ...CHROMIUM_FLAGS];
 
 /** What the page and Node both compute: a GEMM and 3 steps of CNN training, hashed to 32 bits. */
 const WORKLOAD = `
@@ -116,7 +108,7 @@ describe('threads in Chromium', () => {
   }
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: FLAGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS });
   });
 
   afterAll(async () => {
