@@ -3,7 +3,7 @@
 // plain SIMD128; kernels are generated and, under jit(), fused per traced function.
 //
 // What a jax-js user writes, and what is timed here:
-//   matmul   jit((a, b) => np.matmul(a, b)), result read back with dataSync() each call.
+//   matmul   jit((a, b) => np.matmul(op(a), op(b))), result read back with dataSync() each call.
 //   training one jit-compiled step per batch, valueAndGrad of the loss, then the SGD update
 //            `p - lr·g` inside the same jit, loss read back each step (as a training loop that
 //            logs does). The batch is gathered in JS from the u8 images (x/255, one-hot labels)
@@ -25,13 +25,18 @@ export function useJaxWasm(): Promise<void> {
   return ready;
 }
 
-/** a [m,k] · b [k,n] with jit, read back: returns a function timing one call. */
-export async function jaxMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Promise<() => Float32Array> {
+/**
+ * C = op(A)·op(B) with jit, read back: returns one call. `variant` as our kernels: nn (A [m,k], B [k,n]),
+ * tn (A stored [k,m]), nt (B stored [n,k]); the transposes are inside the jit, as jax-js' gradients use them.
+ */
+export async function jaxGemm(variant: 'nn' | 'tn' | 'nt', a: Float32Array, b: Float32Array, m: number, k: number, n: number): Promise<() => Float32Array> {
   await useJaxWasm();
-  const matmul = jit((x: np.Array, y: np.Array) => np.matmul(x, y));
-  const ja = np.array(a).reshape([m, k]);
-  const jb = np.array(b).reshape([k, n]);
-  return () => matmul(ja.ref, jb.ref).dataSync() as Float32Array;
+  const product = jit((x: np.Array, y: np.Array) =>
+    np.matmul(variant === 'tn' ? np.transpose(x) : x, variant === 'nt' ? np.transpose(y) : y),
+  );
+  const ja = np.array(a).reshape(variant === 'tn' ? [k, m] : [m, k]);
+  const jb = np.array(b).reshape(variant === 'nt' ? [n, k] : [k, n]);
+  return () => product(ja.ref, jb.ref).dataSync() as Float32Array;
 }
 
 export type JaxArch = 'scratch-mlp' | 'mlp' | 'cnn';

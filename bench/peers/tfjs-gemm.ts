@@ -12,11 +12,12 @@ import { randomF32 } from '../../test/helpers/random.js';
 import { checkNote, gflops, measure, msCell, speedup, timed, type Timing } from '../harness.js';
 import type { BenchOptions, BenchRow } from '../types.js';
 import type { GemmShape } from '../shapes.js';
+import { jaxGemm } from './jax.js';
 import { measurePeers, type tf } from './tfjs.js';
 
 export const GEMM_PEER_LEGEND =
   'ref: test/reference/gemm.ts (f64 loops). tfjs: tf.matMul with transposeA/transposeB as its MatMul gradient ' +
-  'calls it, output read back with dataSync() inside each timed call; "new W": a new weight tensor each call ' +
+  'calls it, output read back with dataSync() inside each timed call; jax-js: np.matmul of the (transposed) operands under jit, read back each call; "new W": a new weight tensor each call ' +
   '(as after an optimizer step), which tfjs-wasm must repack. × peer: peer median / our median (above 1 = ours faster).';
 
 /**
@@ -60,6 +61,12 @@ export async function addPeerColumns(rows: BenchRow[], shapes: GemmShape[], opti
     row['tfjs-wasm ms'] = msCell(same.timings['tfjs-wasm']);
     row['tfjs-wasm GFLOP/s'] = gflops(flop, same.timings['tfjs-wasm']);
     row['× tfjs-wasm'] = speedup(ours, same.timings['tfjs-wasm']);
+    // jax-js (bench/peers/jax.ts): its wasm device, the product jit-compiled, read back each call.
+    const jax = await jaxGemm(variant, a, b, m, k, n);
+    const jaxNote = checkNote('C', jax(), want.value, tolerance);
+    const jaxTiming = await measure(jax, options, { ...label, impl: 'jax-js' });
+    row['jax-js GFLOP/s'] = gflops(flop, jaxTiming);
+    row['× jax-js'] = jaxNote || speedup(ours, jaxTiming);
     // The weight is the B operand of the forward (nn) and of dX (nt); dW (tn) has no weight operand.
     if (variant !== 'tn' && (!options.quick || variant === 'nn')) {
       const fresh = await measurePeers(

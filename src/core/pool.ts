@@ -60,8 +60,15 @@ const CHUNK = 2 * MAX_ARGS;
 const UNITS = CHUNK + 1;
 const WORKSPACE_BASE = CHUNK + 2;
 const WORKSPACE_BYTES = CHUNK + 3;
-/** Busy-wait iterations (Atomics.load) before blocking: about 200 µs here, longer than the gaps between dispatches inside a step. */
-const SPIN = 20000;
+/**
+ * Busy-wait iterations (Atomics.load) before blocking: about 2.5 ms here, longer than the gap
+ * between two training steps (the loss read-back, callbacks, the next gather). With 20,000 (about
+ * 0.1-0.2 ms) the worker fell asleep between an MLP's kernels and took 50-180 µs to wake, so the
+ * caller ran both parts itself: mlp at batch 64 trained 0.82x as fast on 2 threads as on 1; with
+ * 200,000, 1.43x; 1,000,000, 1.52x (bench/README.md, "spin"). A worker spins this long only after
+ * its last task, then sleeps.
+ */
+const SPIN = 500_000;
 
 /** Part p's args from the task on the board, into `out`; the same code runs in the workers (WORKER_SOURCE). */
 const PART_ARGS = `function partArgs(p, f, out, ownWorkspace) {
