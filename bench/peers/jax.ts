@@ -29,7 +29,14 @@ export function useJaxWasm(): Promise<void> {
  * C = op(A)·op(B) with jit, read back: returns one call. `variant` as our kernels: nn (A [m,k], B [k,n]),
  * tn (A stored [k,m]), nt (B stored [n,k]); the transposes are inside the jit, as jax-js' gradients use them.
  */
-export async function jaxGemm(variant: 'nn' | 'tn' | 'nt', a: Float32Array, b: Float32Array, m: number, k: number, n: number): Promise<() => Float32Array> {
+export async function jaxGemm(
+  variant: 'nn' | 'tn' | 'nt',
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+): Promise<() => Float32Array> {
   await useJaxWasm();
   const product = jit((x: np.Array, y: np.Array) =>
     np.matmul(variant === 'tn' ? np.transpose(x) : x, variant === 'nt' ? np.transpose(y) : y),
