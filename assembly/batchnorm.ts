@@ -26,6 +26,18 @@
   return f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
 }
 
+/** out[0..4) = (the four f64 sums in vlo, vhi) · scale, each rounded once to f32. */
+// @ts-ignore: decorator
+@inline function store_scaled_4(out: usize, vlo: v128, vhi: v128, scale: f64): void {
+  const vscale = f64x2.splat(scale);
+  vlo = f64x2.mul(vlo, vscale);
+  vhi = f64x2.mul(vhi, vscale);
+  store<f32>(out, <f32>f64x2.extract_lane(vlo, 0));
+  store<f32>(out, <f32>f64x2.extract_lane(vlo, 1), 4);
+  store<f32>(out, <f32>f64x2.extract_lane(vhi, 0), 8);
+  store<f32>(out, <f32>f64x2.extract_lane(vhi, 1), 12);
+}
+
 /** sums[c] (f64 in a register pair per 4 columns) = Σ_r x[r, c]: stored as f32 (÷ rows) in out. */
 function column_means(out: usize, x: usize, rows: i32, cols: i32): void {
   const ld = <usize>cols << 2;
@@ -41,12 +53,7 @@ function column_means(out: usize, x: usize, rows: i32, cols: i32): void {
       vhi = f64x2.add(vhi, promote_high(v));
       p += ld;
     }
-    vlo = f64x2.mul(vlo, f64x2.splat(inv));
-    vhi = f64x2.mul(vhi, f64x2.splat(inv));
-    store<f32>(out + (<usize>c << 2), <f32>f64x2.extract_lane(vlo, 0));
-    store<f32>(out + (<usize>c << 2), <f32>f64x2.extract_lane(vlo, 1), 4);
-    store<f32>(out + (<usize>c << 2), <f32>f64x2.extract_lane(vhi, 0), 8);
-    store<f32>(out + (<usize>c << 2), <f32>f64x2.extract_lane(vhi, 1), 12);
+    store_scaled_4(out + (<usize>c << 2), vlo, vhi, inv);
   }
   for (; c < cols; c++) {
     let sum = 0.0;
@@ -79,12 +86,7 @@ function column_variances(out: usize, x: usize, mean: usize, rows: i32, cols: i3
       vhi = f64x2.add(vhi, f64x2.mul(dhi, dhi));
       p += ld;
     }
-    vlo = f64x2.mul(vlo, f64x2.splat(inv));
-    vhi = f64x2.mul(vhi, f64x2.splat(inv));
-    store<f32>(out + (<usize>c << 2), <f32>f64x2.extract_lane(vlo, 0));
-    store<f32>(out + (<usize>c << 2), <f32>f64x2.extract_lane(vlo, 1), 4);
-    store<f32>(out + (<usize>c << 2), <f32>f64x2.extract_lane(vhi, 0), 8);
-    store<f32>(out + (<usize>c << 2), <f32>f64x2.extract_lane(vhi, 1), 12);
+    store_scaled_4(out + (<usize>c << 2), vlo, vhi, inv);
   }
   for (; c < cols; c++) {
     const m = <f64>load<f32>(mean + (<usize>c << 2));

@@ -185,13 +185,18 @@ async function tfjsTrainer(config: TrainConfig, data: Data): Promise<Trainer> {
   };
 }
 
-export async function runConfig(config: TrainConfig): Promise<TrainResult> {
-  const data = await loadData();
-  const base = { config, data: data.kind, epochImages: data.count };
-  const failed = (error: unknown): TrainResult => ({
-    ...base,
+/** A configuration that did not train: `error` says why; timings are NaN. */
+export function failedResult(
+  config: TrainConfig,
+  error: string,
+  where: { data: string; epochImages: number } = { data: '', epochImages: 60_000 },
+  peakRssMiB = Number.NaN,
+): TrainResult {
+  return {
+    config,
     ok: false,
-    error: (error as Error).message ?? String(error),
+    error,
+    ...where,
     images: 0,
     steps: 0,
     seconds: 0,
@@ -200,8 +205,15 @@ export async function runConfig(config: TrainConfig): Promise<TrainResult> {
     imagesPerSecond: Number.NaN,
     warmupSeconds: 0,
     loss: Number.NaN,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
-  });
+    peakRssMiB,
+  };
+}
+
+export async function runConfig(config: TrainConfig): Promise<TrainResult> {
+  const data = await loadData();
+  const base = { config, data: data.kind, epochImages: data.count };
+  const failed = (error: unknown): TrainResult =>
+    failedResult(config, (error as Error).message ?? String(error), base, process.resourceUsage().maxRSS / 1024);
   let train: Trainer;
   let warmupSeconds: number;
   try {

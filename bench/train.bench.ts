@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadRelease } from './harness.js';
 import type { BenchOptions, BenchRow } from './types.js';
-import type { TrainArch, TrainConfig, TrainImpl, TrainResult } from './train-worker.js';
+import { failedResult, type TrainArch, type TrainConfig, type TrainImpl, type TrainResult } from './train-worker.js';
 
 export const ARCHS: readonly TrainArch[] = ['scratch-mlp', 'mlp', 'cnn'];
 export const IMPLS: readonly TrainImpl[] = ['ours', 'tfjs-wasm', 'tfjs-cpu', 'jax-js'];
@@ -114,22 +114,7 @@ export function runWorker(config: TrainConfig, timeoutSeconds: number, flags: st
   const why = child.error
     ? child.error.message
     : `exit ${child.status ?? child.signal}: ${(child.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`;
-  return {
-    config,
-    ok: false,
-    error: `worker failed (${why})`,
-    data: '',
-    epochImages: 60_000,
-    images: 0,
-    steps: 0,
-    seconds: 0,
-    extrapolated: false,
-    secondsPerEpoch: Number.NaN,
-    imagesPerSecond: Number.NaN,
-    warmupSeconds: 0,
-    loss: Number.NaN,
-    peakRssMiB: Number.NaN,
-  };
+  return failedResult(config, `worker failed (${why})`);
 }
 
 /** "cannot train: Conv2DBackpropFilter missing" from tfjs' "Kernel 'X' not registered for backend 'wasm'". */

@@ -112,6 +112,19 @@ export function toTfjsFiles(model: Sequential, basename = 'model'): ModelFile[] 
   ];
 }
 
+/** Keras' initializer, regularizer and constraint fields of a Dense or Conv2D config (no regularizers or constraints here). */
+function weightFields(kernelInitializer: InitializerName) {
+  return {
+    kernel_initializer: { class_name: INITIALIZER_CLASSES[kernelInitializer], config: { seed: null } },
+    bias_initializer: { class_name: 'Zeros', config: {} },
+    kernel_regularizer: null,
+    bias_regularizer: null,
+    activity_regularizer: null,
+    kernel_constraint: null,
+    bias_constraint: null,
+  };
+}
+
 function kerasLayer(layer: Layer, batchInputShape: (number | null)[] | undefined): KerasLayer {
   const config = layer.getConfig();
   const first = batchInputShape ? { batch_input_shape: batchInputShape, dtype: 'float32' } : {};
@@ -125,13 +138,7 @@ function kerasLayer(layer: Layer, batchInputShape: (number | null)[] | undefined
           units: config.units,
           activation: config.activation,
           use_bias: config.useBias,
-          kernel_initializer: { class_name: INITIALIZER_CLASSES[config.kernelInitializer], config: { seed: null } },
-          bias_initializer: { class_name: 'Zeros', config: {} },
-          kernel_regularizer: null,
-          bias_regularizer: null,
-          activity_regularizer: null,
-          kernel_constraint: null,
-          bias_constraint: null,
+          ...weightFields(config.kernelInitializer),
         },
       };
     case 'Conv2D':
@@ -147,13 +154,7 @@ function kerasLayer(layer: Layer, batchInputShape: (number | null)[] | undefined
           dilation_rate: [1, 1],
           activation: config.activation,
           use_bias: config.useBias,
-          kernel_initializer: { class_name: INITIALIZER_CLASSES[config.kernelInitializer], config: { seed: null } },
-          bias_initializer: { class_name: 'Zeros', config: {} },
-          kernel_regularizer: null,
-          bias_regularizer: null,
-          activity_regularizer: null,
-          kernel_constraint: null,
-          bias_constraint: null,
+          ...weightFields(config.kernelInitializer),
         },
       };
     case 'MaxPooling2D':
