@@ -25,6 +25,7 @@ export { gather_batch_u8_f32, gather_batch_augment_u8_f32, argmax_f32_rows } fro
 export { dropout_f32_forward, dropout_f32_backward } from './dropout';
 export {
   batchnorm_f32_forward_train, batchnorm_f32_forward_inference, batchnorm_f32_backward,
+  batchnorm_f32_forward_train_part, batchnorm_f32_forward_inference_part, batchnorm_f32_backward_part,
   batchnorm_f32_workspace_bytes,
 } from './batchnorm';
 

@@ -403,4 +403,52 @@ export interface CoreExports {
     rows: number,
     cols: number,
   ): void;
+  /** Part `part` of `parts` of batchnorm_f32_forward_train: its run of columns (groups of 4). */
+  batchnorm_f32_forward_train_part(
+    y: number,
+    mean: number,
+    invstd: number,
+    movingMean: number,
+    movingVar: number,
+    x: number,
+    gamma: number,
+    beta: number,
+    workspace: number,
+    rows: number,
+    cols: number,
+    momentum: number,
+    epsilon: number,
+    part: number,
+    parts: number,
+  ): void;
+  /** Part `part` of `parts` of batchnorm_f32_forward_inference: its run of columns. */
+  batchnorm_f32_forward_inference_part(
+    y: number,
+    x: number,
+    movingMean: number,
+    movingVar: number,
+    gamma: number,
+    beta: number,
+    workspace: number,
+    rows: number,
+    cols: number,
+    epsilon: number,
+    part: number,
+    parts: number,
+  ): void;
+  /** Part `part` of `parts` of batchnorm_f32_backward: its run of columns. */
+  batchnorm_f32_backward_part(
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    dy: number,
+    x: number,
+    mean: number,
+    invstd: number,
+    gamma: number,
+    rows: number,
+    cols: number,
+    part: number,
+    parts: number,
+  ): void;
 }

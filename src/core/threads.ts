@@ -1,7 +1,7 @@
 /**
  * `core.kernels`: the raw exports with the heavy and the long elementwise kernels spread over the
  * core's threads. Same signatures as `CoreExports`, same results bit for bit:
- * - GEMM, conv2d and maxpool2d run their `_part(..., part, parts)` form: each part writes a
+ * - GEMM, conv2d, maxpool2d and batch norm run their `_part(..., part, parts)` form: each part writes a
  *   disjoint slice of the outputs with the one-thread summation order (assembly/ guarantees it).
  *   The calling thread runs its parts with the call's workspace, worker w with its own, reserved
  *   in the arena when the core is made (pool.ts: parts are claimed by whoever is free first).
@@ -103,6 +103,10 @@ const PART_KERNELS: readonly PartSpec[] = [
   },
   { name: 'maxpool2d_f32_nhwc_forward', workspace: -1, work: (a) => poolElements(a, 3), unit: 'elements', workspaceBytes: noWorkspace },
   { name: 'maxpool2d_f32_nhwc_backward', workspace: -1, work: (a) => poolElements(a, 3), unit: 'elements', workspaceBytes: noWorkspace },
+  // Batch norm splits by columns; its workspace holds per-column values, so every part shares the call's.
+  { name: 'batchnorm_f32_forward_train', workspace: -1, work: (a) => a[9]! * a[10]!, unit: 'elements', workspaceBytes: noWorkspace },
+  { name: 'batchnorm_f32_forward_inference', workspace: -1, work: (a) => a[7]! * a[8]!, unit: 'elements', workspaceBytes: noWorkspace },
+  { name: 'batchnorm_f32_backward', workspace: -1, work: (a) => a[8]! * a[9]!, unit: 'elements', workspaceBytes: noWorkspace },
 ];
 
 const F32 = () => 4;

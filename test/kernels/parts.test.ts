@@ -276,6 +276,79 @@ function poolBackwardCase(shape: Pool): PartCase {
   };
 }
 
+// ---- batch norm: by runs of whole 4-column groups
+
+/** rows x cols: single column, tails of 1-3 columns, fewer column groups than parts, conv-like. */
+const BATCHNORM_SHAPES: readonly (readonly [number, number])[] = [
+  [1, 1],
+  [3, 5],
+  [2, 3],
+  [7, 37],
+  [50, 32],
+  [13, 64],
+  [5, 130],
+];
+
+function batchnormInputs(rows: number, cols: number) {
+  const seed = rows * 131 + cols;
+  const positive = (values: Float32Array) => values.map((v) => 0.5 + Math.abs(v));
+  return {
+    x: w.from(randomF32(rows * cols, seed)).ptr,
+    gamma: w.from(randomF32(cols, seed + 1)).ptr,
+    beta: w.from(randomF32(cols, seed + 2)).ptr,
+    movingMean: randomF32(cols, seed + 3),
+    movingVar: positive(randomF32(cols, seed + 4)),
+  };
+}
+
+function batchnormTrainCase([rows, cols]: readonly [number, number]): PartCase {
+  const e = w.exports;
+  const { x, gamma, beta, movingMean, movingVar } = batchnormInputs(rows, cols);
+  const nan = () => new Float32Array(rows * cols).fill(Number.NaN);
+  const args = (o: number[], ws: number) => [o[0], o[1], o[2], o[3], o[4], x, gamma, beta, ws, rows, cols, 0.9, 1e-3] as const;
+  return {
+    name: `batchnorm_f32_forward_train_part ${rows}x${cols}`,
+    // y, mean, invstd overwritten; the moving statistics updated in place.
+    outputs: [nan(), new Float32Array(cols).fill(Number.NaN), new Float32Array(cols).fill(Number.NaN), movingMean, movingVar],
+    workspaceBytes: e.batchnorm_f32_workspace_bytes(cols),
+    unsplit: (o, ws) => e.batchnorm_f32_forward_train(...args(o, ws)),
+    part: (o, ws, p, parts) => e.batchnorm_f32_forward_train_part(...args(o, ws), p, parts),
+  };
+}
+
+function batchnormInferenceCase([rows, cols]: readonly [number, number]): PartCase {
+  const e = w.exports;
+  const { x, gamma, beta, movingMean, movingVar } = batchnormInputs(rows, cols);
+  const mm = w.from(movingMean).ptr;
+  const mv = w.from(movingVar).ptr;
+  return {
+    name: `batchnorm_f32_forward_inference_part ${rows}x${cols}`,
+    outputs: [new Float32Array(rows * cols).fill(Number.NaN)],
+    workspaceBytes: e.batchnorm_f32_workspace_bytes(cols),
+    unsplit: ([y], ws) => e.batchnorm_f32_forward_inference(y, x, mm, mv, gamma, beta, ws, rows, cols, 1e-3),
+    part: ([y], ws, p, parts) => e.batchnorm_f32_forward_inference_part(y, x, mm, mv, gamma, beta, ws, rows, cols, 1e-3, p, parts),
+  };
+}
+
+/** With `aliased`, dx is dy's buffer (as the first trained layer uses it). */
+function batchnormBackwardCase([rows, cols]: readonly [number, number], aliased: boolean): PartCase {
+  const e = w.exports;
+  const { x, gamma } = batchnormInputs(rows, cols);
+  const dyValues = randomF32(rows * cols, rows + cols * 7);
+  const dy = w.from(dyValues).ptr;
+  const mean = w.from(randomF32(cols, cols + 5)).ptr;
+  const invstd = w.from(randomF32(cols, cols + 6).map((v) => 0.5 + Math.abs(v))).ptr;
+  const nanCols = () => new Float32Array(cols).fill(Number.NaN);
+  const args = ([dx, dgamma, dbeta]: number[]) => [dx, dgamma, dbeta, aliased ? dx : dy, x, mean, invstd, gamma, rows, cols] as const;
+  return {
+    name: `batchnorm_f32_backward_part ${rows}x${cols}${aliased ? ' (dx aliases dy)' : ''}`,
+    outputs: [aliased ? dyValues : new Float32Array(rows * cols).fill(Number.NaN), nanCols(), nanCols()],
+    workspaceBytes: 0,
+    unsplit: (o) => e.batchnorm_f32_backward(...args(o)),
+    part: (o, _ws, p, parts) => e.batchnorm_f32_backward_part(...args(o), p, parts),
+  };
+}
+
 for (const build of kernelTestBuilds(['debug', 'release'])) {
   describe(`${build} build`, () => {
     beforeAll(async () => {
@@ -353,6 +426,17 @@ for (const build of kernelTestBuilds(['debug', 'release'])) {
 
     it('maxpool2d_f32_nhwc_forward_part and _backward_part (by samples)', () => {
       expectAll(POOL_SHAPES.flatMap((shape) => [() => poolForwardCase(shape), () => poolBackwardCase(shape)]));
+    });
+
+    it('batchnorm forward (training, inference) and backward _part (by 4-column groups), dx aliasing dy too', () => {
+      expectAll(
+        BATCHNORM_SHAPES.flatMap((shape) => [
+          () => batchnormTrainCase(shape),
+          () => batchnormInferenceCase(shape),
+          () => batchnormBackwardCase(shape, false),
+          () => batchnormBackwardCase(shape, true),
+        ]),
+      );
     });
   });
 }

@@ -229,6 +229,43 @@ function cases(reference: CoreExports): Case[] {
       args: ['dinput', 'doutput', 'argmax', batch, size, size, channels, 2, 2],
     });
   }
+  for (const [rows, cols] of [
+    [3, 5],
+    [50, 37],
+    [200, 32],
+  ] as const) {
+    const tag = `${rows}x${cols}`;
+    const x = f32(rows * cols, next);
+    const gamma = f32(cols, next);
+    const beta = f32(cols, next);
+    const movingVar = f32(cols, next).map((v) => 0.5 + Math.abs(v));
+    const workspace = reference.batchnorm_f32_workspace_bytes(cols);
+    const nan = (length: number) => new Float32Array(length).fill(Number.NaN);
+    list.push({
+      name: `batchnorm_f32_forward_train ${tag}`,
+      kernel: 'batchnorm_f32_forward_train',
+      workspace,
+      inputs: { x, gamma, beta },
+      outputs: { y: nan(rows * cols), mean: nan(cols), invstd: nan(cols), movingMean: f32(cols, next), movingVar },
+      args: ['y', 'mean', 'invstd', 'movingMean', 'movingVar', 'x', 'gamma', 'beta', 'workspace', rows, cols, 0.99, 1e-3],
+    });
+    list.push({
+      name: `batchnorm_f32_forward_inference ${tag}`,
+      kernel: 'batchnorm_f32_forward_inference',
+      workspace,
+      inputs: { x, gamma, beta, movingMean: f32(cols, next), movingVar },
+      outputs: { y: nan(rows * cols) },
+      args: ['y', 'x', 'movingMean', 'movingVar', 'gamma', 'beta', 'workspace', rows, cols, 1e-3],
+    });
+    list.push({
+      name: `batchnorm_f32_backward ${tag}`,
+      kernel: 'batchnorm_f32_backward',
+      workspace: 0,
+      inputs: { dy: f32(rows * cols, next), x, mean: f32(cols, next), invstd: movingVar, gamma },
+      outputs: { dx: nan(rows * cols), dgamma: nan(cols), dbeta: nan(cols) },
+      args: ['dx', 'dgamma', 'dbeta', 'dy', 'x', 'mean', 'invstd', 'gamma', rows, cols],
+    });
+  }
   return list;
 }
 
