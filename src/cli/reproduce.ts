@@ -4,6 +4,7 @@
  * rewritten after every row, so an interrupted run keeps what it finished.
  */
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { ArgumentError } from '../errors.js';
@@ -11,13 +12,14 @@ import { trainAndEvaluate, type TrainingConfig } from '../models/training.js';
 import { OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
 import { PAPER_ROWS, type PaperRow } from '../reproduce/presets.js';
 import { accuracyChartSvg } from '../reproduce/chart.js';
-import { formatReproduceMarkdown, rowSettings, type RowResult, type ReproduceReport } from '../reproduce/report.js';
+import { formatReproduceMarkdown, forwardMacsPerImage, rowSettings, type RowResult, type ReproduceReport } from '../reproduce/report.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
 import { integerList, nonNegativeInteger, oneOf, pathValue, positiveInteger, positiveNumber } from './options.js';
 import { progressCallbacks } from './progress.js';
 import { cliEvaluation, loadData } from './session.js';
 import { checkOptionsApply } from './validate.js';
 import { coreSettings, withCoreOptions, type CoreFlags } from './core-options.js';
+import { runRowsSideBySide } from './side-by-side.js';
 
 interface ReproduceFlags extends CoreFlags {
   epochs?: number;
@@ -33,6 +35,7 @@ interface ReproduceFlags extends CoreFlags {
   activation?: 'sigmoid' | 'relu';
   filters?: number;
   kernelSize?: number;
+  jobs: number;
 }
 
 /** The row's configuration with the command line's overrides applied. */
@@ -72,7 +75,13 @@ export function reproduceCommand(): Command {
     .option('--optimizer <name>', `override every row's optimizer: ${OPTIMIZERS.join(', ')}`, oneOf(OPTIMIZERS))
     .addOption(new Option('--activation <name>', 'override the hidden activation of the Keras rows').choices(['sigmoid', 'relu']))
     .option('--filters <n>', "override the CNN rows' convolution filters", positiveInteger)
-    .option('--kernel-size <n>', "override the CNN rows' kernel size", positiveInteger);
+    .option('--kernel-size <n>', "override the CNN rows' kernel size", positiveInteger)
+    .option(
+      '--jobs <n>',
+      'rows trained side by side, each in its own process, longest first; --threads is then per row (default: cores / jobs)',
+      positiveInteger,
+      1,
+    );
   return withCoreOptions(command).action(async (flags: ReproduceFlags) => {
     const wanted = flags.rows ?? PAPER_ROWS.map((r) => r.row);
     const unknown = wanted.filter((n) => !PAPER_ROWS.some((r) => r.row === n));
@@ -101,7 +110,40 @@ export function reproduceCommand(): Command {
       totalSeconds: 0,
     };
     const started = performance.now();
-    for (const row of rows) {
+    const finishRow = async (result: RowResult) => {
+      report.rows.push(result);
+      report.rows.sort((a, b) => a.row - b.row);
+      report.totalSeconds = (performance.now() - started) / 1000;
+      await writeReport(flags.out, report);
+    };
+    const jobs = Math.min(flags.jobs, rows.length);
+    if (jobs > 1) {
+      const threads = flags.threads ?? Math.max(1, Math.floor(availableParallelism() / jobs));
+      report.jobs = jobs;
+      const say = (text: string) => {
+        if (!flags.json) process.stderr.write(`${text}\n`);
+      };
+      say(`${rows.length} rows, ${jobs} side by side in their own processes, ${threads} thread${threads === 1 ? '' : 's'} each`);
+      await runRowsSideBySide(rows, {
+        jobs,
+        flags: childFlags(flags, threads),
+        cost: (row) => {
+          const config = effectiveConfig(row, flags);
+          return config.epochs * forwardMacsPerImage(rowSettings(config));
+        },
+        onStart: (row) => say(`row ${row.row}: started (${((performance.now() - started) / 60000).toFixed(1)} min)`),
+        onRow: async (result, child) => {
+          report.threads = child.threads;
+          report.simd = child.simd;
+          await finishRow(result);
+          say(
+            `row ${result.row}: ${(result.accuracy * 100).toFixed(2)}% (paper ${(result.paperAccuracy * 100).toFixed(1)}%), ` +
+              `done at ${(report.totalSeconds / 60).toFixed(1)} min`,
+          );
+        },
+      });
+    }
+    for (const row of jobs > 1 ? [] : rows) {
       const config = effectiveConfig(row, flags);
       const perEpoch: number[] = [];
       const result = await trainAndEvaluate(config, data, {
@@ -116,7 +158,7 @@ export function reproduceCommand(): Command {
       report.threads = result.model.core.threads;
       report.simd = result.model.core.simd;
       const evaluation = cliEvaluation(result.evaluation);
-      const rowResult: RowResult = {
+      await finishRow({
         row: row.row,
         label: row.label,
         settings: rowSettings(config),
@@ -131,15 +173,31 @@ export function reproduceCommand(): Command {
         perClass: evaluation.perClass,
         reportText: evaluation.reportText,
         noteWhenAbove: row.noteWhenAbove,
-      };
-      report.rows.push(rowResult);
-      report.totalSeconds = (performance.now() - started) / 1000;
-      await writeReport(flags.out, report);
+      });
     }
     if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else
       process.stdout.write(`${formatReproduceMarkdown(report)}\nwritten to ${join(flags.out, 'report.md')}, report.json, accuracy.svg\n`);
   });
+}
+
+/** The run's flags for a child that trains one row (`--rows`, `--json` and `--out` come first). */
+function childFlags(flags: ReproduceFlags, threads: number): string[] {
+  const pairs: [string, string | number | undefined][] = [
+    ['--epochs', flags.epochs],
+    ['--data', flags.data],
+    ['--seed', flags.seed],
+    ['--limit', flags.limit],
+    ['--batch-size', flags.batchSize],
+    ['--lr', flags.lr],
+    ['--optimizer', flags.optimizer],
+    ['--activation', flags.activation],
+    ['--filters', flags.filters],
+    ['--kernel-size', flags.kernelSize],
+    ['--threads', threads],
+    ['--simd', flags.simd],
+  ];
+  return pairs.flatMap(([name, value]) => (value === undefined ? [] : [name, String(value)]));
 }
 
 async function writeReport(out: string, report: ReproduceReport): Promise<void> {

@@ -41,6 +41,21 @@ export function rowSettings(config: Omit<TrainingConfig, 'seed'>): RowSettings {
   };
 }
 
+/**
+ * Multiply-adds per training image of a row's forward pass ('valid' convolution, 2x2 pooling, as the
+ * paper's rows): what orders the rows when they run side by side (longest first).
+ */
+export function forwardMacsPerImage(s: RowSettings): number {
+  const dense = (inputs: number) =>
+    [inputs, ...s.hidden, 10].reduce((macs, units, i, sizes) => macs + (i > 0 ? sizes[i - 1]! * units : 0), 0);
+  if (s.architecture !== 'cnn') return dense(784);
+  const kernel = s.kernelSize ?? 3;
+  const filters = s.filters ?? 32;
+  const out = 28 - kernel + 1;
+  const pooled = Math.floor(out / 2);
+  return out * out * kernel * kernel * filters + dense(pooled * pooled * filters);
+}
+
 export interface RowResult {
   row: number;
   label: string;
@@ -74,6 +89,8 @@ export interface ReproduceReport {
   totalSeconds: number;
   /** Threads and SIMD build the rows trained with (absent in reports written before threads). */
   threads?: number;
+  /** Rows trained side by side, each in its own process (`--jobs`; absent: one after another). */
+  jobs?: number;
   simd?: 'strict' | 'relaxed';
 }
 
@@ -101,7 +118,8 @@ export function formatReproduceMarkdown(report: ReproduceReport): string {
       `${(report.totalSeconds / 60).toFixed(1)} minutes of wall-clock time in all` +
       (report.threads === undefined
         ? '.'
-        : `, ${report.threads} thread${report.threads === 1 ? '' : 's'}, ${report.simd ?? 'strict'} SIMD.`),
+        : `, ${report.threads} thread${report.threads === 1 ? '' : 's'} per row, ${report.simd ?? 'strict'} SIMD` +
+          ((report.jobs ?? 1) > 1 ? `, ${report.jobs} rows side by side in their own processes.` : ', one row after another.')),
     '',
   );
   if (report.epochCap !== null) {

@@ -120,4 +120,28 @@ describe('fmnist on the real Fashion-MNIST', () => {
     expect(markdown).toMatch(/\| 1 \| scratch-mlp 784-300-10, sigmoid, sgd lr 0.001, batch 15, sum loss \| 87.0% \|/);
     expect(await readFile(join(out, 'accuracy.svg'), 'utf8')).toMatch(/^<svg[^>]*>.*<\/svg>$/s);
   });
+
+  it('reproduce --jobs 2 runs the rows side by side with the results of one after another, bit for bit', async () => {
+    const common = ['reproduce', '--rows', '2,5,1', '--epochs', '1', '--limit', '450', '--seed', '3', '--json'];
+    const [alone, sideBySide] = await Promise.all([
+      fmnist(...common, '--threads', '1', '--out', join(dir, 'rows-alone')),
+      fmnist(...common, '--jobs', '2', '--out', join(dir, 'rows-side-by-side')),
+    ]);
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(sideBySide.code, sideBySide.stderr).toBe(0);
+    const [a, b] = [JSON.parse(alone.stdout), JSON.parse(sideBySide.stdout)];
+    expect(b).toMatchObject({ jobs: 2, threads: 1, trainImages: 450 });
+    expect(a.jobs).toBeUndefined();
+    // Rows in table order, whatever order they finished in.
+    expect(b.rows.map((r: { row: number }) => r.row)).toEqual([1, 2, 5]);
+    const outcome = (r: { row: number; accuracy: number; testLoss: number; testAccuracyPerEpoch: number[] }) => [
+      r.row,
+      r.accuracy,
+      r.testLoss,
+      r.testAccuracyPerEpoch,
+    ];
+    expect(b.rows.map(outcome)).toEqual(a.rows.map(outcome));
+    const markdown = await readFile(join(dir, 'rows-side-by-side', 'report.md'), 'utf8');
+    expect(markdown).toMatch(/1 thread per row, strict SIMD, 2 rows side by side in their own processes/);
+  });
 });
