@@ -48,13 +48,13 @@ export async function runRowsSideBySide(rows: readonly PaperRow[], options: Side
     const args = [...process.execArgv, process.argv[1]!, 'reproduce', '--rows', String(row.row), '--json', '--out', out, ...options.flags];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => void (stdout += text));
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => void (stderr += text));
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => stdout.push(text));
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => stderr.push(text));
     const code = await new Promise<number>((resolve) => {
       child.on('error', (error) => {
-        stderr += error.message;
+        stderr.push(error.message);
         resolve(1);
       });
       child.on('close', (status, signal) => resolve(status ?? (signal ? 128 : 1)));
@@ -63,13 +63,14 @@ export async function runRowsSideBySide(rows: readonly PaperRow[], options: Side
     if (code !== 0) {
       const message =
         stderr
+          .join('')
           .trim()
           .split('\n')
           .at(-1)
           ?.replace(/^fmnist: /, '') ?? '';
       throw new Error(`row ${row.row} failed in its process (exit ${code}): ${message || 'no message'}`);
     }
-    const report = JSON.parse(stdout) as ReproduceReport;
+    const report = JSON.parse(stdout.join('')) as ReproduceReport;
     const result = report.rows[0];
     if (result === undefined || result.row !== row.row) throw new Error(`row ${row.row}: its process reported no result for the row`);
     await options.onRow(result, report);
