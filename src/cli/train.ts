@@ -60,7 +60,7 @@ export function trainCommand(): Command {
     .addOption(
       new Option(
         '--preset <name>',
-        'a tuned configuration (best: a two-block CNN, ≥ 92 % in under 15 minutes); options given too override it',
+        'a tuned configuration (best: a two-block CNN with batch norm, dropout, augmentation and a cosine schedule, ≥ 93.5 % in 10 minutes on 2 cores); options given too override it',
       ).choices(Object.keys(TRAINING_PRESETS)),
     )
     .option('--hidden <sizes>', 'hidden Dense sizes, e.g. 300,200,75', integerList)
@@ -242,7 +242,7 @@ function configFromFlags(flags: TrainFlags): TrainingConfig {
     batchNorm: flags.batchNorm,
   };
   checkOptionsApply(architectureFlags, [model], `--model ${model}`);
-  if (flags.validationSplit === undefined) {
+  if ((flags.validationSplit ?? preset?.validationSplit) === undefined) {
     if (flags.earlyStopping !== undefined)
       throw new ArgumentError('--early-stopping', 'needs --validation-split (early stopping never looks at the test set)');
     if (flags.lrSchedule?.type === 'plateau') {
@@ -266,10 +266,10 @@ function configFromFlags(flags: TrainFlags): TrainingConfig {
     batchSize: flags.batchSize ?? defaults.batchSize,
     seed: flags.seed,
     limit: flags.limit,
-    validationSplit: flags.validationSplit,
-    earlyStoppingPatience: flags.earlyStopping,
-    learningRateSchedule: flags.lrSchedule,
-    augment: flags.augment,
+    validationSplit: flags.validationSplit ?? preset?.validationSplit,
+    earlyStoppingPatience: flags.earlyStopping ?? preset?.earlyStoppingPatience,
+    learningRateSchedule: flags.lrSchedule ?? preset?.learningRateSchedule,
+    augment: flags.augment ?? preset?.augment,
   };
 }
 

@@ -76,17 +76,23 @@ export function checkValidationNeeds(config: TrainingConfig): void {
 }
 
 /**
- * `best`: the strongest CNN we train within 15 minutes on a 2-core machine: two conv + pool blocks
- * (32 and 64 filters of 3x3, 'same'), Dense 128, ReLU, Adam; see the README for its measured accuracy.
+ * `best`: the strongest CNN we train within 10 minutes on a 2-core machine (2 threads): two conv +
+ * pool blocks (32 and 64 filters of 3x3, 'same', ReLU, batch normalisation), Dense 256 with batch
+ * normalisation and Dropout 0.25, Adam lr 2e-3 with a cosine decay over 16 epochs, batch 64, random
+ * shifts of one pixel and horizontal flips; 10% of the training images held out for validation,
+ * which alone chose these settings (never the test set). Measured figures: the README.
  */
 export const TRAINING_PRESETS: Readonly<Record<'best', Readonly<Omit<TrainingConfig, 'seed'>>>> = Object.freeze({
   best: {
     architecture: 'cnn',
-    architectureOptions: { filters: [32, 64], padding: 'same', hidden: [128], activation: 'relu' },
-    optimizer: { type: 'adam', learningRate: 0.001 },
+    architectureOptions: { filters: [32, 64], padding: 'same', hidden: [256], activation: 'relu', batchNorm: true, dropout: 0.25 },
+    optimizer: { type: 'adam', learningRate: 0.002 },
     reduction: 'mean',
     batchSize: 64,
-    epochs: 10,
+    epochs: 16,
+    validationSplit: 0.1,
+    learningRateSchedule: { type: 'cosine' },
+    augment: { shift: 1, flip: true },
   },
 });
 

@@ -5,6 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TRAINING_PRESETS } from '../../src/models/training.js';
 import { expectUsageError, fmnist } from '../helpers/cli.js';
 
 describe('fmnist train: training-feature flags', () => {
@@ -110,5 +111,29 @@ describe('fmnist train: training-feature flags', () => {
     expect(jb.history.loss).toEqual(ja.history.loss);
     expect(jb.history.valLoss).toEqual(ja.history.valLoss);
     expect(jb.testLoss).toBe(ja.testLoss);
+  });
+
+  it("--preset best trains with the preset's validation split, schedule and augmentation; flags given override them", async () => {
+    const best = TRAINING_PRESETS.best;
+    const quick = ['train', '--preset', 'best', '--limit', '320', '--epochs', '1', '--json'];
+    const preset = await fmnist(...quick);
+    expect(preset.code, preset.stderr).toBe(0);
+    const out = JSON.parse(preset.stdout);
+    expect(out).toMatchObject({
+      model: 'cnn',
+      batchSize: best.batchSize,
+      validationSplit: best.validationSplit,
+      learningRateSchedule: best.learningRateSchedule,
+      augment: best.augment,
+      optimizer: best.optimizer,
+      architecture: { options: best.architectureOptions },
+    });
+    const overridden = await fmnist(...quick, '--validation-split', '0.25', '--augment', 'shift:3', '--lr-schedule', 'step:1:0.5');
+    expect(overridden.code, overridden.stderr).toBe(0);
+    expect(JSON.parse(overridden.stdout)).toMatchObject({
+      validationSplit: 0.25,
+      augment: { shift: 3, flip: false },
+      learningRateSchedule: { type: 'step', epochs: 1, factor: 0.5 },
+    });
   });
 });
