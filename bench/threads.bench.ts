@@ -45,6 +45,20 @@ function buffers(core: Core, lengths: number[]): number[] {
   });
 }
 
+/** A row of the table: medians of 1 and 2 threads, and the ratio of each side's fastest sample (`best`). */
+function timedRow(simd: string, kernel: string, shape: string, t1: number, t2: number, note: string): BenchRow {
+  return {
+    simd,
+    kernel,
+    shape,
+    '1 thread µs': round(t1),
+    '2 threads µs': round(t2),
+    '× 1 thread': round(t1 / t2),
+    'best × 1 thread': round(best[0]! / best[1]!),
+    note,
+  };
+}
+
 function round(x: number): number {
   return Number(x.toPrecision(3));
 }
@@ -102,16 +116,16 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
         calls,
         samples,
       );
-      rows.push({
-        simd,
-        kernel,
-        shape: `${m}x${k}x${n}`,
-        '1 thread µs': round(t1!),
-        '2 threads µs': round(t2!),
-        '× 1 thread': round(t1! / t2!),
-        'best × 1 thread': round(best[0]! / best[1]!),
-        note: `${round((2 * m * k * n) / (t1! * 1e3))} / ${round((2 * m * k * n) / (t2! * 1e3))} GFLOP/s`,
-      });
+      rows.push(
+        timedRow(
+          simd,
+          kernel,
+          `${m}x${k}x${n}`,
+          t1!,
+          t2!,
+          `${round((2 * m * k * n) / (t1! * 1e3))} / ${round((2 * m * k * n) / (t2! * 1e3))} GFLOP/s`,
+        ),
+      );
     }
     // The CNN's first layer and its pooling at batch 64 (bench/shapes.ts' conv shape).
     {
@@ -194,16 +208,16 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
           40,
           samples,
         );
-        rows.push({
-          simd,
-          kernel,
-          shape: shapeText,
-          '1 thread µs': round(t1!),
-          '2 threads µs': round(t2!),
-          '× 1 thread': round(t1! / t2!),
-          'best × 1 thread': round(best[0]! / best[1]!),
-          note: flops === undefined ? '' : `${round(flops / (t1! * 1e3))} / ${round(flops / (t2! * 1e3))} GFLOP/s`,
-        });
+        rows.push(
+          timedRow(
+            simd,
+            kernel,
+            shapeText,
+            t1!,
+            t2!,
+            flops === undefined ? '' : `${round(flops / (t1! * 1e3))} / ${round(flops / (t2! * 1e3))} GFLOP/s`,
+          ),
+        );
       }
     }
     for (const count of [19_200, 266_200]) {
@@ -213,16 +227,53 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
         1000,
         samples,
       );
-      rows.push({
-        simd,
-        kernel: 'sgd_f32_step',
-        shape: String(count),
-        '1 thread µs': round(t1!),
-        '2 threads µs': round(t2!),
-        '× 1 thread': round(t1! / t2!),
-        'best × 1 thread': round(best[0]! / best[1]!),
-        note: '',
+      rows.push(timedRow(simd, 'sgd_f32_step', String(count), t1!, t2!, ''));
+    }
+    // Batch norm after the best preset's first convolution (batch 64, 28x28, 32 channels): by columns.
+    {
+      const [rowsCount, cols] = [64 * 28 * 28, 32];
+      const addresses = cores.map((core) => {
+        const [x, y, dy, dx, mean, invstd, movingMean, movingVar, gamma, beta, dgamma, dbeta] = buffers(core, [
+          ...[rowsCount * cols, rowsCount * cols, rowsCount * cols, rowsCount * cols],
+          ...Array.from({ length: 8 }, () => cols),
+        ]);
+        const workspace = core.arena.allocateCommitted('bench/bn-workspace', [core.exports.batchnorm_f32_workspace_bytes(cols)], 'u8');
+        return { x, y, dy, dx, mean, invstd, movingMean, movingVar, gamma, beta, dgamma, dbeta, workspace: workspace.byteOffset };
       });
+      const calls: [string, (core: Core, a: (typeof addresses)[number]) => void][] = [
+        [
+          'batchnorm_f32_forward_train',
+          (core, a) =>
+            core.kernels.batchnorm_f32_forward_train(
+              a.y!,
+              a.mean!,
+              a.invstd!,
+              a.movingMean!,
+              a.movingVar!,
+              a.x!,
+              a.gamma!,
+              a.beta!,
+              a.workspace,
+              rowsCount,
+              cols,
+              0.99,
+              1e-3,
+            ),
+        ],
+        [
+          'batchnorm_f32_backward',
+          (core, a) =>
+            core.kernels.batchnorm_f32_backward(a.dx!, a.dgamma!, a.dbeta!, a.dy!, a.x!, a.mean!, a.invstd!, a.gamma!, rowsCount, cols),
+        ],
+      ];
+      for (const [kernel, call] of calls) {
+        const [t1, t2] = medians(
+          cores.map((core, i) => () => call(core, addresses[i]!)),
+          40,
+          samples,
+        );
+        rows.push(timedRow(simd, kernel, `${rowsCount}x${cols}`, t1!, t2!, ''));
+      }
     }
     for (const core of cores) core.dispose();
   }
