@@ -159,6 +159,12 @@ function update_moving(moving: usize, value: usize, c0: i32, c1: i32, momentum: 
   return min(part_start((cols + 3) >> 2, part, parts) << 2, cols);
 }
 
+/** The forwards' workspace: `cols` f32 (rounded up to a vector) of scale (or variance), then the shift. */
+// @ts-ignore: decorator
+@inline function shift_of(workspace: usize, cols: i32): usize {
+  return workspace + (<usize>(cols + 3 & ~3) << 2);
+}
+
 /**
  * Training forward. `workspace` holds 2·cols f32 (the variance, then scale, and the shift),
  * 16-byte aligned: batchnorm_f32_workspace_bytes(cols).
@@ -180,7 +186,7 @@ export function batchnorm_f32_forward_train_part(y: usize, mean: usize, invstd: 
   const c1 = part_columns_start(cols, part + 1, parts);
   const ld = <usize>cols << 2;
   const variance = workspace;
-  const shift = workspace + (<usize>(cols + 3 & ~3) << 2);
+  const shift = shift_of(workspace, cols);
   column_means(mean, x, rows, ld, c0, c1);
   column_variances(variance, x, mean, rows, ld, c0, c1);
   update_moving(moving_mean, mean, c0, c1, momentum);
@@ -203,7 +209,7 @@ export function batchnorm_f32_forward_inference_part(y: usize, x: usize, moving_
   const c0 = part_columns_start(cols, part, parts);
   const c1 = part_columns_start(cols, part + 1, parts);
   const scale = workspace;
-  const shift = workspace + (<usize>(cols + 3 & ~3) << 2);
+  const shift = shift_of(workspace, cols);
   scale_and_shift(scale, shift, 0, moving_mean, moving_var, gamma, beta, c0, c1, epsilon);
   scale_shift_rows(y, x, scale, shift, rows, <usize>cols << 2, c0, c1);
 }

@@ -142,38 +142,39 @@ export function reproduceCommand(): Command {
           );
         },
       });
-    }
-    for (const row of jobs > 1 ? [] : rows) {
-      const config = effectiveConfig(row, flags);
-      const perEpoch: number[] = [];
-      const result = await trainAndEvaluate(config, data, {
-        callbacks: progressCallbacks({
-          label: `row ${row.row} [${config.threads} thread${config.threads === 1 ? '' : 's'}]`,
-          epochs: config.epochs,
-          batches: Math.ceil(report.trainImages / config.batchSize),
-          json: flags.json,
-          onEpochEnd: (_epoch, logs) => void perEpoch.push(logs.valAccuracy ?? Number.NaN),
-        }),
-      });
-      report.threads = result.model.core.threads;
-      report.simd = result.model.core.simd;
-      const evaluation = cliEvaluation(result.evaluation);
-      await finishRow({
-        row: row.row,
-        label: row.label,
-        settings: rowSettings(config),
-        paperEpochs: row.config.epochs,
-        epochsRun: config.epochs,
-        paperAccuracy: row.paperAccuracy,
-        accuracy: evaluation.testAccuracy,
-        differencePoints: (evaluation.testAccuracy - row.paperAccuracy) * 100,
-        testLoss: evaluation.testLoss,
-        secondsPerEpoch: result.secondsPerEpoch,
-        testAccuracyPerEpoch: perEpoch,
-        perClass: evaluation.perClass,
-        reportText: evaluation.reportText,
-        noteWhenAbove: row.noteWhenAbove,
-      });
+    } else {
+      for (const row of rows) {
+        const config = effectiveConfig(row, flags);
+        const perEpoch: number[] = [];
+        const result = await trainAndEvaluate(config, data, {
+          callbacks: progressCallbacks({
+            label: `row ${row.row} [${config.threads} thread${config.threads === 1 ? '' : 's'}]`,
+            epochs: config.epochs,
+            batches: Math.ceil(report.trainImages / config.batchSize),
+            json: flags.json,
+            onEpochEnd: (_epoch, logs) => void perEpoch.push(logs.valAccuracy ?? Number.NaN),
+          }),
+        });
+        report.threads = result.model.core.threads;
+        report.simd = result.model.core.simd;
+        const evaluation = cliEvaluation(result.evaluation);
+        await finishRow({
+          row: row.row,
+          label: row.label,
+          settings: rowSettings(config),
+          paperEpochs: row.config.epochs,
+          epochsRun: config.epochs,
+          paperAccuracy: row.paperAccuracy,
+          accuracy: evaluation.testAccuracy,
+          differencePoints: (evaluation.testAccuracy - row.paperAccuracy) * 100,
+          testLoss: evaluation.testLoss,
+          secondsPerEpoch: result.secondsPerEpoch,
+          testAccuracyPerEpoch: perEpoch,
+          perClass: evaluation.perClass,
+          reportText: evaluation.reportText,
+          noteWhenAbove: row.noteWhenAbove,
+        });
+      }
     }
     if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else

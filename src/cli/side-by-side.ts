@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PaperRow } from '../reproduce/presets.js';
 import type { ReproduceReport, RowResult } from '../reproduce/report.js';
+import { onTerminationSignal } from '../util/signals.js';
 
 export interface SideBySideOptions {
   jobs: number;
@@ -24,8 +25,6 @@ export interface SideBySideOptions {
   onStart?(row: PaperRow): void;
 }
 
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
-
 /**
  * Runs `rows` in `options.jobs` child processes at a time.
  * @throws Error naming the row and the child's message when a child fails (the others are stopped).
@@ -35,12 +34,9 @@ export async function runRowsSideBySide(rows: readonly PaperRow[], options: Side
   const children = new Set<ChildProcess>();
   const scratch = await mkdtemp(join(tmpdir(), 'fmnist-reproduce-'));
   // The children would finish their rows unseen after the parent is gone: stop them with it.
-  const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
+  const stopWatching = onTerminationSignal((signal) => {
     for (const child of children) child.kill(signal);
-    process.exit(SIGNAL_EXIT_CODES[signal]);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  });
   let failure: Error | undefined;
   const runOne = async (row: PaperRow): Promise<void> => {
     options.onStart?.(row);
@@ -88,8 +84,7 @@ export async function runRowsSideBySide(rows: readonly PaperRow[], options: Side
   try {
     await Promise.all(Array.from({ length: Math.min(options.jobs, rows.length) }, slot));
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    stopWatching();
     await rm(scratch, { recursive: true, force: true });
   }
   if (failure !== undefined) throw failure;

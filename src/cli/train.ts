@@ -242,7 +242,8 @@ function configFromFlags(flags: TrainFlags): TrainingConfig {
     batchNorm: flags.batchNorm,
   };
   checkOptionsApply(architectureFlags, [model], `--model ${model}`);
-  if ((flags.validationSplit ?? preset?.validationSplit) === undefined) {
+  const validationSplit = flags.validationSplit ?? preset?.validationSplit;
+  if (validationSplit === undefined) {
     if (flags.earlyStopping !== undefined)
       throw new ArgumentError('--early-stopping', 'needs --validation-split (early stopping never looks at the test set)');
     if (flags.lrSchedule?.type === 'plateau') {
@@ -266,7 +267,7 @@ function configFromFlags(flags: TrainFlags): TrainingConfig {
     batchSize: flags.batchSize ?? defaults.batchSize,
     seed: flags.seed,
     limit: flags.limit,
-    validationSplit: flags.validationSplit ?? preset?.validationSplit,
+    validationSplit,
     earlyStoppingPatience: flags.earlyStopping ?? preset?.earlyStoppingPatience,
     learningRateSchedule: flags.lrSchedule ?? preset?.learningRateSchedule,
     augment: flags.augment ?? preset?.augment,

@@ -13,9 +13,10 @@
  * imports here would fail a Vite build of any page that imports fmnist-wasm.
  */
 
+import { onTerminationSignal } from './signals.js';
+
 /** Temporary files being written now, removed by the signal handlers. */
 const pending = new Set<string>();
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const [{ randomBytes }, fs, { unlinkSync }, { basename, dirname, join }] = await Promise.all([
@@ -26,7 +27,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   ]);
   await removeStaleTemporaries(dirname(path), basename(path), fs, join);
   const temporary = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
-  const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
+  pending.add(temporary);
+  const stopWatching = onTerminationSignal(() => {
     for (const file of pending) {
       try {
         unlinkSync(file);
@@ -34,11 +36,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
         // already renamed or never created
       }
     }
-    process.exit(SIGNAL_EXIT_CODES[signal]);
-  };
-  pending.add(temporary);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  });
   try {
     await fs.writeFile(temporary, data, { flag: 'wx' });
     await fs.rename(temporary, path);
@@ -47,8 +45,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     throw error;
   } finally {
     pending.delete(temporary);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    stopWatching();
   }
 }
 
