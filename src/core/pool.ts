@@ -191,6 +191,8 @@ interface PoolWorker {
   unref(): void;
   /** Resolvers of pending `attached` replies, by core id. */
   attaching: Map<number, (error: string | undefined) => void>;
+  /** Why the worker ended, once it has (an uncaught error, or it exited): it is replaced at the next attach. */
+  ended?: string;
 }
 
 interface NodeWorkerLike {
@@ -273,22 +275,33 @@ export class WorkerPool {
     else if (this.names !== names) throw new Error('internal: one kernel table per pool');
     this.pendingAttaches++;
     try {
-      while (this.workers.length < workers) {
+      for (let w = 0; w < workers; w++) {
+        if (w < this.workers.length && this.workers[w]!.ended === undefined) continue;
         const worker = await this.spawn();
-        worker.post({ type: 'init', board: this.board.buffer, names: this.names, index: this.workers.length });
-        this.workers.push(worker);
+        const current = this.workers[w];
+        if (w < this.workers.length && current?.ended === undefined) {
+          worker.terminate(); // a concurrent attach filled this slot while we spawned
+          continue;
+        }
+        current?.terminate();
+        // A fresh worker has handled no message: its POSTED word restarts (init itself is not counted).
+        Atomics.store(this.board, POSTED_BASE + w, 0);
+        worker.post({ type: 'init', board: this.board.buffer, names: this.names, index: w });
+        this.workers[w] = worker;
       }
       const id = this.nextId++;
       const replies = this.workers.slice(0, workers).map(
         (worker, w) =>
           new Promise<string | undefined>((resolve) => {
+            if (worker.ended !== undefined) return resolve(worker.ended);
             worker.attaching.set(id, resolve);
             worker.ref(); // an unref'd worker would let Node exit before it replies
             this.post(w, { type: 'attach', id, module, memory });
           }),
       );
       const errors = await Promise.all(replies);
-      for (const worker of this.workers) worker.unref();
+      // Only workers no attach waits on: the others must keep Node alive until they reply.
+      for (const worker of this.workers) if (worker.attaching.size === 0) worker.unref();
       this.attached.set(id, workers);
       const failed = errors.find((error) => error !== undefined);
       if (failed !== undefined) {
@@ -417,23 +430,28 @@ export class WorkerPool {
       Atomics.add(board, FINISHED, 1);
     }
     // Join: close the task, then wait for the parts the workers claimed before it closed.
-    let spins = 0;
-    if (!this.callerClaims) {
-      while (Atomics.load(board, FINISHED) < parts)
-        if (this.blocking && ++spins > SPIN) Atomics.wait(board, FINISHED, Atomics.load(board, FINISHED));
-    }
-    const claimed = Math.min(Atomics.exchange(board, NEXT, tag | CLOSED) & 255, parts);
-    for (;;) {
-      const finished = Atomics.load(board, FINISHED);
-      if (finished >= claimed) break;
-      if (this.blocking && ++spins > SPIN) Atomics.wait(board, FINISHED, finished);
-    }
+    if (!this.callerClaims) this.awaitFinished(parts);
+    this.awaitFinished(Math.min(Atomics.exchange(board, NEXT, tag | CLOSED) & 255, parts));
     if (failure !== undefined)
       throw new Error(`${kernelName} failed on the calling thread: ${(failure as Error)?.message ?? String(failure)}`, { cause: failure });
     const failed = board[ERROR]!;
     if (failed !== 0) {
       const text = String.fromCharCode(...this.message.subarray(0, board[MESSAGE_LENGTH]));
       throw new Error(`${kernelName} failed in worker ${failed}: ${text}`);
+    }
+  }
+
+  /**
+   * Spins, then blocks, until FINISHED reaches `count`. The value waited on is the value just
+   * checked: loading it again for the wait could miss the last part's notify and sleep forever.
+   */
+  private awaitFinished(count: number): void {
+    const board = this.board;
+    let spins = 0;
+    for (;;) {
+      const finished = Atomics.load(board, FINISHED);
+      if (finished >= count) return;
+      if (this.blocking && ++spins > SPIN) Atomics.wait(board, FINISHED, finished);
     }
   }
 
@@ -472,8 +490,8 @@ async function spawnNodeWorker(): Promise<PoolWorker> {
     attaching: new Map(),
   };
   nodeWorker.on('message', (data: never) => wireReplies(worker, data));
-  nodeWorker.on('error', (error: never) => failAttaching(worker, error));
-  nodeWorker.on('exit', () => failAttaching(worker, 'the worker exited'));
+  nodeWorker.on('error', (error: never) => workerEnded(worker, error));
+  nodeWorker.on('exit', () => workerEnded(worker, 'the worker exited'));
   nodeWorker.unref();
   return worker;
 }
@@ -491,13 +509,17 @@ async function spawnWebWorker(): Promise<PoolWorker> {
     attaching: new Map(),
   };
   webWorker.onmessage = (event: MessageEvent) => wireReplies(worker, event.data);
-  webWorker.onerror = (event: ErrorEvent) => failAttaching(worker, event.message);
+  webWorker.onerror = (event: ErrorEvent) => workerEnded(worker, event.message);
   return worker;
 }
 
-/** A worker that dies while cores wait for it to attach fails those attaches instead of hanging them. */
-function failAttaching(worker: PoolWorker, error: unknown): void {
-  for (const resolve of worker.attaching.values()) resolve(String((error as Error)?.message ?? error));
+/**
+ * A worker that ended fails the attaches waiting on it instead of hanging them, and is marked so
+ * that later attaches replace it rather than wait on it.
+ */
+function workerEnded(worker: PoolWorker, error: unknown): void {
+  worker.ended ??= String((error as Error)?.message ?? error);
+  for (const resolve of worker.attaching.values()) resolve(worker.ended);
   worker.attaching.clear();
 }
 

@@ -197,6 +197,32 @@ describe('the worker pool', () => {
     expect(pool.size).toBe(0);
   });
 
+  it('replaces a worker that ended; a core that lost it fails its calls instead of hanging', async () => {
+    const pool = workerPool();
+    const first = await loadCore({ threads: 2 });
+    // End the worker behind the pool's back, as a crash would, and wait until the pool has seen it.
+    const workers = (pool as unknown as { workers: { terminate(): void; ended?: string }[] }).workers;
+    workers[0]!.terminate();
+    for (let i = 0; i < 200 && workers[0]!.ended === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(workers[0]!.ended).toBe('the worker exited');
+    const second = await loadCore({ threads: 2 });
+    expect(workers[0]!.ended).toBeUndefined();
+    splitPolicy.minPartFlops = 1;
+    const a = Float32Array.from({ length: 37 * 41 }, (_, i) => Math.sin(i));
+    const b = Float32Array.from({ length: 41 * 29 }, (_, i) => Math.cos(i));
+    const expected = (await loadCore({ threads: 1 })).matmul(a, b, 37, 41, 29);
+    pool.callerClaims = false;
+    try {
+      expect(second.matmul(a, b, 37, 41, 29)).toEqual(expected);
+      expect(() => first.matmul(a, b, 37, 41, 29)).toThrow(/failed in worker 1: worker 1 has no instance of core/);
+    } finally {
+      pool.callerClaims = true;
+    }
+    expect(second.matmul(a, b, 37, 41, 29)).toEqual(expected);
+    first.dispose();
+    second.dispose();
+  });
+
   it('drops the workers of cores that were garbage-collected without dispose', () => {
     const script = `
       import { loadCore } from './src/core/index.js';
