@@ -23,7 +23,11 @@ import type { WorkerPool } from './pool.js';
  * paper's batch-15 dense layer (15x784x300, 7 MFLOP) splits in two; its 300x10 head does not.
  */
 const MIN_PART_FLOPS = 2_000_000;
-/** Fewest elements per part of a split elementwise kernel or optimizer step (10-30 µs of work). */
+/**
+ * Fewest elements per part of a split elementwise kernel or optimizer step, counted as elements of a
+ * streaming kernel (ReLU, SGD: about 0.1 ns each here, so 3 µs); a kernel that spends more per
+ * element counts each as several (RangeSpec.cost).
+ */
 const MIN_PART_ELEMENTS = 32_768;
 
 /** @internal The split thresholds in force; the thread tests lower them to 1 to split every size. */
@@ -54,6 +58,12 @@ interface RangeSpec {
   granule: number;
   /** Elements per unit. */
   unitElements(a: Float64Array): number;
+  /**
+   * Time per element relative to a streaming kernel, measured on one thread in training: sigmoid's
+   * exp and divide and the gathers' scattered u8 reads and conversion cost 7-9x (0.6-0.8 ns per
+   * element); the augmented gather, scalar per pixel, more.
+   */
+  cost: number;
 }
 
 const convOut = (size: number, kernel: number, padding: number) => (padding === 1 ? size : size - kernel + 1);
@@ -110,28 +120,30 @@ const PART_KERNELS: readonly PartSpec[] = [
 ];
 
 const F32 = () => 4;
-const elementwise = (name: keyof CoreExports, pointers: number, count: number): RangeSpec => ({
+const elementwise = (name: keyof CoreExports, pointers: number, count: number, cost = 1): RangeSpec => ({
   name,
   count,
   granule: 16,
   unitElements: () => 1,
+  cost,
   strides: Array.from({ length: pointers }, (_, i) => [i, F32] as const),
 });
 
 const RANGE_KERNELS: readonly RangeSpec[] = [
-  elementwise('sigmoid_f32_forward', 2, 2),
+  elementwise('sigmoid_f32_forward', 2, 2, 8),
   elementwise('sigmoid_f32_backward', 3, 3),
   elementwise('relu_f32_forward', 2, 2),
   elementwise('relu_f32_backward', 3, 3),
   elementwise('sgd_f32_step', 2, 2),
   elementwise('momentum_f32_step', 3, 3),
-  elementwise('adam_f32_step', 4, 4),
+  elementwise('adam_f32_step', 4, 4, 2),
   // bias_add_f32_forward(y, x, bias, rows, cols): whole rows.
   {
     name: 'bias_add_f32_forward',
     count: 3,
     granule: 1,
     unitElements: (a) => a[4]!,
+    cost: 1,
     strides: [
       [0, (a) => 4 * a[4]!],
       [1, (a) => 4 * a[4]!],
@@ -143,9 +155,24 @@ const RANGE_KERNELS: readonly RangeSpec[] = [
     count: 5,
     granule: 1,
     unitElements: (a) => a[6]!,
+    cost: 8,
     strides: [
       [0, (a) => 4 * a[6]!],
       [1, (a) => 4 * a[7]!],
+      [4, F32],
+    ],
+  },
+  // gather_batch_augment_u8_f32(inputs, targets, images, labels, indices, batchSize, height, width, classes, maxShift, flip, seed):
+  // whole rows; each image's shift and flip come from (seed, its index), not its position in the batch.
+  {
+    name: 'gather_batch_augment_u8_f32',
+    count: 5,
+    granule: 1,
+    unitElements: (a) => a[6]! * a[7]!,
+    cost: 16,
+    strides: [
+      [0, (a) => 4 * a[6]! * a[7]!],
+      [1, (a) => 4 * a[8]!],
       [4, F32],
     ],
   },
@@ -249,6 +276,8 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
       a7: number,
       a8: number,
       a9: number,
+      a10: number,
+      a11: number,
     ): void {
       const s = pool.args;
       s[0] = a0;
@@ -261,14 +290,16 @@ export function spreadKernels(table: CoreExports, exports: CoreExports, context:
       s[7] = a7;
       s[8] = a8;
       s[9] = a9;
+      s[10] = a10;
+      s[11] = a11;
       const units = s[spec.count]!;
-      const work = units * spec.unitElements(s);
+      const work = units * spec.unitElements(s) * spec.cost;
       let parts = Math.min(threads, Math.floor(work / splitPolicy.minPartElements));
       // Ranges of a whole number of granules; the last one keeps the remainder.
       const chunk = parts > 1 ? Math.ceil(units / parts / spec.granule) * spec.granule : units;
       if (parts > 1) parts = Math.ceil(units / chunk);
       if (parts <= 1) {
-        whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+        whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
         return;
       }
       for (let i = 0; i < argc; i++) pool.setStride(i, 0);

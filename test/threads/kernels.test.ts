@@ -165,6 +165,29 @@ function cases(reference: CoreExports): Case[] {
       args: ['inputs', withTargets ? 'targets' : 0, 'images', 'labels', 'indices', batch, pixels, 10],
     });
   }
+  for (const [batch, height, width, maxShift, flip, withTargets] of [
+    [1, 28, 28, 2, 1, true],
+    [13, 28, 28, 1, 1, true],
+    [29, 5, 7, 3, 0, false],
+    [64, 28, 28, 1, 1, false],
+  ] as const) {
+    const pixels = height * width;
+    const images = Uint8Array.from({ length: 100 * pixels }, () => Math.floor(next() * 256));
+    const labels = Uint8Array.from({ length: 100 }, () => Math.floor(next() * 10));
+    const indices = Int32Array.from({ length: batch }, () => Math.floor(next() * 100));
+    list.push({
+      name: `gather_batch_augment_u8_f32 ${batch}x${height}x${width} shift ${maxShift} flip ${flip}${withTargets ? '' : ' without targets'}`,
+      kernel: 'gather_batch_augment_u8_f32',
+      splits: batch > 1,
+      workspace: 0,
+      inputs: { images, labels, indices },
+      outputs: {
+        inputs: new Float32Array(batch * pixels).fill(Number.NaN),
+        ...(withTargets ? { targets: new Float32Array(batch * 10).fill(Number.NaN) } : {}),
+      },
+      args: ['inputs', withTargets ? 'targets' : 0, 'images', 'labels', 'indices', batch, height, width, 10, maxShift, flip, 0x9e3779b9],
+    });
+  }
   for (const [batch, size, cin, kernelSize, cout, padding] of [
     [1, 5, 1, 3, 1, 0],
     [3, 9, 2, 3, 17, 1],
