@@ -17,16 +17,18 @@ import type { CoreExports } from './abi.js';
 import type { WorkerPool } from './pool.js';
 
 /**
- * Fewest FLOPs per part of a split GEMM/conv: about 50-60 µs of work at 35-40 GFLOP/s. A dispatch
+ * Fewest FLOPs per part of a split GEMM/conv: about 20-25 µs of work at 40-48 GFLOP/s. A dispatch
  * + join costs 0.2-0.5 µs when the workers spin (bench/threads.bench.ts); a sleeping worker takes
  * 50-180 µs to wake, but parts are claimed, so the caller runs whatever no worker took. The
- * paper's batch-15 dense layer (15x784x300, 7 MFLOP) splits in two; its 300x10 head does not.
+ * paper's batch-15 dense layer (15x784x300, 7 MFLOP) splits in two; its 300x10 head does not. At
+ * 2,000,000 the mlp's 64x200x75 layer (1.9 MFLOP) stayed on one thread: its GEMMs at batch 64 took
+ * 10-15% longer in training on 2 threads than at 1,000,000 (bench/README.md, "Threads").
  */
-const MIN_PART_FLOPS = 2_000_000;
+const MIN_PART_FLOPS = 1_000_000;
 /**
- * Fewest elements per part of a split elementwise kernel or optimizer step, counted as elements of a
- * streaming kernel (ReLU, SGD: about 0.1 ns each here, so 3 µs); a kernel that spends more per
- * element counts each as several (RangeSpec.cost).
+ * Fewest elements per part of a split elementwise kernel or optimizer step, counted as SGD steps'
+ * elements (about 0.1 ns each here, so 3 µs); a kernel that spends more or less per element counts
+ * each as more or less (RangeSpec.cost).
  */
 const MIN_PART_ELEMENTS = 32_768;
 
@@ -59,9 +61,11 @@ interface RangeSpec {
   /** Elements per unit. */
   unitElements(a: Float64Array): number;
   /**
-   * Time per element relative to a streaming kernel, measured on one thread in training: sigmoid's
-   * exp and divide and the gathers' scattered u8 reads and conversion cost 7-9x (0.6-0.8 ns per
-   * element); the augmented gather, scalar per pixel, more.
+   * Time per element relative to an optimizer step's (SGD, 0.1 ns), measured on one thread in
+   * training: sigmoid's exp and divide and the gathers' scattered u8 reads and conversion cost 7-9x
+   * (0.6-0.8 ns); the augmented gather, scalar per pixel, more. Bias add and the activations' other
+   * passes cost half, and read a GEMM's output whose column halves the two threads wrote: split at
+   * 76,800 elements (mlp, batch 256) bias add took 9.8 µs on 2 threads against 3.8 µs on one.
    */
   cost: number;
 }
@@ -131,9 +135,9 @@ const elementwise = (name: keyof CoreExports, pointers: number, count: number, c
 
 const RANGE_KERNELS: readonly RangeSpec[] = [
   elementwise('sigmoid_f32_forward', 2, 2, 8),
-  elementwise('sigmoid_f32_backward', 3, 3),
-  elementwise('relu_f32_forward', 2, 2),
-  elementwise('relu_f32_backward', 3, 3),
+  elementwise('sigmoid_f32_backward', 3, 3, 0.5),
+  elementwise('relu_f32_forward', 2, 2, 0.5),
+  elementwise('relu_f32_backward', 3, 3, 0.5),
   elementwise('sgd_f32_step', 2, 2),
   elementwise('momentum_f32_step', 3, 3),
   elementwise('adam_f32_step', 4, 4, 2),
@@ -143,7 +147,7 @@ const RANGE_KERNELS: readonly RangeSpec[] = [
     count: 3,
     granule: 1,
     unitElements: (a) => a[4]!,
-    cost: 1,
+    cost: 0.5,
     strides: [
       [0, (a) => 4 * a[4]!],
       [1, (a) => 4 * a[4]!],
