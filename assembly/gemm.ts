@@ -6,10 +6,11 @@
 //   packed operands and one edge tile, so the kernels allocate nothing and keep no state.
 // Aliasing: C must not overlap A, B or the workspace; A and B may overlap each other (read only).
 // Parts (assembly/parts.ts): gemm_f32_{nn,tn,nt}_part(…, part, parts) computes one block of C: C is
-//   cut into column groups of whole NR-wide panels (each part packs only its B panels) and, when
-//   there are fewer panels than parts, each group into row groups of whole MR-high panels. A block
-//   boundary is always a tile boundary, so every element keeps its tile (full or edge) and its sum
-//   over k in the same KC slices and order: bit-identical to the unsplit call (see gemm_block).
+//   cut into groups of whole NR-wide column panels or MR-high row panels (rows when m > n, so each
+//   part re-packs the smaller operand; see gemm), and the other dimension too when the first has
+//   fewer panels than parts. A block boundary is always a tile boundary, so every element keeps its
+//   tile (full or edge) and its sum over k in the same KC slices and order: bit-identical to the
+//   unsplit call (see gemm_block).
 // Alignment: none required of A, B, C (wasm loads and stores are unaligned-safe); every read stays
 //   inside A and B and every write inside C: full-width SIMD loads are used only where the whole
 //   vector lies inside the row, partial panels and tails are scalar.
@@ -101,15 +102,26 @@ export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize,
   assert((workspace & 15) == 0, 'gemm: workspace must be 16-byte aligned');
   assert(valid_part(part, parts), 'gemm: need 0 <= part < parts');
   if (!valid_part(part, parts)) return;
-  // The parts form a grid over C: column groups of whole NR panels first (each part packs only its
-  // B panels), and when there are fewer panels than parts, row groups of whole MR panels inside them.
+  // The parts form a grid over C of whole NR-wide column panels and MR-high row panels. Every part
+  // packs the whole of the operand it shares: A (m·k) when C is cut into column groups, B (k·n) when
+  // into row groups. So rows are cut first when m > n (dW = Xᵀ·dY with 5408 or 784 rows and 200-300
+  // columns re-packs the small dY), columns otherwise; the other dimension is cut when the first has
+  // fewer panels than parts.
   const panels = (n + NR - 1) / NR;
-  const colParts = min(parts, panels);
-  const rowParts = parts / colParts;
-  if (part >= colParts * rowParts) return;
-  const colPart = part % colParts;
-  const rowPart = part / colParts;
   const rowPanels = (m + MR - 1) / MR;
+  let colParts: i32, rowParts: i32, colPart: i32, rowPart: i32;
+  if (m > n) {
+    rowParts = min(parts, rowPanels);
+    colParts = parts / rowParts;
+    rowPart = part % rowParts;
+    colPart = part / rowParts;
+  } else {
+    colParts = min(parts, panels);
+    rowParts = parts / colParts;
+    colPart = part % colParts;
+    rowPart = part / colParts;
+  }
+  if (part >= colParts * rowParts) return;
   const j0 = part_start(panels, colPart, colParts) * NR;
   const j1 = min(n, part_start(panels, colPart + 1, colParts) * NR);
   const i0 = part_start(rowPanels, rowPart, rowParts) * MR;
