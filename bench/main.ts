@@ -1,4 +1,4 @@
-// `npm run bench [-- <family>...] [--quick] [--json] [--threads N]`: runs each bench/<family>.bench.ts (all by
+// `npm run bench [-- <family>...] [--quick] [--json] [--threads N] [--rounds N]`: runs each bench/<family>.bench.ts (all by
 // default, or the families named) against build/release.wasm and prints one Markdown table per
 // family (--json: one JSON object on stdout instead; progress goes to stderr). Either way the
 // results, with the machine and package versions, are written to bench/results/<timestamp>.json.
@@ -33,13 +33,21 @@ export function formatTable(rows: BenchRow[]): string {
 async function main(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const json = argv.includes('--json');
-  const threadsAt = argv.indexOf('--threads');
-  const threadsText = threadsAt >= 0 ? argv[threadsAt + 1] : undefined;
-  const threads = threadsAt >= 0 ? Number(threadsText) : Math.max(2, availableParallelism());
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`--threads: expected a positive integer, got ${String(threadsText)}`);
-  const rest = threadsAt >= 0 ? argv.filter((_, i) => i !== threadsAt && i !== threadsAt + 1) : argv;
+  let rest = argv;
+  /** The positive integer after `flag` (removed from `rest`), or `fallback`. */
+  const count = (flag: string, fallback: number): number => {
+    const at = rest.indexOf(flag);
+    if (at < 0) return fallback;
+    const text = rest[at + 1];
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${flag}: expected a positive integer, got ${String(text)}`);
+    rest = rest.filter((_, i) => i !== at && i !== at + 1);
+    return value;
+  };
+  const threads = count('--threads', Math.max(2, availableParallelism()));
+  const rounds = count('--rounds', 1);
   const unknownFlag = rest.find((a) => a.startsWith('-') && a !== '--quick' && a !== '--json');
-  if (unknownFlag) throw new RangeError(`unknown option ${unknownFlag} (expected --quick, --json, --threads N)`);
+  if (unknownFlag) throw new RangeError(`unknown option ${unknownFlag} (expected --quick, --json, --threads N, --rounds N)`);
   const names = rest.filter((a) => !a.startsWith('-'));
   for (const name of names) {
     if (!(name in FAMILIES))
@@ -62,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
     const start = performance.now();
     process.stderr.write(`bench: ${name}…\n`);
     const { run, legend } = await FAMILIES[name]();
-    const rows = await run({ quick, threads });
+    const rows = await run({ quick, threads, rounds });
     results.families.push({ family: name, rows, legend, seconds: (performance.now() - start) / 1000 });
     if (!json) console.log(`\n## ${name}${quick ? ' (quick)' : ''}\n\n${formatTable(rows)}${legend ? `\n\n${legend}` : ''}`);
   }

@@ -130,9 +130,10 @@ function round(x: number, digits = 3): number {
 export const legend =
   'One process per row; s/epoch for 60,000 images ("extrapolated": timed over the steps shown, scaled to the epoch). ' +
   'Each timed figure is one model.fit() call after a warm-up step, so shuffling, batching, forward, loss, backward ' +
-  "and the SGD step are all in it. ours ×: this row's s/epoch / ours at the same architecture and batch (above 1 = ours faster). " +
+  'and the SGD step are all in it. With --rounds N our variants run N times, taking turns, and show the median run. ' +
+  "ours ×: this row's s/epoch / ours (its median) at the same architecture and batch (above 1 = ours faster). " +
   '"ours": one thread, strict SIMD; "N threads": loadCore({ threads: N }) (`--threads N`, default all cores); "relaxed": the FMA build (Node 20 runs it with --experimental-wasm-relaxed-simd, shown only when the runtime allows). ' +
-  '× ours 1 thread: images/s of the row / images/s of "ours" (same architecture and batch; above 1 = faster). ' +
+  '× ours 1 thread: images/s of the row / images/s of "ours" in the same round, the median over rounds (same architecture and batch; above 1 = faster). ' +
   'GFLOP/s: training FLOPs per epoch (from the layer shapes) / s per epoch; % of peak: of the single-thread f32x4 probe. ' +
   'peak RSS: process.resourceUsage().maxRSS of that process (tfjs holds the images as a float32 tensor, ours as u8 in wasm memory).';
 
@@ -147,6 +148,13 @@ export function oursVariants(relaxed: boolean, threads = 2): { label: string; th
   return variants;
 }
 
+/** The median of `values` (the lower middle one for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
 export async function run(options: BenchOptions): Promise<BenchRow[]> {
   const peak = await probePeak();
   const budgetSeconds = options.quick ? 1.5 : 12;
@@ -155,40 +163,40 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
   for (const arch of ARCHS) {
     const flopPerImage = trainFlopPerImage(arch);
     for (const batchSize of batchSizes(options.quick)) {
-      let oursSeconds = Number.NaN;
-      let oursImagesPerSecond = Number.NaN;
-      const runs = [
-        ...oursVariants(relaxedFlags !== undefined, options.threads).map((variant) => ({ impl: 'ours' as const, ...variant })),
-        ...IMPLS.filter((impl) => impl !== 'ours').map((impl) => ({ impl, label: impl, threads: 1, simd: 'strict' as const })),
-      ];
-      for (const { impl, label, threads, simd } of runs) {
-        const config: TrainConfig = {
-          impl,
-          arch,
-          batchSize,
-          budgetSeconds,
-          ...(impl === 'ours' ? { threads, simd } : {}),
-          ...(options.quick ? { maxSteps: 20 } : {}),
-        };
+      const configFor = (impl: TrainImpl, threads: number, simd: 'strict' | 'relaxed'): TrainConfig => ({
+        impl,
+        arch,
+        batchSize,
+        budgetSeconds,
+        ...(impl === 'ours' ? { threads, simd } : {}),
+        ...(options.quick ? { maxSteps: 20 } : {}),
+      });
+      const runOne = (impl: TrainImpl, label: string, threads: number, simd: 'strict' | 'relaxed'): TrainResult => {
         process.stderr.write(`bench: train ${arch} batch ${batchSize} ${label}…\n`);
-        const r = runWorker(config, options.quick ? 120 : 600, simd === 'relaxed' ? relaxedFlags : []);
-        if (label === 'ours' && r.ok) {
-          oursSeconds = r.secondsPerEpoch;
-          oursImagesPerSecond = r.imagesPerSecond;
-        }
+        return runWorker(configFor(impl, threads, simd), options.quick ? 120 : 600, simd === 'relaxed' ? (relaxedFlags ?? []) : []);
+      };
+      // Our variants run in rounds, each round every variant once in turn, so a slow minute of a
+      // shared machine hits all of them; a variant's × is the median of its per-round ratios.
+      const variants = oursVariants(relaxedFlags !== undefined, options.threads);
+      const results = variants.map(() => [] as TrainResult[]);
+      for (let round = 0; round < options.rounds; round++) {
+        variants.forEach(({ label, threads, simd }, v) => results[v]!.push(runOne('ours', label, threads, simd)));
+      }
+      const base = results[0]!;
+      const oursSeconds = median(base.filter((r) => r.ok).map((r) => r.secondsPerEpoch));
+      const row = (label: string, impl: TrainImpl, r: TrainResult, runs: number, speedup: number): BenchRow => {
         const gflops = r.ok ? (flopPerImage * r.epochImages) / (r.secondsPerEpoch * 1e9) : Number.NaN;
-        rows.push({
+        const timed = r.extrapolated
+          ? `${r.steps} step${r.steps === 1 ? '' : 's'} (${r.images} images), extrapolated`
+          : `full epoch (${r.steps} steps)`;
+        return {
           model: arch,
           batch: batchSize,
           impl: label,
           's/epoch': r.ok ? round(r.secondsPerEpoch) : failureCell(r.error),
           'images/s': r.ok ? Math.round(r.imagesPerSecond) : '',
-          '× ours 1 thread': r.ok && impl === 'ours' && label !== 'ours' ? round(r.imagesPerSecond / oursImagesPerSecond) : '',
-          timed: r.ok
-            ? r.extrapolated
-              ? `${r.steps} step${r.steps === 1 ? '' : 's'} (${r.images} images), extrapolated`
-              : `full epoch (${r.steps} steps)`
-            : '',
+          '× ours 1 thread': Number.isFinite(speedup) ? round(speedup) : '',
+          timed: r.ok ? (runs > 1 ? `median of ${runs} rounds; ${timed}` : timed) : '',
           'ours ×': r.ok && impl !== 'ours' && Number.isFinite(oursSeconds) ? round(r.secondsPerEpoch / oursSeconds) : '',
           'GFLOP/epoch': round((flopPerImage * 60_000) / 1e9),
           'GFLOP/s': r.ok ? round(gflops) : '',
@@ -196,8 +204,17 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
           'peak RSS MiB': Number.isFinite(r.peakRssMiB) ? Math.round(r.peakRssMiB) : '',
           loss: r.ok ? round(r.loss) : '',
           data: r.data,
-        });
-      }
+        };
+      };
+      variants.forEach(({ label }, v) => {
+        const runs = results[v]!;
+        const ok = runs.filter((r) => r.ok);
+        // The run whose s/epoch is the median stands for the variant; failed runs are shown only when none succeeded.
+        const shown = ok.find((r) => r.secondsPerEpoch === median(ok.map((x) => x.secondsPerEpoch))) ?? runs[0]!;
+        const ratios = runs.flatMap((r, i) => (v > 0 && r.ok && base[i]!.ok ? [r.imagesPerSecond / base[i]!.imagesPerSecond] : []));
+        rows.push(row(label, 'ours', shown, ok.length, median(ratios)));
+      });
+      for (const impl of IMPLS.filter((i) => i !== 'ours')) rows.push(row(impl, impl, runOne(impl, impl, 1, 'strict'), 1, Number.NaN));
     }
   }
   rows.push({

@@ -5,6 +5,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Threads of our multi-threaded variants (`--threads N`; default: os.availableParallelism(), at least 2). */
   threads: number;
+  /** Rounds of the training runs of our variants (`--rounds N`, default 1): medians of runs taking turns. */
+  rounds: number;
 }
 
 /** One table row: column name → value (numbers are formatted to 3 significant digits). */

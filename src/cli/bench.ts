@@ -16,8 +16,9 @@ export function benchCommand(): Command {
     .option('--quick', 'a short run (under 2 minutes)', false)
     .option('--json', 'print one JSON object on stdout', false)
     .option('--threads <n>', 'threads of our multi-threaded rows (default: all cores, at least 2)', positiveInteger)
+    .option('--rounds <n>', 'train: run our variants N times, taking turns, and show medians (default 1)', positiveInteger)
     .argument('[families...]', 'only these benchmark families (e.g. gemm conv2d train)')
-    .action(async (families: string[], flags: { quick: boolean; json: boolean; threads?: number }) => {
+    .action(async (families: string[], flags: { quick: boolean; json: boolean; threads?: number; rounds?: number }) => {
       const root = new URL('../../', import.meta.url);
       const entry = fileURLToPath(new URL('bench/main.ts', root));
       const tsx = fileURLToPath(new URL('node_modules/tsx/dist/cli.mjs', root));
@@ -34,6 +35,7 @@ export function benchCommand(): Command {
         ...(flags.quick ? ['--quick'] : []),
         ...(flags.json ? ['--json'] : []),
         ...(flags.threads === undefined ? [] : ['--threads', String(flags.threads)]),
+        ...(flags.rounds === undefined ? [] : ['--rounds', String(flags.rounds)]),
       ];
       const code = await new Promise<number>((resolve) => {
         spawn(process.execPath, args, { stdio: 'inherit', cwd: fileURLToPath(root) }).on('exit', (status) => resolve(status ?? 1));

@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { kernelRow, loadRelease, measure, measurements, WasmHeap, type Stats } from '../../bench/harness.js';
 import { formatTable } from '../../bench/main.js';
 import { measurePeers } from '../../bench/peers/tfjs.js';
-import { failureCell, oursVariants, relaxedSimdFlags, runWorker, trainFlopPerImage } from '../../bench/train.bench.js';
+import { failureCell, median, oursVariants, relaxedSimdFlags, runWorker, trainFlopPerImage } from '../../bench/train.bench.js';
 import { run as runThreads } from '../../bench/threads.bench.js';
 import { randomF32 } from '../helpers/random.js';
 
-const quick = { quick: true, threads: 2 };
+const quick = { quick: true, threads: 2, rounds: 1 };
 
 function expectStats(t: unknown): asserts t is Stats {
   expect(typeof t).toBe('object');
@@ -81,6 +81,13 @@ describe('bench harness', () => {
     expect(trainFlopPerImage('cnn')).toBe(
       3 * (2 * 26 * 26 * 9 * 32 + 2 * (5408 * 200 + 200 * 100 + 100 * 50 + 50 * 10)) - 2 * 26 * 26 * 9 * 32,
     );
+  });
+
+  it('takes the median of rounds (the lower middle one for an even count)', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2);
+    expect(median([5])).toBe(5);
+    expect(median([])).toBeNaN();
   });
 
   it('runs one training configuration in a worker process', () => {

@@ -30,6 +30,13 @@ describe('fmnist bench', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/unknown benchmark family "nosuchfamily"/);
   });
+
+  it('names --rounds when it is not a positive integer', async () => {
+    expectUsageError(await fmnist('bench', '--rounds', '0', 'train'), /--rounds/);
+    const run = await fmnist('bench', '--quick', '--rounds', '2', 'nosuchfamily');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown benchmark family "nosuchfamily"/);
+  });
 });
 
 describe('fmnist train checks its destination and options before loading data', () => {
