@@ -19,6 +19,7 @@ const FAMILIES: Record<string, () => Promise<BenchModule>> = {
   elementwise: () => import('./elementwise.bench.js'),
   train: () => import('./train.bench.js'),
   threads: () => import('./threads.bench.js'),
+  profile: () => import('./profile.bench.js'),
 };
 
 export function formatTable(rows: BenchRow[]): string {

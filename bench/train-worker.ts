@@ -21,6 +21,8 @@
 // scratch-mlp sums its loss over the batch (the paper's rule); tfjs-layers only averages, so its
 // SGD learning rate is multiplied by the batch size: the same update.
 import { fileURLToPath } from 'node:url';
+import type { Core } from '../src/core/index.js';
+import type { Sequential } from '../src/models/index.js';
 
 export type TrainImpl = 'ours' | 'tfjs-wasm' | 'tfjs-cpu' | 'jax-js';
 export type TrainArch = 'scratch-mlp' | 'mlp' | 'cnn';
@@ -65,7 +67,7 @@ export interface TrainResult {
 const LEARNING_RATE: Record<TrainArch, number> = { 'scratch-mlp': 1e-3, mlp: 0.1, cnn: 0.1 };
 const EPOCH_IMAGES = 60_000;
 
-interface Data {
+export interface Data {
   images: Uint8Array;
   labels: Uint8Array;
   count: number;
@@ -74,7 +76,7 @@ interface Data {
   kind: string;
 }
 
-async function loadData(): Promise<Data> {
+export async function loadData(): Promise<Data> {
   try {
     const { loadFashionMnist } = await import('../src/data/index.js');
     const { train } = await loadFashionMnist({ download: false });
@@ -94,17 +96,22 @@ async function loadData(): Promise<Data> {
 /** Trains `steps` batches and returns { seconds, loss }. */
 type Trainer = (steps: number) => Promise<{ seconds: number; loss: number }>;
 
-async function oursTrainer(config: TrainConfig, data: Data): Promise<Trainer> {
-  const { loadCore } = await import('../src/core/index.js');
+/** Our model of `arch` in the paper's reading (sigmoid, plain SGD), as every peer builds it. */
+export async function paperModel(core: Core, arch: TrainArch): Promise<Sequential> {
   const { buildArchitecture } = await import('../src/models/architectures.js');
-  const core = await loadCore({ threads: config.threads ?? 1, simd: config.simd ?? 'strict' });
-  const model = buildArchitecture(core, config.arch, {
-    ...(config.arch === 'scratch-mlp' ? {} : { activation: 'sigmoid' as const }),
+  return buildArchitecture(core, arch, {
+    ...(arch === 'scratch-mlp' ? {} : { activation: 'sigmoid' as const }),
     compile: {
-      optimizer: { type: 'sgd', learningRate: LEARNING_RATE[config.arch] },
-      reduction: config.arch === 'scratch-mlp' ? 'sum' : 'mean',
+      optimizer: { type: 'sgd', learningRate: LEARNING_RATE[arch] },
+      reduction: arch === 'scratch-mlp' ? 'sum' : 'mean',
     },
   });
+}
+
+async function oursTrainer(config: TrainConfig, data: Data): Promise<Trainer> {
+  const { loadCore } = await import('../src/core/index.js');
+  const core = await loadCore({ threads: config.threads ?? 1, simd: config.simd ?? 'strict' });
+  const model = await paperModel(core, config.arch);
   return async (steps) => {
     const start = performance.now();
     const history = await model.fit(data, {

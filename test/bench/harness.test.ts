@@ -7,6 +7,7 @@ import { formatTable } from '../../bench/main.js';
 import { measurePeers } from '../../bench/peers/tfjs.js';
 import { failureCell, median, oursVariants, relaxedSimdFlags, runWorker, trainFlopPerImage } from '../../bench/train.bench.js';
 import { run as runThreads } from '../../bench/threads.bench.js';
+import { profileSteps } from '../../bench/profile.bench.js';
 import { randomF32 } from '../helpers/random.js';
 
 const quick = { quick: true, threads: 2, rounds: 1 };
@@ -121,6 +122,17 @@ describe('bench harness', () => {
     );
     expect(result.error).toBeUndefined();
     expect(result.ok).toBe(true);
+  });
+
+  it('profiles a training step kernel by kernel, seeing every call of the step', async () => {
+    // 256 images at batch 64: 4 steps of scratch-mlp, each 2 forward GEMMs (784→300, 300→10), 2 dW, 1 dX, 1 SGD step.
+    const { stepMicros, kernels } = await profileSteps('scratch-mlp', 2, 256);
+    expect(stepMicros).toBeGreaterThan(0);
+    expect(kernels.get('gemm_f32_nn')?.calls).toBe(2);
+    expect(kernels.get('gemm_f32_tn')?.calls).toBe(2);
+    expect(kernels.get('gemm_f32_nt')?.calls).toBe(1);
+    expect(kernels.get('sgd_f32_step')?.calls).toBe(1);
+    expect(kernels.get('gather_batch_u8_f32')?.calls).toBe(1);
   });
 
   it('measures the threads family: a dispatch row and 1 vs 2 thread rows', async () => {
