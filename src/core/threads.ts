@@ -5,7 +5,7 @@
  *   disjoint slice of the outputs with the one-thread summation order (assembly/ guarantees it).
  *   The calling thread runs its parts with the call's workspace, worker w with its own, reserved
  *   in the arena when the core is made (pool.ts: parts are claimed by whoever is free first).
- * - Elementwise kernels, optimizer steps, bias_add forward and gather_batch are split here into
+ * - Elementwise kernels, optimizer steps, bias_add forward and the batch gathers are split here into
  *   contiguous ranges (of 16 elements, or whole rows), so every element takes the same code path
  *   as in one call: the SIMD body of 16, and the last range keeps the 4-wide and scalar tails.
  * - Everything else (reductions, softmax, argmax) passes through to the calling thread.
