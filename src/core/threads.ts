@@ -17,14 +17,15 @@ import type { CoreExports } from './abi.js';
 import type { WorkerPool } from './pool.js';
 
 /**
- * Fewest FLOPs per part of a split GEMM/conv: about 20-25 µs of work at 40-48 GFLOP/s. A dispatch
+ * Fewest FLOPs per part of a split GEMM/conv: about 10-12 µs of work at 40-48 GFLOP/s. A dispatch
  * + join costs 0.2-0.5 µs when the workers spin (bench/threads.bench.ts); a sleeping worker takes
  * 50-180 µs to wake, but parts are claimed, so the caller runs whatever no worker took. The
- * paper's batch-15 dense layer (15x784x300, 7 MFLOP) splits in two; its 300x10 head does not. At
- * 2,000,000 the mlp's 64x200x75 layer (1.9 MFLOP) stayed on one thread: its GEMMs at batch 64 took
- * 10-15% longer in training on 2 threads than at 1,000,000 (bench/README.md, "Threads").
+ * paper's batch-15 dense layer (15x784x300, 7 MFLOP) splits in two; its 300x10 head does not.
+ * At 1,000,000 (and 2,000,000 before) the mlp's 200→75 layer (1.9 MFLOP at batch 64) stayed on one
+ * thread: split, its three GEMMs took 25 µs instead of 43 µs each on 2 threads, and a training step
+ * of the mlp 14% less at batch 15 and 64 (4 rounds taking turns; bench/README.md, "Threads").
  */
-const MIN_PART_FLOPS = 1_000_000;
+const MIN_PART_FLOPS = 500_000;
 /**
  * Fewest elements per part of a split elementwise kernel or optimizer step, counted as SGD steps'
  * elements (about 0.1 ns each here, so 3 µs); a kernel that spends more or less per element counts
