@@ -5,18 +5,19 @@
 // scales worse than the others on threads (it stays on the calling thread, or its split reads what
 // the other core wrote) shows up as a low × here long before it shows in seconds per epoch.
 import { loadCore } from '../src/core/index.js';
-import { ARCHS } from './train.bench.js';
+import { ARCHS, median } from './train.bench.js';
 import { loadData, paperModel } from './train-worker.js';
 import type { BenchOptions, BenchRow } from './types.js';
 
 const BATCH = 64;
 
 /** µs per training step spent in each kernel (calls per step beside it), and the step's wall time. */
-export async function profileSteps(
-  arch: (typeof ARCHS)[number],
-  threads: number,
-  images: number,
-): Promise<{ stepMicros: number; kernels: Map<string, { micros: number; calls: number }> }> {
+interface Profile {
+  stepMicros: number;
+  kernels: Map<string, { micros: number; calls: number }>;
+}
+
+export async function profileSteps(arch: (typeof ARCHS)[number], threads: number, images: number): Promise<Profile> {
   const core = await loadCore({ threads, simd: 'strict' });
   const totals = new Map<string, { micros: number; calls: number }>();
   const table = core.kernels as unknown as Record<string, unknown>;
@@ -59,28 +60,30 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const many = `${options.threads} threads µs/step`;
   for (const arch of ARCHS) {
-    const one = await profileSteps(arch, 1, images);
-    const spread = await profileSteps(arch, options.threads, images);
-    rows.push({
-      model: arch,
-      kernel: 'whole step',
-      'calls/step': '',
-      '1 thread µs/step': round(one.stepMicros),
-      [many]: round(spread.stepMicros),
-      '×': round(one.stepMicros / spread.stepMicros),
-    });
-    const kernels = [...one.kernels].sort((a, b) => b[1].micros - a[1].micros);
-    for (const [name, entry] of kernels) {
-      const other = spread.kernels.get(name);
-      if (entry.micros < 0.5 || other === undefined) continue;
-      rows.push({
+    // Rounds take turns (1 thread, then N), so a slow minute of a shared machine hits both sides.
+    const rounds: { one: Profile; spread: Profile }[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      rounds.push({ one: await profileSteps(arch, 1, images), spread: await profileSteps(arch, options.threads, images) });
+    }
+    const row = (kernel: string, calls: number | '', micros: (p: Profile) => number | undefined): BenchRow | undefined => {
+      const one = rounds.map((r) => micros(r.one));
+      const spread = rounds.map((r) => micros(r.spread));
+      if (one.some((x) => x === undefined) || spread.some((x) => x === undefined)) return undefined;
+      return {
         model: arch,
-        kernel: name,
-        'calls/step': round(entry.calls),
-        '1 thread µs/step': round(entry.micros),
-        [many]: round(other.micros),
-        '×': round(entry.micros / other.micros),
-      });
+        kernel,
+        'calls/step': calls,
+        '1 thread µs/step': round(median(one as number[])),
+        [many]: round(median(spread as number[])),
+        '×': round(median(one.map((x, i) => x! / spread[i]!))),
+      };
+    };
+    rows.push(row('whole step', '', (p) => p.stepMicros)!);
+    const first = rounds[0]!.one.kernels;
+    for (const [name, entry] of [...first].sort((a, b) => b[1].micros - a[1].micros)) {
+      if (entry.micros < 0.5) continue;
+      const kernelRow = row(name, round(entry.calls), (p) => p.kernels.get(name)?.micros);
+      if (kernelRow) rows.push(kernelRow);
     }
   }
   return rows;
@@ -89,5 +92,6 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
 export const legend =
   'Batch 64, the paper-reading models of the train family, one warm-up fit then one timed fit on the first ' +
   '19,200 training images (--quick: 640), strict SIMD. µs/step: time inside the kernel (each core.kernels call timed ' +
-  'with performance.now()) per training step; "whole step" is the timed fit / steps. ×: 1 thread / N threads. ' +
-  'Kernels under 0.5 µs/step are left out. One run of each: compare within a run.';
+  'with performance.now()) per training step; "whole step" is the timed fit / steps. With --rounds N, 1 and N threads ' +
+  'take turns N times: µs are medians, × the median of the per-round ratios (1 thread / N threads). ' +
+  'Kernels under 0.5 µs/step are left out. Compare within a run.';

@@ -5,7 +5,7 @@ export interface BenchOptions {
   quick: boolean;
   /** Threads of our multi-threaded variants (`--threads N`; default: os.availableParallelism(), at least 2). */
   threads: number;
-  /** Rounds of the training runs of our variants (`--rounds N`, default 1): medians of runs taking turns. */
+  /** Rounds of our training runs, train and profile families (`--rounds N`, default 1): medians of runs taking turns. */
   rounds: number;
 }
 

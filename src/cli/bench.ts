@@ -16,7 +16,7 @@ export function benchCommand(): Command {
     .option('--quick', 'a short run (under 2 minutes)', false)
     .option('--json', 'print one JSON object on stdout', false)
     .option('--threads <n>', 'threads of our multi-threaded rows (default: all cores, at least 2)', positiveInteger)
-    .option('--rounds <n>', 'train: run our variants N times, taking turns, and show medians (default 1)', positiveInteger)
+    .option('--rounds <n>', 'train, profile: run our variants N times, taking turns, and show medians (default 1)', positiveInteger)
     .argument('[families...]', 'only these benchmark families (e.g. gemm conv2d train)')
     .action(async (families: string[], flags: { quick: boolean; json: boolean; threads?: number; rounds?: number }) => {
       const root = new URL('../../', import.meta.url);
