@@ -137,6 +137,11 @@ export async function measure(
 export type Timing = Stats | string;
 
 /** "0.612 ±3%": the median in ms and the MAD as a fraction of it. */
+/** `x` to `digits` significant digits, as the tables print it. */
+export function round(x: number, digits = 3): number {
+  return Number(x.toPrecision(digits));
+}
+
 export function msCell(t: Timing | undefined): string {
   if (t === undefined) return '';
   if (typeof t === 'string') return t;

@@ -5,11 +5,14 @@
 // scales worse than the others on threads (it stays on the calling thread, or its split reads what
 // the other core wrote) shows up as a low × here long before it shows in seconds per epoch.
 import { loadCore } from '../src/core/index.js';
+import { round } from './harness.js';
 import { ARCHS, median } from './train.bench.js';
-import { loadData, paperModel } from './train-worker.js';
+import { loadData, paperModel, type Data } from './train-worker.js';
 import type { BenchOptions, BenchRow } from './types.js';
 
 const BATCH = 64;
+/** The training images, read once per process (every profile run uses a prefix of them). */
+let dataset: Promise<Data> | undefined;
 
 /** µs per training step spent in each kernel (calls per step beside it), and the step's wall time. */
 interface Profile {
@@ -34,7 +37,8 @@ export async function profileSteps(arch: (typeof ARCHS)[number], threads: number
       return result;
     };
   }
-  const data = await loadData();
+  dataset ??= loadData();
+  const data = await dataset;
   const set = { ...data, count: images, images: data.images.subarray(0, images * 784), labels: data.labels.subarray(0, images) };
   const model = await paperModel(core, arch);
   await model.fit(set, { epochs: 1, batchSize: BATCH }); // warm-up: planning, uploads, compilation
@@ -49,10 +53,6 @@ export async function profileSteps(arch: (typeof ARCHS)[number], threads: number
   }
   core.dispose();
   return { stepMicros, kernels: totals };
-}
-
-function round(x: number): number {
-  return Number(x.toPrecision(3));
 }
 
 export async function run(options: BenchOptions): Promise<BenchRow[]> {

@@ -7,6 +7,7 @@
 import { hasRelaxedSimd, loadCore, type Core } from '../src/core/index.js';
 import { splitPolicy } from '../src/core/threads.js';
 import { randomF32 } from '../test/helpers/random.js';
+import { round } from './harness.js';
 import type { BenchOptions, BenchRow } from './types.js';
 
 export const legend =
@@ -57,10 +58,6 @@ function timedRow(simd: string, kernel: string, shape: string, t1: number, t2: n
     'best × 1 thread': round(best[0]! / best[1]!),
     note,
   };
-}
-
-function round(x: number): number {
-  return Number(x.toPrecision(3));
 }
 
 export async function run(options: BenchOptions): Promise<BenchRow[]> {

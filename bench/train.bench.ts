@@ -17,7 +17,7 @@
 // probe (peak_f32x4_probe) measured in this process before the runs.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadRelease } from './harness.js';
+import { loadRelease, round } from './harness.js';
 import type { BenchOptions, BenchRow } from './types.js';
 import { failedResult, type TrainArch, type TrainConfig, type TrainImpl, type TrainResult } from './train-worker.js';
 
@@ -121,10 +121,6 @@ export function runWorker(config: TrainConfig, timeoutSeconds: number, flags: st
 export function failureCell(error: string | undefined): string {
   const missing = /Kernel '(\w+)' not registered/.exec(error ?? '');
   return missing ? `cannot train: ${missing[1]} missing` : `failed: ${(error ?? 'unknown error').slice(0, 100)}`;
-}
-
-function round(x: number, digits = 3): number {
-  return Number(x.toPrecision(digits));
 }
 
 export const legend =
