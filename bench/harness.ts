@@ -137,6 +137,13 @@ export async function measure(
 export type Timing = Stats | string;
 
 /** "0.612 ±3%": the median in ms and the MAD as a fraction of it. */
+/** The median of `values` (the lower middle one for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
 /** `x` to `digits` significant digits, as the tables print it. */
 export function round(x: number, digits = 3): number {
   return Number(x.toPrecision(digits));

@@ -5,8 +5,8 @@
 // scales worse than the others on threads (it stays on the calling thread, or its split reads what
 // the other core wrote) shows up as a low × here long before it shows in seconds per epoch.
 import { loadCore } from '../src/core/index.js';
-import { round } from './harness.js';
-import { ARCHS, median } from './train.bench.js';
+import { median, round } from './harness.js';
+import { ARCHS } from './train.bench.js';
 import { loadData, paperModel, type Data } from './train-worker.js';
 import type { BenchOptions, BenchRow } from './types.js';
 

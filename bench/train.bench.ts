@@ -17,7 +17,7 @@
 // probe (peak_f32x4_probe) measured in this process before the runs.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadRelease, round } from './harness.js';
+import { loadRelease, median, round } from './harness.js';
 import type { BenchOptions, BenchRow } from './types.js';
 import { failedResult, type TrainArch, type TrainConfig, type TrainImpl, type TrainResult } from './train-worker.js';
 
@@ -144,13 +144,6 @@ export function oursVariants(relaxed: boolean, threads = 2): { label: string; th
   return variants;
 }
 
-/** The median of `values` (the lower middle one for an even count); NaN for none. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
-}
-
 export async function run(options: BenchOptions): Promise<BenchRow[]> {
   const peak = await probePeak();
   const budgetSeconds = options.quick ? 1.5 : 12;
@@ -159,17 +152,17 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
   for (const arch of ARCHS) {
     const flopPerImage = trainFlopPerImage(arch);
     for (const batchSize of batchSizes(options.quick)) {
-      const configFor = (impl: TrainImpl, threads: number, simd: 'strict' | 'relaxed'): TrainConfig => ({
-        impl,
-        arch,
-        batchSize,
-        budgetSeconds,
-        ...(impl === 'ours' ? { threads, simd } : {}),
-        ...(options.quick ? { maxSteps: 20 } : {}),
-      });
       const runOne = (impl: TrainImpl, label: string, threads: number, simd: 'strict' | 'relaxed'): TrainResult => {
         process.stderr.write(`bench: train ${arch} batch ${batchSize} ${label}…\n`);
-        return runWorker(configFor(impl, threads, simd), options.quick ? 120 : 600, simd === 'relaxed' ? (relaxedFlags ?? []) : []);
+        const config: TrainConfig = {
+          impl,
+          arch,
+          batchSize,
+          budgetSeconds,
+          ...(impl === 'ours' ? { threads, simd } : {}),
+          ...(options.quick ? { maxSteps: 20 } : {}),
+        };
+        return runWorker(config, options.quick ? 120 : 600, simd === 'relaxed' ? (relaxedFlags ?? []) : []);
       };
       // Our variants run in rounds, each round every variant once in turn, so a slow minute of a
       // shared machine hits all of them; a variant's × is the median of its per-round ratios.
@@ -206,7 +199,8 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
         const runs = results[v]!;
         const ok = runs.filter((r) => r.ok);
         // The run whose s/epoch is the median stands for the variant; failed runs are shown only when none succeeded.
-        const shown = ok.find((r) => r.secondsPerEpoch === median(ok.map((x) => x.secondsPerEpoch))) ?? runs[0]!;
+        const middle = median(ok.map((r) => r.secondsPerEpoch));
+        const shown = ok.find((r) => r.secondsPerEpoch === middle) ?? runs[0]!;
         const ratios = runs.flatMap((r, i) => (v > 0 && r.ok && base[i]!.ok ? [r.imagesPerSecond / base[i]!.imagesPerSecond] : []));
         rows.push(row(label, 'ours', shown, ok.length, median(ratios)));
       });

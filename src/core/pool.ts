@@ -275,15 +275,15 @@ export class WorkerPool {
     else if (this.names !== names) throw new Error('internal: one kernel table per pool');
     this.pendingAttaches++;
     try {
+      const live = (w: number) => this.workers[w] !== undefined && this.workers[w].ended === undefined;
       for (let w = 0; w < workers; w++) {
-        if (w < this.workers.length && this.workers[w]!.ended === undefined) continue;
+        if (live(w)) continue;
         const worker = await this.spawn();
-        const current = this.workers[w];
-        if (w < this.workers.length && current?.ended === undefined) {
+        if (live(w)) {
           worker.terminate(); // a concurrent attach filled this slot while we spawned
           continue;
         }
-        current?.terminate();
+        this.workers[w]?.terminate();
         // A fresh worker has handled no message: its POSTED word restarts (init itself is not counted).
         Atomics.store(this.board, POSTED_BASE + w, 0);
         worker.post({ type: 'init', board: this.board.buffer, names: this.names, index: w });

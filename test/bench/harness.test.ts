@@ -2,10 +2,10 @@
 // for a few iterations and yields well-formed rows; one training configuration runs in its worker.
 // Tests never time anything: no assertion here depends on a speed.
 import { describe, expect, it } from 'vitest';
-import { kernelRow, loadRelease, measure, measurements, WasmHeap, type Stats } from '../../bench/harness.js';
+import { kernelRow, loadRelease, measure, measurements, median, WasmHeap, type Stats } from '../../bench/harness.js';
 import { formatTable } from '../../bench/main.js';
 import { measurePeers } from '../../bench/peers/tfjs.js';
-import { failureCell, median, oursVariants, relaxedSimdFlags, runWorker, trainFlopPerImage } from '../../bench/train.bench.js';
+import { failureCell, oursVariants, relaxedSimdFlags, runWorker, trainFlopPerImage } from '../../bench/train.bench.js';
 import { run as runThreads } from '../../bench/threads.bench.js';
 import { profileSteps } from '../../bench/profile.bench.js';
 import { randomF32 } from '../helpers/random.js';

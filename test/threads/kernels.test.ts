@@ -143,18 +143,21 @@ function cases(reference: CoreExports): Case[] {
       args: ['y', 'x', 'bias', rows, cols],
     });
   }
-  for (const [batch, pixels, withTargets] of [
-    [1, 784, true],
-    [13, 784, true],
-    [29, 17, false],
-    [64, 784, false],
-  ] as const) {
+  /** A batch gather case: 100 random u8 images and labels, `batch` random indices; `shape` follows the indices in the args. */
+  const gather = (
+    kernel: 'gather_batch_u8_f32' | 'gather_batch_augment_u8_f32',
+    name: string,
+    batch: number,
+    pixels: number,
+    withTargets: boolean,
+    shape: number[],
+  ): Case => {
     const images = Uint8Array.from({ length: 100 * pixels }, () => Math.floor(next() * 256));
     const labels = Uint8Array.from({ length: 100 }, () => Math.floor(next() * 10));
     const indices = Int32Array.from({ length: batch }, () => Math.floor(next() * 100));
-    list.push({
-      name: `gather_batch_u8_f32 ${batch}x${pixels}${withTargets ? '' : ' without targets'}`,
-      kernel: 'gather_batch_u8_f32',
+    return {
+      name: `${kernel} ${name}${withTargets ? '' : ' without targets'}`,
+      kernel,
       splits: batch > 1,
       workspace: 0,
       inputs: { images, labels, indices },
@@ -162,8 +165,16 @@ function cases(reference: CoreExports): Case[] {
         inputs: new Float32Array(batch * pixels).fill(Number.NaN),
         ...(withTargets ? { targets: new Float32Array(batch * 10).fill(Number.NaN) } : {}),
       },
-      args: ['inputs', withTargets ? 'targets' : 0, 'images', 'labels', 'indices', batch, pixels, 10],
-    });
+      args: ['inputs', withTargets ? 'targets' : 0, 'images', 'labels', 'indices', batch, ...shape],
+    };
+  };
+  for (const [batch, pixels, withTargets] of [
+    [1, 784, true],
+    [13, 784, true],
+    [29, 17, false],
+    [64, 784, false],
+  ] as const) {
+    list.push(gather('gather_batch_u8_f32', `${batch}x${pixels}`, batch, pixels, withTargets, [pixels, 10]));
   }
   for (const [batch, height, width, maxShift, flip, withTargets] of [
     [1, 28, 28, 2, 1, true],
@@ -171,22 +182,10 @@ function cases(reference: CoreExports): Case[] {
     [29, 5, 7, 3, 0, false],
     [64, 28, 28, 1, 1, false],
   ] as const) {
-    const pixels = height * width;
-    const images = Uint8Array.from({ length: 100 * pixels }, () => Math.floor(next() * 256));
-    const labels = Uint8Array.from({ length: 100 }, () => Math.floor(next() * 10));
-    const indices = Int32Array.from({ length: batch }, () => Math.floor(next() * 100));
-    list.push({
-      name: `gather_batch_augment_u8_f32 ${batch}x${height}x${width} shift ${maxShift} flip ${flip}${withTargets ? '' : ' without targets'}`,
-      kernel: 'gather_batch_augment_u8_f32',
-      splits: batch > 1,
-      workspace: 0,
-      inputs: { images, labels, indices },
-      outputs: {
-        inputs: new Float32Array(batch * pixels).fill(Number.NaN),
-        ...(withTargets ? { targets: new Float32Array(batch * 10).fill(Number.NaN) } : {}),
-      },
-      args: ['inputs', withTargets ? 'targets' : 0, 'images', 'labels', 'indices', batch, height, width, 10, maxShift, flip, 0x9e3779b9],
-    });
+    const name = `${batch}x${height}x${width} shift ${maxShift} flip ${flip}`;
+    list.push(
+      gather('gather_batch_augment_u8_f32', name, batch, height * width, withTargets, [height, width, 10, maxShift, flip, 0x9e3779b9]),
+    );
   }
   for (const [batch, size, cin, kernelSize, cout, padding] of [
     [1, 5, 1, 3, 1, 0],
