@@ -2,6 +2,7 @@
 //   gemm_f32_nn: A [m,k],          B [k,n]           C = A·B
 //   gemm_f32_tn: A stored [k,m],   B [k,n]           C = Aᵀ·B   (dW = Xᵀ·dY of a dense layer)
 //   gemm_f32_nt: A [m,k],          B stored [n,k]    C = A·Bᵀ   (dX = dY·Wᵀ)
+//   dense_f32_forward: gemm_f32_nn + bias + activation, applied block by block (see there).
 // workspace: gemm_f32_workspace_bytes() bytes, 16-byte aligned, contents clobbered; it holds the
 //   packed operands and one edge tile, so the kernels allocate nothing and keep no state.
 // Aliasing: C must not overlap A, B or the workspace; A and B may overlap each other (read only).
@@ -44,7 +45,7 @@
 // design measurements".
 
 import { part_start, valid_part } from './parts';
-import { fmadd_f32x4 } from './simd';
+import { fmadd_f32x4, load_f32x4_partial, store_f32x4_partial, vsigmoid_f32x4 } from './simd';
 
 const MR = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 const NR = 8;
@@ -62,31 +63,54 @@ export function gemm_f32_workspace_bytes(): i32 {
 }
 
 export function gemm_f32_nn(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, false, false, 0, 1);
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, false, 0, 1, 0, NO_EPILOGUE);
 }
 
 export function gemm_f32_tn(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, true, false, 0, 1);
+  gemm(c, a, b, workspace, m, k, n, accumulate, true, false, 0, 1, 0, NO_EPILOGUE);
 }
 
 export function gemm_f32_nt(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, false, true, 0, 1);
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, true, 0, 1, 0, NO_EPILOGUE);
 }
 
 export function gemm_f32_nn_part(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
   part: i32, parts: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, false, false, part, parts);
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, false, part, parts, 0, NO_EPILOGUE);
 }
 
 export function gemm_f32_tn_part(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
   part: i32, parts: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, true, false, part, parts);
+  gemm(c, a, b, workspace, m, k, n, accumulate, true, false, part, parts, 0, NO_EPILOGUE);
 }
 
 export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
   part: i32, parts: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, false, true, part, parts);
+  gemm(c, a, b, workspace, m, k, n, accumulate, false, true, part, parts, 0, NO_EPILOGUE);
 }
+
+/**
+ * A dense layer's forward in one call: y[m,n] = act(x[m,k]·w[k,n] + bias[n]) (bias 0: none), with
+ * activation 0 = linear, 1 = sigmoid, 2 = ReLU. The bias and the activation are applied to each
+ * MR-row × NR-column block of y right after its last k slice, while it is in L1, by the same lane
+ * operations as bias_add_f32_forward, sigmoid_f32_forward and relu_f32_forward: bit-identical to
+ * gemm_f32_nn then those kernels, one pass over y instead of three (and, split, each thread finishes
+ * the columns it computed instead of reading the other threads' halves).
+ */
+export function dense_f32_forward(y: usize, x: usize, w: usize, bias: usize, workspace: usize, m: i32, k: i32, n: i32,
+  activation: i32): void {
+  gemm(y, x, w, workspace, m, k, n, 0, false, false, 0, 1, bias, activation);
+}
+
+export function dense_f32_forward_part(y: usize, x: usize, w: usize, bias: usize, workspace: usize, m: i32, k: i32, n: i32,
+  activation: i32, part: i32, parts: i32): void {
+  gemm(y, x, w, workspace, m, k, n, 0, false, false, part, parts, bias, activation);
+}
+
+/** gemm's `activation` when the call is a plain product (no bias, no activation pass). */
+const NO_EPILOGUE: i32 = -1;
+const ACTIVATION_SIGMOID: i32 = 1;
+const ACTIVATION_RELU: i32 = 2;
 
 /** Splits `total` into the fewest blocks of at most `max`, of equal size rounded up to `unit`. */
 @inline function blockSize(total: i32, max: i32, unit: i32): i32 {
@@ -96,7 +120,7 @@ export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize,
 }
 
 @inline function gemm(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
-  transA: bool, transB: bool, part: i32, parts: i32): void {
+  transA: bool, transB: bool, part: i32, parts: i32, bias: usize, activation: i32): void {
   // Debug builds check the contract; release builds (--noAssert) trust the caller.
   assert(m >= 1 && k >= 1 && n >= 1, 'gemm: m, k and n must be at least 1');
   assert((workspace & 15) == 0, 'gemm: workspace must be 16-byte aligned');
@@ -127,7 +151,7 @@ export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize,
   const i0 = part_start(rowPanels, rowPart, rowParts) * MR;
   const i1 = min(m, part_start(rowPanels, rowPart + 1, rowParts) * MR);
   if (j0 >= j1 || i0 >= i1) return;
-  gemm_block(c, a, b, workspace, m, k, n, accumulate, transA, transB, i0, i1, j0, j1);
+  gemm_block(c, a, b, workspace, m, k, n, accumulate, transA, transB, i0, i1, j0, j1, bias, activation);
 }
 
 /**
@@ -137,7 +161,7 @@ export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize,
 export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
   j0: i32, j1: i32): void {
   assert(j0 % NR == 0 && j0 < j1 && j1 <= n, 'gemm_f32_tn_columns: need NR | j0 < j1 <= n');
-  gemm_block(c, a, b, workspace, m, k, n, accumulate, true, false, 0, m, j0, j1);
+  gemm_block(c, a, b, workspace, m, k, n, accumulate, true, false, 0, m, j0, j1, 0, NO_EPILOGUE);
 }
 
 /**
@@ -148,7 +172,7 @@ export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usi
  */
 // @ts-ignore: decorator
 @inline function gemm_block(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
-  transA: bool, transB: bool, i0: i32, i1: i32, j0: i32, j1: i32): void {
+  transA: bool, transB: bool, i0: i32, i1: i32, j0: i32, j1: i32, bias: usize, activation: i32): void {
   const tile = workspace;
   const apack = workspace + <usize>TILE_BYTES;
   const bpack = apack + <usize>APACK_BYTES;
@@ -187,7 +211,8 @@ export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usi
             }
           }
           let ap = apack;
-          let cp = c + ((<usize>ic * <usize>n + <usize>(jc + jr)) << 2);
+          const cblock = c + ((<usize>ic * <usize>n + <usize>(jc + jr)) << 2);
+          let cp = cblock;
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             if (mr == MR && nr == NR) {
@@ -199,11 +224,69 @@ export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usi
             ap += apanelBytes;
             cp += ldc * MR;
           }
+          if (activation != NO_EPILOGUE && pc + kc == k) {
+            dense_epilogue(cblock, ldc, bias == 0 ? 0 : bias + (<usize>(jc + jr) << 2), mc, nr, activation);
+          }
           bp += bpanelBytes;
         }
       }
     }
   }
+}
+
+/** c[rows, cols] (cols ≤ NR, rows ldc bytes apart) = act(c + bias[cols]): dense_f32_forward's last pass. */
+// @ts-ignore: decorator
+@inline function dense_epilogue(c: usize, ldc: usize, bias: usize, rows: i32, cols: i32, activation: i32): void {
+  // One loop per activation (a constant inside each), so the row loop carries no switch.
+  if (activation == ACTIVATION_SIGMOID) dense_rows(c, ldc, bias, rows, cols, ACTIVATION_SIGMOID);
+  else if (activation == ACTIVATION_RELU) dense_rows(c, ldc, bias, rows, cols, ACTIVATION_RELU);
+  else if (bias != 0) dense_rows(c, ldc, bias, rows, cols, 0);
+}
+
+// @ts-ignore: decorator
+@inline function dense_rows(c: usize, ldc: usize, bias: usize, rows: i32, cols: i32, activation: i32): void {
+  if (cols == NR) {
+    // A full panel: two vectors a row, the bias loaded once.
+    const vb0 = bias != 0 ? v128.load(bias) : f32x4.splat(0);
+    const vb1 = bias != 0 ? v128.load(bias, 16) : f32x4.splat(0);
+    for (let i = 0; i < rows; i++) {
+      let v0 = v128.load(c);
+      let v1 = v128.load(c, 16);
+      if (bias != 0) {
+        v0 = f32x4.add(v0, vb0);
+        v1 = f32x4.add(v1, vb1);
+      }
+      v128.store(c, activate(v0, activation));
+      v128.store(c, activate(v1, activation), 16);
+      c += ldc;
+    }
+    return;
+  }
+  for (let i = 0; i < rows; i++) {
+    let p = c + <usize>i * ldc;
+    let q = bias;
+    let j = cols;
+    for (; j >= 4; j -= 4) {
+      let v = v128.load(p);
+      if (bias != 0) v = f32x4.add(v, v128.load(q));
+      v128.store(p, activate(v, activation));
+      p += 16;
+      q += 16;
+    }
+    if (j > 0) {
+      let v = load_f32x4_partial(p, j);
+      if (bias != 0) v = f32x4.add(v, load_f32x4_partial(q, j));
+      store_f32x4_partial(p, activate(v, activation), j);
+    }
+  }
+}
+
+/** The lane operation of sigmoid_f32_forward or relu_f32_forward (x < 0 ? 0 : x), or v itself. */
+// @ts-ignore: decorator
+@inline function activate(v: v128, activation: i32): v128 {
+  if (activation == ACTIVATION_SIGMOID) return vsigmoid_f32x4(v);
+  if (activation == ACTIVATION_RELU) return f32x4.pmax(v, f32x4.splat(0));
+  return v;
 }
 
 /** C[0..mr, 0..nr) (= or +=) tile[MR][NR]: the edge tiles, computed full-size into the workspace. */

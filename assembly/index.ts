@@ -3,6 +3,7 @@
 export {
   gemm_f32_nn, gemm_f32_tn, gemm_f32_nt, gemm_f32_workspace_bytes,
   gemm_f32_nn_part, gemm_f32_tn_part, gemm_f32_nt_part,
+  dense_f32_forward, dense_f32_forward_part,
 } from './gemm';
 export { peak_f32x4_probe, peak_f32x4_madd_probe } from './probe';
 export {

@@ -6,6 +6,7 @@
 
 // The core: loading, the typed-array API, the zero-copy kernels and arena.
 export {
+  ActivationCode,
   Arena,
   Padding,
   Reduction,

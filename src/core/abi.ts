@@ -30,6 +30,13 @@ export const enum Reduction {
   Sum = 1,
 }
 
+/** `activation` flag of dense_f32_forward. */
+export const enum ActivationCode {
+  Linear = 0,
+  Sigmoid = 1,
+  Relu = 2,
+}
+
 export interface CoreExports {
   readonly memory: WebAssembly.Memory;
   /** First free byte after the module's static data. */
@@ -83,6 +90,36 @@ export interface CoreExports {
     k: number,
     n: number,
     accumulate: number,
+    part: number,
+    parts: number,
+  ): void;
+  /**
+   * A dense layer's forward: y[m,n] = act(x[m,k]·w[k,n] + bias[n]); bias 0 = none; `activation`
+   * an `ActivationCode`. Bit-identical to gemm_f32_nn, bias_add_f32_forward, then sigmoid or relu
+   * forward; one pass over y (each block finished while it is in L1). Workspace: gemm's.
+   */
+  dense_f32_forward(
+    y: number,
+    x: number,
+    w: number,
+    bias: number,
+    workspace: number,
+    m: number,
+    k: number,
+    n: number,
+    activation: ActivationCode,
+  ): void;
+  /** Part of dense_f32_forward, as gemm_f32_nn_part (the same blocks of y). */
+  dense_f32_forward_part(
+    y: number,
+    x: number,
+    w: number,
+    bias: number,
+    workspace: number,
+    m: number,
+    k: number,
+    n: number,
+    activation: ActivationCode,
     part: number,
     parts: number,
   ): void;

@@ -21,7 +21,7 @@ import { workerPool } from './pool.js';
 import { CONV_CHUNK_RESERVE_BYTES, kernelTable, spreadKernels, WORKER_KERNELS } from './threads.js';
 
 export type { CoreExports } from './abi.js';
-export { Padding, Reduction } from './abi.js';
+export { ActivationCode, Padding, Reduction } from './abi.js';
 export { Arena, type ArenaBuffer, type DType } from './arena.js';
 export { hasRelaxedSimd, hasWasmSimd, UnsupportedRuntimeError, type LoadOptions, type SimdMode } from './load.js';
 

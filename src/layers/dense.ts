@@ -5,13 +5,16 @@
  * `kernelInitializer` overrides the kernel (the paper's from-scratch net uses `lecunNormal`, see
  * src/models/architectures.ts for why).
  *
+ * Forward: dense_f32_forward (product, bias and a sigmoid/ReLU activation in one pass over y); a
+ * softmax head runs softmax_f32_forward after it, unless the loss fuses it.
+ *
  * Backward (x [rows, in], dy [rows, units], y the activated output):
  *   dz      = dy · act'(y)               in place on dy
  *   dbias   = Σ_rows dz                  bias_add_f32_backward
  *   dkernel = xᵀ · dz  [in, units]       gemm_f32_tn (x stored [rows, in] = [k, m])
  *   dx      = dz · kernelᵀ [rows, in]    gemm_f32_nt (kernel stored [in, units] = [n, k]), skipped for the first layer
  */
-import type { CoreExports } from '../core/abi.js';
+import { ActivationCode, type CoreExports } from '../core/abi.js';
 import { activationBackward, activationForward } from './activation.js';
 import {
   ACTIVATIONS,
@@ -27,6 +30,14 @@ import {
   type ParameterSlot,
   type Shape,
 } from './layer.js';
+
+/** The activation dense_f32_forward applies itself; softmax runs as its own pass (or in the loss). */
+const FUSED_ACTIVATION: Record<ActivationName, ActivationCode> = {
+  linear: ActivationCode.Linear,
+  sigmoid: ActivationCode.Sigmoid,
+  relu: ActivationCode.Relu,
+  softmax: ActivationCode.Linear,
+};
 
 export interface DenseOptions {
   /** Default 'linear'. 'softmax' only as the model's output layer. */
@@ -84,9 +95,9 @@ export class Dense extends Layer {
 
   forward(k: CoreExports, y: number, x: number, rows: number, workspace: number, logits: boolean): void {
     const inputs = this.inputShape![0]!;
-    k.gemm_f32_nn(y, x, this.kernel.byteOffset, workspace, rows, inputs, this.units, 0);
-    if (this.bias) k.bias_add_f32_forward(y, y, this.bias.byteOffset, rows, this.units);
-    activationForward(k, this.fn, y, y, rows, this.units, logits);
+    const bias = this.bias?.byteOffset ?? 0;
+    k.dense_f32_forward(y, x, this.kernel.byteOffset, bias, workspace, rows, inputs, this.units, FUSED_ACTIVATION[this.fn]);
+    if (this.fn === 'softmax') activationForward(k, this.fn, y, y, rows, this.units, logits);
   }
 
   backward(k: CoreExports, dx: number, dy: number, x: number, y: number, rows: number, workspace: number): void {

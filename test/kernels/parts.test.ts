@@ -120,6 +120,22 @@ function gemmCase(variant: Variant, m: number, k: number, n: number, accumulate:
   };
 }
 
+/** dense_f32_forward (gemm_f32_nn's blocks, each finished with bias and activation) with `activation` 0, 1 or 2. */
+function denseCase(m: number, k: number, n: number, activation: number, withBias: boolean): PartCase {
+  const seed = m * 7919 + k * 104729 + n + activation;
+  const x = w.from(randomF32(m * k, seed)).ptr;
+  const weights = w.from(randomF32(k * n, seed + 1)).ptr;
+  const bias = withBias ? w.from(randomF32(n, seed + 2)).ptr : 0;
+  const e = w.exports;
+  return {
+    name: `dense_f32_forward_part m=${m} k=${k} n=${n} activation=${activation} bias=${withBias}`,
+    outputs: [new Float32Array(m * n).fill(Number.NaN)],
+    workspaceBytes: e.gemm_f32_workspace_bytes(),
+    unsplit: ([y], ws) => e.dense_f32_forward(y, x, weights, bias, ws, m, k, n, activation),
+    part: ([y], ws, p, parts) => e.dense_f32_forward_part(y, x, weights, bias, ws, m, k, n, activation, p, parts),
+  };
+}
+
 /** m, k, n: single tiles, MR/NR tails, fewer panels than parts (row split), KC and MC blocks. */
 const GEMM_SHAPES: readonly (readonly [number, number, number])[] = [
   [1, 1, 1],
@@ -365,6 +381,15 @@ for (const build of kernelTestBuilds(['debug', 'release'])) {
         expectAll(cases);
       });
     }
+
+    it('dense_f32_forward_part: all parts = the unsplit call, bit for bit (every activation, with and without bias)', () => {
+      const cases: (() => PartCase)[] = [];
+      for (const [m, k, n] of GEMM_SHAPES) {
+        for (const activation of [0, 1, 2]) cases.push(() => denseCase(m, k, n, activation, activation !== 2));
+      }
+      cases.push(() => denseCase(5, 3, 8, 0, false));
+      expectAll(cases);
+    });
 
     it("gemm parts at the paper's first dense layer (batch 128: forward, dW, dX)", () => {
       expectAll([

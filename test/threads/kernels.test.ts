@@ -57,6 +57,19 @@ function cases(reference: CoreExports): Case[] {
         });
       }
     }
+    for (const [activation, bias] of [
+      [1, true],
+      [2, false],
+    ] as const) {
+      list.push({
+        name: `dense_f32_forward m=${m} k=${k} n=${n} activation=${activation} bias=${bias}`,
+        kernel: 'dense_f32_forward',
+        workspace: gemmWorkspace,
+        inputs: { x: f32(m * k, next), w: f32(k * n, next), bias: f32(n, next) },
+        outputs: { y: new Float32Array(m * n).fill(Number.NaN) },
+        args: ['y', 'x', 'w', bias ? 'bias' : 0, 'workspace', m, k, n, activation],
+      });
+    }
   }
   for (const count of [1, 15, 17, 63, 1000, 4099]) {
     const x = f32(count, next, 12);
