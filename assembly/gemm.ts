@@ -3,6 +3,7 @@
 //   gemm_f32_tn: A stored [k,m],   B [k,n]           C = Aᵀ·B   (dW = Xᵀ·dY of a dense layer)
 //   gemm_f32_nt: A [m,k],          B stored [n,k]    C = A·Bᵀ   (dX = dY·Wᵀ)
 //   dense_f32_forward: gemm_f32_nn + bias + activation, applied block by block (see there).
+//   gemm_f32_tn_sgd:   w −= rate · Aᵀ·B, plain SGD folded into the dW product (see there).
 // workspace: gemm_f32_workspace_bytes() bytes, 16-byte aligned, contents clobbered; it holds the
 //   packed operands and one edge tile, so the kernels allocate nothing and keep no state.
 // Aliasing: C must not overlap A, B or the workspace; A and B may overlap each other (read only).
@@ -26,7 +27,8 @@
 //   Small m (≤ 8 row panels; batch 15 is 3): B stored [k,n] (nn, tn) is not packed; the
 //   micro-kernel reads full panels in place with B's row stride, so the k×n copy is not paid for
 //   a product too short to amortize it. Packing still wins when many row panels re-read a B whose
-//   row stride aliases in L1 (n = 512). The first k slice applies `accumulate`; later slices add.
+//   row stride aliases in L1 (n = 512). The first k slice applies the store mode (=, += or the SGD
+//   step); later slices add.
 // Micro-kernel: XNNPACK's f32-gemm wasmsimd "loadsplat" scheme: per k, two f32x4 loads of B, MR
 //   v128.load32_splat broadcasts of A, MR×2 multiply-adds (fmadd_f32x4) into MR×2 accumulators.
 //   Registers: V8 on x86-64 gives wasm SIMD 15 XMM registers (one of 16 is its scratch).
@@ -63,30 +65,30 @@ export function gemm_f32_workspace_bytes(): i32 {
 }
 
 export function gemm_f32_nn(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, false, false, 0, 1, 0, NO_EPILOGUE);
+  gemm(c, a, b, workspace, m, k, n, accumulate != 0 ? ADD : STORE, false, false, 0, 1, 0, NO_EPILOGUE);
 }
 
 export function gemm_f32_tn(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, true, false, 0, 1, 0, NO_EPILOGUE);
+  gemm(c, a, b, workspace, m, k, n, accumulate != 0 ? ADD : STORE, true, false, 0, 1, 0, NO_EPILOGUE);
 }
 
 export function gemm_f32_nt(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, false, true, 0, 1, 0, NO_EPILOGUE);
+  gemm(c, a, b, workspace, m, k, n, accumulate != 0 ? ADD : STORE, false, true, 0, 1, 0, NO_EPILOGUE);
 }
 
 export function gemm_f32_nn_part(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
   part: i32, parts: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, false, false, part, parts, 0, NO_EPILOGUE);
+  gemm(c, a, b, workspace, m, k, n, accumulate != 0 ? ADD : STORE, false, false, part, parts, 0, NO_EPILOGUE);
 }
 
 export function gemm_f32_tn_part(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
   part: i32, parts: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, true, false, part, parts, 0, NO_EPILOGUE);
+  gemm(c, a, b, workspace, m, k, n, accumulate != 0 ? ADD : STORE, true, false, part, parts, 0, NO_EPILOGUE);
 }
 
 export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
   part: i32, parts: i32): void {
-  gemm(c, a, b, workspace, m, k, n, accumulate, false, true, part, parts, 0, NO_EPILOGUE);
+  gemm(c, a, b, workspace, m, k, n, accumulate != 0 ? ADD : STORE, false, true, part, parts, 0, NO_EPILOGUE);
 }
 
 /**
@@ -99,13 +101,42 @@ export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize,
  */
 export function dense_f32_forward(y: usize, x: usize, w: usize, bias: usize, workspace: usize, m: i32, k: i32, n: i32,
   activation: i32): void {
-  gemm(y, x, w, workspace, m, k, n, 0, false, false, 0, 1, bias, activation);
+  gemm(y, x, w, workspace, m, k, n, STORE, false, false, 0, 1, bias, activation);
 }
 
 export function dense_f32_forward_part(y: usize, x: usize, w: usize, bias: usize, workspace: usize, m: i32, k: i32, n: i32,
   activation: i32, part: i32, parts: i32): void {
-  gemm(y, x, w, workspace, m, k, n, 0, false, false, part, parts, bias, activation);
+  gemm(y, x, w, workspace, m, k, n, STORE, false, false, part, parts, bias, activation);
 }
+
+/**
+ * A dense layer's dW product with plain SGD folded in: w[m,n] −= rate · (aᵀ·b), a stored [k,m] and
+ * b [k,n] as in gemm_f32_tn, the gradient never stored. Each tile's sum over k is the one
+ * gemm_f32_tn would store (one KC slice: k ≤ gemm_f32_sgd_max_k(), the batch of a dense layer's
+ * dW), then updated as sgd_f32_step does (w − g·rate): bit-identical to gemm_f32_tn into g then
+ * sgd_f32_step(w, g, m·n, rate), without writing g and reading it back. Debug builds assert
+ * k ≤ gemm_f32_sgd_max_k(); release builds return without writing when it does not hold.
+ */
+export function gemm_f32_tn_sgd(w: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, rate: f32): void {
+  gemm_f32_tn_sgd_part(w, a, b, workspace, m, k, n, rate, 0, 1);
+}
+
+export function gemm_f32_tn_sgd_part(w: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, rate: f32,
+  part: i32, parts: i32): void {
+  assert(k <= KC, 'gemm_f32_tn_sgd: k must be at most gemm_f32_sgd_max_k()');
+  if (k > KC) return;
+  gemm(w, a, b, workspace, m, k, n, SGD, true, false, part, parts, 0, NO_EPILOGUE, rate);
+}
+
+/** Largest k of gemm_f32_tn_sgd: one KC slice, so each sum is complete before its update. */
+export function gemm_f32_sgd_max_k(): i32 {
+  return KC;
+}
+
+/** How a tile's sum reaches C: stored, added, or the SGD step C −= rate · sum. */
+const STORE: i32 = 0;
+const ADD: i32 = 1;
+const SGD: i32 = 2;
 
 /** gemm's `activation` when the call is a plain product (no bias, no activation pass). */
 const NO_EPILOGUE: i32 = -1;
@@ -119,8 +150,8 @@ const ACTIVATION_RELU: i32 = 2;
   return (even + unit - 1) / unit * unit;
 }
 
-@inline function gemm(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
-  transA: bool, transB: bool, part: i32, parts: i32, bias: usize, activation: i32): void {
+@inline function gemm(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, mode: i32,
+  transA: bool, transB: bool, part: i32, parts: i32, bias: usize, activation: i32, rate: f32 = 0): void {
   // Debug builds check the contract; release builds (--noAssert) trust the caller.
   assert(m >= 1 && k >= 1 && n >= 1, 'gemm: m, k and n must be at least 1');
   assert((workspace & 15) == 0, 'gemm: workspace must be 16-byte aligned');
@@ -151,7 +182,7 @@ const ACTIVATION_RELU: i32 = 2;
   const i0 = part_start(rowPanels, rowPart, rowParts) * MR;
   const i1 = min(m, part_start(rowPanels, rowPart + 1, rowParts) * MR);
   if (j0 >= j1 || i0 >= i1) return;
-  gemm_block(c, a, b, workspace, m, k, n, accumulate, transA, transB, i0, i1, j0, j1, bias, activation);
+  gemm_block(c, a, b, workspace, m, k, n, mode, transA, transB, i0, i1, j0, j1, bias, activation, rate);
 }
 
 /**
@@ -161,7 +192,7 @@ const ACTIVATION_RELU: i32 = 2;
 export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
   j0: i32, j1: i32): void {
   assert(j0 % NR == 0 && j0 < j1 && j1 <= n, 'gemm_f32_tn_columns: need NR | j0 < j1 <= n');
-  gemm_block(c, a, b, workspace, m, k, n, accumulate, true, false, 0, m, j0, j1, 0, NO_EPILOGUE);
+  gemm_block(c, a, b, workspace, m, k, n, accumulate != 0 ? ADD : STORE, true, false, 0, m, j0, j1, 0, NO_EPILOGUE, 0);
 }
 
 /**
@@ -171,8 +202,8 @@ export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usi
  * an edge tile the same lanes one by one), so any block of C computes exactly the unsplit values.
  */
 // @ts-ignore: decorator
-@inline function gemm_block(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, accumulate: i32,
-  transA: bool, transB: bool, i0: i32, i1: i32, j0: i32, j1: i32, bias: usize, activation: i32): void {
+@inline function gemm_block(c: usize, a: usize, b: usize, workspace: usize, m: i32, k: i32, n: i32, mode: i32,
+  transA: bool, transB: bool, i0: i32, i1: i32, j0: i32, j1: i32, bias: usize, activation: i32, rate: f32): void {
   const tile = workspace;
   const apack = workspace + <usize>TILE_BYTES;
   const bpack = apack + <usize>APACK_BYTES;
@@ -185,7 +216,7 @@ export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usi
     const nc = min(ncb, j1 - jc);
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);
-      const acc = pc > 0 ? 1 : accumulate;
+      const acc = pc > 0 ? ADD : mode;
       if (transB) pack_b_t_block(bpack, b, k, jc, nc, pc, kc);
       else if (!directB) pack_b_n_block(bpack, b, n, jc, nc, pc, kc);
       for (let ic = i0; ic < i1; ic += mcb) {
@@ -216,10 +247,10 @@ export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usi
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             if (mr == MR && nr == NR) {
-              ukernel(kc, ap, bpanel, ldb, cp, ldc, acc);
+              ukernel(kc, ap, bpanel, ldb, cp, ldc, acc, rate);
             } else {
-              ukernel(kc, ap, bpanel, ldb, tile, NR * 4, 0);
-              store_partial_tile(cp, ldc, tile, mr, nr, acc);
+              ukernel(kc, ap, bpanel, ldb, tile, NR * 4, STORE);
+              store_partial_tile(cp, ldc, tile, mr, nr, acc, rate);
             }
             ap += apanelBytes;
             cp += ldc * MR;
@@ -289,15 +320,16 @@ export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usi
   return v;
 }
 
-/** C[0..mr, 0..nr) (= or +=) tile[MR][NR]: the edge tiles, computed full-size into the workspace. */
-export function store_partial_tile(c: usize, ldc: usize, tile: usize, mr: i32, nr: i32, accumulate: i32): void {
+/** C[0..mr, 0..nr) (=, += or −= rate·, by `mode`) tile[MR][NR]: the edge tiles, computed full-size into the workspace. */
+export function store_partial_tile(c: usize, ldc: usize, tile: usize, mr: i32, nr: i32, mode: i32, rate: f32 = 0): void {
   for (let i = 0; i < mr; i++) {
     const crow = c + <usize>i * ldc;
     const trow = tile + <usize>(i * NR * 4);
     for (let j = 0; j < nr; j++) {
       const o = <usize>j << 2;
       let v = load<f32>(trow + o);
-      if (accumulate) v += load<f32>(crow + o);
+      if (mode == SGD) v = load<f32>(crow + o) - v * rate;
+      else if (mode == ADD) v += load<f32>(crow + o);
       store<f32>(crow + o, v);
     }
   }
@@ -427,7 +459,7 @@ export function pack_transpose(dst: usize, width: i32, src: usize, ld: i32, coun
  * packed, B's row stride when read in place); c: a full MR×NR tile, rows `ldc` bytes apart.
  * MR is 5 or 6 (a compile-time constant: the sixth row exists only in the relaxed builds).
  */
-export function ukernel(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize, ldc: usize, accumulate: i32): void {
+export function ukernel(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize, ldc: usize, mode: i32, rate: f32 = 0): void {
   let vacc0x0 = f32x4.splat(0);
   let vacc0x1 = f32x4.splat(0);
   let vacc1x0 = f32x4.splat(0);
@@ -471,7 +503,29 @@ export function ukernel(kc: i32, ap: usize, bp: usize, ldb: usize, c: usize, ldc
     bp += ldb;
     p--;
   }
-  if (accumulate) {
+  if (mode == SGD) {
+    // sgd_f32_step's operations: c − (sum · rate), a product then a difference, in every build.
+    const vrate = f32x4.splat(rate);
+    v128.store(c, f32x4.sub(v128.load(c, 0), f32x4.mul(vacc0x0, vrate)), 0);
+    v128.store(c, f32x4.sub(v128.load(c, 16), f32x4.mul(vacc0x1, vrate)), 16);
+    c += ldc;
+    v128.store(c, f32x4.sub(v128.load(c, 0), f32x4.mul(vacc1x0, vrate)), 0);
+    v128.store(c, f32x4.sub(v128.load(c, 16), f32x4.mul(vacc1x1, vrate)), 16);
+    c += ldc;
+    v128.store(c, f32x4.sub(v128.load(c, 0), f32x4.mul(vacc2x0, vrate)), 0);
+    v128.store(c, f32x4.sub(v128.load(c, 16), f32x4.mul(vacc2x1, vrate)), 16);
+    c += ldc;
+    v128.store(c, f32x4.sub(v128.load(c, 0), f32x4.mul(vacc3x0, vrate)), 0);
+    v128.store(c, f32x4.sub(v128.load(c, 16), f32x4.mul(vacc3x1, vrate)), 16);
+    c += ldc;
+    v128.store(c, f32x4.sub(v128.load(c, 0), f32x4.mul(vacc4x0, vrate)), 0);
+    v128.store(c, f32x4.sub(v128.load(c, 16), f32x4.mul(vacc4x1, vrate)), 16);
+    if (MR == 6) {
+      c += ldc;
+      v128.store(c, f32x4.sub(v128.load(c, 0), f32x4.mul(vacc5x0, vrate)), 0);
+      v128.store(c, f32x4.sub(v128.load(c, 16), f32x4.mul(vacc5x1, vrate)), 16);
+    }
+  } else if (mode == ADD) {
     v128.store(c, f32x4.add(v128.load(c, 0), vacc0x0), 0);
     v128.store(c, f32x4.add(v128.load(c, 16), vacc0x1), 16);
     c += ldc;

@@ -4,6 +4,7 @@ export {
   gemm_f32_nn, gemm_f32_tn, gemm_f32_nt, gemm_f32_workspace_bytes,
   gemm_f32_nn_part, gemm_f32_tn_part, gemm_f32_nt_part,
   dense_f32_forward, dense_f32_forward_part,
+  gemm_f32_tn_sgd, gemm_f32_tn_sgd_part, gemm_f32_sgd_max_k,
 } from './gemm';
 export { peak_f32x4_probe, peak_f32x4_madd_probe } from './probe';
 export {

@@ -123,6 +123,27 @@ export interface CoreExports {
     part: number,
     parts: number,
   ): void;
+  /**
+   * A dense layer's dW product with plain SGD folded in: w[m,n] −= rate · (aᵀ·b) (a stored [k,m], b
+   * [k,n]), the gradient never stored; bit-identical to gemm_f32_tn into g then sgd_f32_step(w, g,
+   * m·n, rate). Needs k ≤ gemm_f32_sgd_max_k() (release builds write nothing otherwise).
+   */
+  gemm_f32_tn_sgd(w: number, a: number, b: number, workspace: number, m: number, k: number, n: number, rate: number): void;
+  /** Part of gemm_f32_tn_sgd, as gemm_f32_nn_part (the same blocks as gemm_f32_tn_part). */
+  gemm_f32_tn_sgd_part(
+    w: number,
+    a: number,
+    b: number,
+    workspace: number,
+    m: number,
+    k: number,
+    n: number,
+    rate: number,
+    part: number,
+    parts: number,
+  ): void;
+  /** Largest k gemm_f32_tn_sgd takes (its k is a dense layer's batch): one k slice of the GEMM's blocking. */
+  gemm_f32_sgd_max_k(): number;
   /** Bytes of 16-byte-aligned workspace every gemm call needs (a constant: the kernels block). */
   gemm_f32_workspace_bytes(): number;
   /** Peak probe: `iterations` rounds of 12 independent f32x4 mul+add chains (96 FLOP per round). */

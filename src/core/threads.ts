@@ -95,6 +95,7 @@ const PART_KERNELS: readonly PartSpec[] = [
   { name: 'gemm_f32_nn', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
   { name: 'gemm_f32_tn', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
   { name: 'gemm_f32_nt', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
+  { name: 'gemm_f32_tn_sgd', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
   // dense_f32_forward(y, x, w, bias, workspace, m, k, n, activation): gemm_f32_nn's blocks.
   { name: 'dense_f32_forward', workspace: 4, work: (a) => 2 * a[5]! * a[6]! * a[7]!, unit: 'flops', workspaceBytes: gemmWorkspace },
   {

@@ -13,6 +13,9 @@
  *   dbias   = Σ_rows dz                  bias_add_f32_backward
  *   dkernel = xᵀ · dz  [in, units]       gemm_f32_tn (x stored [rows, in] = [k, m])
  *   dx      = dz · kernelᵀ [rows, in]    gemm_f32_nt (kernel stored [in, units] = [n, k]), skipped for the first layer
+ * Training with plain SGD (batch ≤ gemm_f32_sgd_max_k()), dkernel is never stored: dx first, then
+ * gemm_f32_tn_sgd applies kernel −= lr · xᵀ·dz tile by tile (bit-identical to dkernel then the
+ * optimizer's sgd_f32_step, which then skips the kernel; src/models/execute.ts).
  */
 import { ActivationCode, type CoreExports } from '../core/abi.js';
 import { activationBackward, activationForward } from './activation.js';
@@ -100,12 +103,22 @@ export class Dense extends Layer {
     if (this.fn === 'softmax') activationForward(k, this.fn, y, y, rows, this.units, logits);
   }
 
-  backward(k: CoreExports, dx: number, dy: number, x: number, y: number, rows: number, workspace: number): void {
+  override get sgdFusedWeight(): ParameterSlot {
+    return this.kernel;
+  }
+
+  backward(k: CoreExports, dx: number, dy: number, x: number, y: number, rows: number, workspace: number, sgdRate?: number): void {
     const inputs = this.inputShape![0]!;
     activationBackward(k, this.fn, dy, dy, y, rows * this.units);
     if (this.bias) k.bias_add_f32_backward(this.bias.gradByteOffset, dy, rows, this.units, 0);
-    k.gemm_f32_tn(this.kernel.gradByteOffset, x, dy, workspace, inputs, rows, this.units, 0);
-    if (dx !== 0) k.gemm_f32_nt(dx, dy, this.kernel.byteOffset, workspace, rows, this.units, inputs, 0);
+    if (sgdRate === undefined) {
+      k.gemm_f32_tn(this.kernel.gradByteOffset, x, dy, workspace, inputs, rows, this.units, 0);
+      if (dx !== 0) k.gemm_f32_nt(dx, dy, this.kernel.byteOffset, workspace, rows, this.units, inputs, 0);
+    } else {
+      // dx reads the kernel before its update.
+      if (dx !== 0) k.gemm_f32_nt(dx, dy, this.kernel.byteOffset, workspace, rows, this.units, inputs, 0);
+      k.gemm_f32_tn_sgd(this.kernel.byteOffset, x, dy, workspace, inputs, rows, this.units, sgdRate);
+    }
   }
 
   getConfig(): LayerConfig {

@@ -214,8 +214,18 @@ export abstract class Layer {
   /**
    * Gradients from dy (w.r.t. this layer's output, or w.r.t. the logits for a fused softmax): overwrites
    * the parameter gradients and, unless `dx` is 0, dx (w.r.t. the input). May clobber dy.
+   * With `sgdRate`, the layer applies the plain SGD step to `sgdFusedWeight` itself (w −= rate·dw)
+   * instead of writing that weight's gradient; the other gradients are written as usual.
    */
-  abstract backward(k: CoreExports, dx: number, dy: number, x: number, y: number, rows: number, workspace: number): void;
+  abstract backward(k: CoreExports, dx: number, dy: number, x: number, y: number, rows: number, workspace: number, sgdRate?: number): void;
+
+  /**
+   * The weight whose plain SGD step `backward` can fold into its gradient product (a dense kernel:
+   * the update rides on the dW tiles, the gradient is never stored), or undefined.
+   */
+  get sgdFusedWeight(): ParameterSlot | undefined {
+    return undefined;
+  }
 
   abstract getConfig(): LayerConfig;
 

@@ -29,7 +29,11 @@ export class Executor {
     readonly run: RunPlan,
   ) {
     this.k = core.kernels;
+    this.sgdMaxK = this.k.gemm_f32_sgd_max_k();
   }
+
+  /** Largest batch whose dense dW products can take the SGD step (gemm_f32_tn_sgd's k). */
+  private readonly sgdMaxK: number;
 
   /**
    * Runs layers 0..through; with `logits`, the head skips its softmax (the loss fuses it). `step` (the
@@ -60,16 +64,23 @@ export class Executor {
     return mode === Reduction.Sum ? loss / rows : loss;
   }
 
-  /** Backward from dlogits through the layers; overwrites every parameter gradient. */
-  backward(rows: number): void {
+  /**
+   * Backward from dlogits through the layers; overwrites every parameter gradient. With `sgdRate`
+   * (the optimizer's `fusedSgdRate`) and a batch gemm_f32_tn_sgd takes, the layers' sgdFusedWeights
+   * take their SGD step here instead of getting a gradient: returns whether they did (the optimizer
+   * then skips them).
+   */
+  backward(rows: number, sgdRate?: number): boolean {
     const { model, run, k } = this;
     this.bindBatchBuffers();
     const workspace = run.workspace.byteOffset;
+    const rate = sgdRate !== undefined && rows <= this.sgdMaxK ? sgdRate : undefined;
     for (let i = model.head; i >= model.firstTrainable; i--) {
       const x = i === 0 ? run.input.byteOffset : run.outputs[i - 1]!;
       const dx = i === model.firstTrainable ? 0 : run.outputGrads[i - 1]!;
-      model.layers[i]!.backward(k, dx, run.outputGrads[i]!, x, run.outputs[i]!, rows, workspace);
+      model.layers[i]!.backward(k, dx, run.outputGrads[i]!, x, run.outputs[i]!, rows, workspace, rate);
     }
+    return rate !== undefined;
   }
 
   /**
@@ -236,8 +247,7 @@ export function trainingStepper(
     order: (count) => executor.orderView(count),
     forwardLoss: (start, rows) => executor.trainForward(train, start, rows, reduction, optimizer.iterations, augment),
     backwardStep(rows) {
-      executor.backward(rows);
-      optimizer.step();
+      optimizer.step(executor.backward(rows, optimizer.fusedSgdRate));
     },
     validate:
       validation === undefined

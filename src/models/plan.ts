@@ -17,7 +17,8 @@
  * during `fit`) and released without touching the one below.
  *
  * Because 1 and 2 (and each state buffer of 3) share one layout, the optimizer is ONE kernel call over
- * the whole range. The 16-byte padding between parameters is zeroed here and never written, so its
+ * the whole range (plain SGD in `fit` steps the dense kernels inside backward and calls it on the
+ * runs between them: src/train/optimizers.ts). The 16-byte padding between parameters is zeroed here and never written, so its
  * gradient is 0 and every update rule leaves it 0; the gradients of non-trainable weights (batch
  * normalisation's moving statistics) are zeroed and never written the same way, so no optimizer
  * moves them (a zero gradient keeps SGD, momentum and Adam, from zero state, at a zero update).

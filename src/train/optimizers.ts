@@ -7,8 +7,13 @@
  *   momentum  v = μ·v − lr·g;  w += v                        (Keras SGD(momentum=μ))
  *   adam      m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;
  *             w −= lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε)        (Keras Adam, ε outside the root)
+ *
+ * Plain SGD in `fit` is the exception: the dense kernels take their step inside backward
+ * (gemm_f32_tn_sgd, `fusedSgdRate`), and `step(true)` updates the rest of the range, one call per
+ * run of parameters between them, with the same bits as the one call.
  */
 import type { CoreExports } from '../core/abi.js';
+import type { ParameterSlot } from '../layers/layer.js';
 import { ArgumentError, describeValue } from '../errors.js';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
@@ -94,16 +99,38 @@ export class Optimizer {
     private readonly state: readonly number[],
     /** Elements in the parameter range (padding between parameters included: its gradients are 0). */
     private readonly count: number,
+    /** Weights whose plain SGD step backward can take (Layer.sgdFusedWeight). */
+    fusable: readonly ParameterSlot[] = [],
   ) {
     this.learningRate = config.learningRate;
+    this.fuses = config.type === 'sgd' && fusable.length > 0;
+    this.unfusedRuns = this.fuses ? runsBetween(params, count, fusable) : [];
   }
 
-  step(): void {
+  /** Whether backward may take the fusable weights' steps (plain SGD, and there are such weights). */
+  private readonly fuses: boolean;
+  /** [address, elements] of the parameter runs outside the fusable weights: what `step(true)` updates. */
+  private readonly unfusedRuns: readonly (readonly [number, number])[];
+
+  /**
+   * The learning rate backward folds into the fusable weights' gradient products this step (plain
+   * SGD with such weights), else undefined (momentum and Adam need the gradient itself).
+   */
+  get fusedSgdRate(): number | undefined {
+    return this.fuses ? this.learningRate : undefined;
+  }
+
+  /** One update of every parameter; `fused`: backward already stepped the fusable weights (at `fusedSgdRate`). */
+  step(fused = false): void {
     const { k, params, grads, state, count, config, learningRate } = this;
     this.iterations++;
     switch (config.type) {
       case 'sgd':
-        k.sgd_f32_step(params, grads, count, learningRate);
+        if (!fused) {
+          k.sgd_f32_step(params, grads, count, learningRate);
+          return;
+        }
+        for (const [at, elements] of this.unfusedRuns) k.sgd_f32_step(at, at + grads - params, elements, learningRate);
         return;
       case 'momentum':
         k.momentum_f32_step(params, state[0]!, grads, count, learningRate, config.momentum);
@@ -124,4 +151,18 @@ export class Optimizer {
         return;
     }
   }
+}
+
+/** The runs of [params, params + 4·count) between the given weights, as [address, elements]; none empty. */
+function runsBetween(params: number, count: number, weights: readonly ParameterSlot[]): (readonly [number, number])[] {
+  if (weights.length === 0) return [];
+  const runs: (readonly [number, number])[] = [];
+  let at = params;
+  for (const weight of [...weights].sort((a, b) => a.byteOffset - b.byteOffset)) {
+    if (weight.byteOffset > at) runs.push([at, (weight.byteOffset - at) / 4]);
+    at = Math.max(at, weight.byteOffset + 4 * weight.length);
+  }
+  const end = params + 4 * count;
+  if (end > at) runs.push([at, (end - at) / 4]);
+  return runs;
 }

@@ -1,5 +1,6 @@
 // Comparison helpers shared by the kernel tests: per-element tolerances, messages that name the
-// kernel, the shape, the index, got and expected.
+// kernel, the shape, the index, got and expected; and the bit-for-bit comparison of trained weights.
+import { expect } from 'vitest';
 
 /** Unit roundoff of f32: one rounding changes a value by at most U·|value| (normal range). */
 export const U = 2 ** -24;
@@ -49,4 +50,18 @@ export function axpy(x: ArrayLike<number>, h: number, d: ArrayLike<number>): Flo
 export function firstNonFinite(x: ArrayLike<number>): number {
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return i;
   return -1;
+}
+
+/** A model's weights as raw bits (copies), for bit-for-bit comparisons. */
+export function weightBits(weights: readonly { values: Float32Array }[]): Uint32Array[] {
+  return weights.map((w) => new Uint32Array(w.values.buffer, w.values.byteOffset, w.values.length).slice());
+}
+
+/** Every weight tensor equal bit for bit; the message names the first differing tensor and index. */
+export function expectSameBits(got: Uint32Array[], expected: Uint32Array[], what: string): void {
+  expect(got.length).toBe(expected.length);
+  got.forEach((tensor, t) => {
+    const at = tensor.findIndex((bits, i) => bits !== expected[t]![i]);
+    expect(at, `${what}: weight tensor ${t} differs first at ${at}`).toBe(-1);
+  });
 }

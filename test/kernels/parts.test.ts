@@ -136,6 +136,21 @@ function denseCase(m: number, k: number, n: number, activation: number, withBias
   };
 }
 
+/** gemm_f32_tn_sgd (gemm_f32_tn_part's blocks, each updating its own block of w). */
+function sgdCase(m: number, k: number, n: number): PartCase {
+  const seed = m * 7919 + k * 104729 + n + 5;
+  const a = w.from(randomF32(k * m, seed)).ptr;
+  const b = w.from(randomF32(k * n, seed + 1)).ptr;
+  const e = w.exports;
+  return {
+    name: `gemm_f32_tn_sgd_part m=${m} k=${k} n=${n}`,
+    outputs: [randomF32(m * n, seed + 2)],
+    workspaceBytes: e.gemm_f32_workspace_bytes(),
+    unsplit: ([weights], ws) => e.gemm_f32_tn_sgd(weights, a, b, ws, m, k, n, 0.05),
+    part: ([weights], ws, p, parts) => e.gemm_f32_tn_sgd_part(weights, a, b, ws, m, k, n, 0.05, p, parts),
+  };
+}
+
 /** m, k, n: single tiles, MR/NR tails, fewer panels than parts (row split), KC and MC blocks. */
 const GEMM_SHAPES: readonly (readonly [number, number, number])[] = [
   [1, 1, 1],
@@ -389,6 +404,17 @@ for (const build of kernelTestBuilds(['debug', 'release'])) {
       }
       cases.push(() => denseCase(5, 3, 8, 0, false));
       expectAll(cases);
+    });
+
+    it('gemm_f32_tn_sgd_part: all parts = the unsplit call, bit for bit', () => {
+      const maxK = w.exports.gemm_f32_sgd_max_k();
+      expectAll(
+        GEMM_SHAPES.filter(([, k]) => k <= maxK).map(
+          ([m, k, n]) =>
+            () =>
+              sgdCase(m, k, n),
+        ),
+      );
     });
 
     it("gemm parts at the paper's first dense layer (batch 128: forward, dW, dX)", () => {

@@ -57,6 +57,14 @@ function cases(reference: CoreExports): Case[] {
         });
       }
     }
+    list.push({
+      name: `gemm_f32_tn_sgd m=${m} k=${k} n=${n}`,
+      kernel: 'gemm_f32_tn_sgd',
+      workspace: gemmWorkspace,
+      inputs: { a: f32(k * m, next), b: f32(k * n, next) },
+      outputs: { w: f32(m * n, next) },
+      args: ['w', 'a', 'b', 'workspace', m, k, n, 0.05],
+    });
     for (const [activation, bias] of [
       [1, true],
       [2, false],

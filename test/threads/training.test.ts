@@ -9,6 +9,7 @@ import { loadCore } from '../../src/core/index.js';
 import { createModel, type ArchitectureName } from '../../src/models/architectures.js';
 import { workerPool } from '../../src/core/pool.js';
 import { splitPolicy } from '../../src/core/threads.js';
+import { expectSameBits, weightBits } from '../helpers/compare.js';
 import { syntheticSet } from '../layers/helpers.js';
 
 const saved = { ...splitPolicy };
@@ -23,17 +24,9 @@ async function train(name: ArchitectureName, threads: number, batchSize: number,
   await model.fit(set, { epochs: 1, batchSize, seed: 5 });
   // On threads the run must really have split work (else the comparison proves nothing).
   if (threads > 1) expect(workerPool().dispatches).toBeGreaterThan(dispatches + steps);
-  const weights = model.getWeights().map((w) => new Uint32Array(w.values.buffer, w.values.byteOffset, w.values.length).slice());
+  const weights = weightBits(model.getWeights());
   core.dispose();
   return weights;
-}
-
-function expectSameBits(got: Uint32Array[], expected: Uint32Array[], what: string): void {
-  expect(got.length).toBe(expected.length);
-  got.forEach((tensor, t) => {
-    const at = tensor.findIndex((bits, i) => bits !== expected[t]![i]);
-    expect(at, `${what}: weight tensor ${t} differs first at ${at}`).toBe(-1);
-  });
 }
 
 describe('seeded training on threads', () => {
