@@ -94,7 +94,8 @@ export function gemm_f32_nt_part(c: usize, a: usize, b: usize, workspace: usize,
 /**
  * A dense layer's forward in one call: y[m,n] = act(x[m,k]·w[k,n] + bias[n]) (bias 0: none), with
  * activation 0 = linear, 1 = sigmoid, 2 = ReLU. The bias and the activation are applied to each
- * MR-row × NR-column block of y right after its last k slice, while it is in L1, by the same lane
+ * NR-wide column panel of a row block (at most MC × NR, 4 KiB) right after the micro-kernels of its
+ * last k slice wrote it, while it is in L1, by the same lane
  * operations as bias_add_f32_forward, sigmoid_f32_forward and relu_f32_forward: bit-identical to
  * gemm_f32_nn then those kernels, one pass over y instead of three (and, split, each thread finishes
  * the columns it computed instead of reading the other threads' halves).
