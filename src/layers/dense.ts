@@ -34,6 +34,14 @@ import {
   type Shape,
 } from './layer.js';
 
+/**
+ * Largest kernel (f32 elements, 1 MiB: the MLPs' 784×300 fits) that takes the fused kernels
+ * (dense_f32_forward, and gemm_f32_tn_sgd when training with plain SGD). A larger one (the CNN's
+ * 5408×200, 4.3 MB, read from L3) keeps the plain kernels: with the fused ones a CNN step on 2
+ * threads measured 5-20% slower at batch 64 (bench/README.md, the 06:00 runs).
+ */
+const FUSED_MAX_WEIGHTS = 262_144;
+
 /** The activation dense_f32_forward applies itself; softmax runs as its own pass (or in the loss). */
 const FUSED_ACTIVATION: Record<ActivationName, ActivationCode> = {
   linear: ActivationCode.Linear,
@@ -98,20 +106,27 @@ export class Dense extends Layer {
 
   forward(k: CoreExports, y: number, x: number, rows: number, workspace: number, logits: boolean): void {
     const inputs = this.inputShape![0]!;
+    if (this.kernel.length > FUSED_MAX_WEIGHTS) {
+      k.gemm_f32_nn(y, x, this.kernel.byteOffset, workspace, rows, inputs, this.units, 0);
+      if (this.bias) k.bias_add_f32_forward(y, y, this.bias.byteOffset, rows, this.units);
+      activationForward(k, this.fn, y, y, rows, this.units, logits);
+      return;
+    }
     const bias = this.bias?.byteOffset ?? 0;
     k.dense_f32_forward(y, x, this.kernel.byteOffset, bias, workspace, rows, inputs, this.units, FUSED_ACTIVATION[this.fn]);
     if (this.fn === 'softmax') activationForward(k, this.fn, y, y, rows, this.units, logits);
   }
 
-  override get sgdFusedWeight(): ParameterSlot {
-    return this.kernel;
+  /** The kernel, when it is small enough for the fused kernels (FUSED_MAX_WEIGHTS). */
+  override get sgdFusedWeight(): ParameterSlot | undefined {
+    return this.kernel.length <= FUSED_MAX_WEIGHTS ? this.kernel : undefined;
   }
 
   backward(k: CoreExports, dx: number, dy: number, x: number, y: number, rows: number, workspace: number, sgdRate?: number): void {
     const inputs = this.inputShape![0]!;
     activationBackward(k, this.fn, dy, dy, y, rows * this.units);
     if (this.bias) k.bias_add_f32_backward(this.bias.gradByteOffset, dy, rows, this.units, 0);
-    if (sgdRate === undefined) {
+    if (sgdRate === undefined || this.sgdFusedWeight === undefined) {
       k.gemm_f32_tn(this.kernel.gradByteOffset, x, dy, workspace, inputs, rows, this.units, 0);
       if (dx !== 0) k.gemm_f32_nt(dx, dy, this.kernel.byteOffset, workspace, rows, this.units, inputs, 0);
     } else {
