@@ -6,14 +6,15 @@
  * src/models/architectures.ts for why).
  *
  * Forward: dense_f32_forward (product, bias and a sigmoid/ReLU activation in one pass over y); a
- * softmax head runs softmax_f32_forward after it, unless the loss fuses it.
+ * softmax head runs softmax_f32_forward after it, unless the loss fuses it. Kernels past
+ * FUSED_MAX_WEIGHTS run gemm_f32_nn, bias_add_f32_forward and the activation instead (same bits).
  *
  * Backward (x [rows, in], dy [rows, units], y the activated output):
  *   dz      = dy · act'(y)               in place on dy
  *   dbias   = Σ_rows dz                  bias_add_f32_backward
  *   dkernel = xᵀ · dz  [in, units]       gemm_f32_tn (x stored [rows, in] = [k, m])
  *   dx      = dz · kernelᵀ [rows, in]    gemm_f32_nt (kernel stored [in, units] = [n, k]), skipped for the first layer
- * Training with plain SGD (batch ≤ gemm_f32_sgd_max_k()), dkernel is never stored: dx first, then
+ * Training with plain SGD (batch ≤ gemm_f32_sgd_max_k(), kernel ≤ FUSED_MAX_WEIGHTS), dkernel is never stored: dx first, then
  * gemm_f32_tn_sgd applies kernel −= lr · xᵀ·dz tile by tile (bit-identical to dkernel then the
  * optimizer's sgd_f32_step, which then skips the kernel; src/models/execute.ts).
  */
