@@ -107,7 +107,7 @@ export class Dense extends Layer {
 
   forward(k: CoreExports, y: number, x: number, rows: number, workspace: number, logits: boolean): void {
     const inputs = this.inputShape![0]!;
-    if (this.kernel.length > FUSED_MAX_WEIGHTS) {
+    if (!this.fused) {
       k.gemm_f32_nn(y, x, this.kernel.byteOffset, workspace, rows, inputs, this.units, 0);
       if (this.bias) k.bias_add_f32_forward(y, y, this.bias.byteOffset, rows, this.units);
       activationForward(k, this.fn, y, y, rows, this.units, logits);
@@ -118,16 +118,20 @@ export class Dense extends Layer {
     if (this.fn === 'softmax') activationForward(k, this.fn, y, y, rows, this.units, logits);
   }
 
-  /** The kernel, when it is small enough for the fused kernels (FUSED_MAX_WEIGHTS). */
+  /** Whether the kernel is small enough for the fused kernels (FUSED_MAX_WEIGHTS). */
+  private get fused(): boolean {
+    return this.kernel.length <= FUSED_MAX_WEIGHTS;
+  }
+
   override get sgdFusedWeight(): ParameterSlot | undefined {
-    return this.kernel.length <= FUSED_MAX_WEIGHTS ? this.kernel : undefined;
+    return this.fused ? this.kernel : undefined;
   }
 
   backward(k: CoreExports, dx: number, dy: number, x: number, y: number, rows: number, workspace: number, sgdRate?: number): void {
     const inputs = this.inputShape![0]!;
     activationBackward(k, this.fn, dy, dy, y, rows * this.units);
     if (this.bias) k.bias_add_f32_backward(this.bias.gradByteOffset, dy, rows, this.units, 0);
-    if (sgdRate === undefined || this.sgdFusedWeight === undefined) {
+    if (sgdRate === undefined || !this.fused) {
       k.gemm_f32_tn(this.kernel.gradByteOffset, x, dy, workspace, inputs, rows, this.units, 0);
       if (dx !== 0) k.gemm_f32_nt(dx, dy, this.kernel.byteOffset, workspace, rows, this.units, inputs, 0);
     } else {

@@ -155,7 +155,6 @@ export class Optimizer {
 
 /** The runs of [params, params + 4·count) between the given weights, as [address, elements]; none empty. */
 function runsBetween(params: number, count: number, weights: readonly ParameterSlot[]): (readonly [number, number])[] {
-  if (weights.length === 0) return [];
   const runs: (readonly [number, number])[] = [];
   let at = params;
   for (const weight of [...weights].sort((a, b) => a.byteOffset - b.byteOffset)) {
