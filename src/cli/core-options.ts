@@ -14,7 +14,7 @@ export interface CoreFlags {
   simd: SimdMode;
 }
 
-/** Adds `--threads N` (default: every core) and `--simd auto|strict|relaxed` (default auto) to `command`. */
+/** Adds `--threads N` (default: every core) and `--simd strict|relaxed|auto` (default strict) to `command`. */
 export function withCoreOptions(command: Command): Command {
   return command
     .option(
@@ -24,9 +24,9 @@ export function withCoreOptions(command: Command): Command {
     )
     .option(
       '--simd <mode>',
-      'auto: the relaxed-SIMD (FMA) build when the runtime has it; strict: SIMD128, the same bits on every machine; relaxed: FMA or fail',
+      'strict: SIMD128, the same bits on every runtime and machine; relaxed: the FMA build (a few percent faster, last bits differ) or fail; auto: relaxed when the runtime has it',
       oneOf(SIMD_MODES),
-      'auto',
+      'strict',
     );
 }
 

@@ -99,7 +99,7 @@ interface Threading {
  */
 export async function loadCore(options: LoadOptions = {}): Promise<Core> {
   let { threads, reason } = await resolveThreads(options.threads);
-  const simdMode = options.simd ?? 'auto';
+  const simdMode = options.simd ?? 'strict';
   if (simdMode !== 'auto' && simdMode !== 'strict' && simdMode !== 'relaxed') {
     throw new RangeError(`simd: expected 'auto', 'strict' or 'relaxed', got ${JSON.stringify(simdMode)}`);
   }

@@ -20,8 +20,11 @@ export interface LoadOptions {
    */
   threads?: number;
   /**
-   * 'strict' (SIMD128, bit-identical everywhere), 'relaxed' (FMA; needs relaxed SIMD) or 'auto'
-   * (default): relaxed when the runtime validates it, else strict. Ignored when `url` or `wasm` is given.
+   * 'strict' (default: SIMD128, the same bits on every runtime, machine and thread count),
+   * 'relaxed' (FMA in the GEMM and convolution micro-kernels; needs relaxed SIMD) or 'auto' (relaxed
+   * when the runtime validates it, else strict). 'relaxed' and 'auto' are the opt-in that gives up
+   * bit-identity across runtimes and machines for a few percent of speed. Ignored when `url` or
+   * `wasm` is given.
    */
   simd?: SimdMode;
   /**

@@ -1,9 +1,9 @@
 // The demo page (src/web) in Chromium: it loads, trains in a worker, shows the results, loads a
 // model saved by the CLI and predicts what Node predicts, classifies an uploaded picture, stops a
 // run, and says so when WebAssembly SIMD is missing. Each test opens its own page.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { expect, test } from './fixtures.js';
@@ -109,6 +109,26 @@ test(`trains scratch-mlp for one epoch on ${TRAIN_IMAGES} images in a worker: te
   // An ONNX ModelProto starts with field 1 (ir_version, varint): tag 0x08, then 7.
   expect(onnx.bytes.slice(0, 2)).toEqual([0x08, 7]);
   expect(onnx.size).toBeGreaterThan(bin.size);
+  // The worker's default core is the strict build: its model file is the one Node writes for the
+  // same seeded settings, byte for byte (threads in the page, two in Node).
+  const settings = await page.evaluate(() =>
+    ['optimizer', 'learning-rate', 'batch-size', 'seed'].map((id) => (document.getElementById(id) as HTMLInputElement).value),
+  );
+  const pageFile = await page.evaluate(async () => {
+    const link = document.getElementById('download-model') as HTMLAnchorElement;
+    return Array.from(new Uint8Array(await (await fetch(link.href)).arrayBuffer()));
+  });
+  const [optimizer, learningRate, batchSize, seed] = settings as [string, string, string, string];
+  const nodePath = join(mkdtempSync(join(tmpdir(), 'fmnist-demo-bits-')), 'node.fmnist');
+  cli([
+    'train',
+    ...['--model', 'scratch-mlp', '--epochs', '1', '--limit', String(TRAIN_IMAGES), '--optimizer', optimizer, '--lr', learningRate],
+    ...['--batch-size', batchSize, '--seed', seed, '--threads', '2', '--save', nodePath, '--json'],
+  ]);
+  const nodeFile = readFileSync(nodePath);
+  rmSync(dirname(nodePath), { recursive: true, force: true });
+  expect(pageFile.length).toBe(nodeFile.length);
+  expect(Buffer.from(pageFile).equals(nodeFile), "the page's model file differs from Node's").toBe(true);
   expect(pageErrors).toEqual([]);
 
   await page.screenshot({ path: join(OUT_DIR, 'browser-trained.png'), fullPage: true });

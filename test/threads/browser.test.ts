@@ -36,7 +36,7 @@ import { workload } from '/@workload.js';
 const results = {};
 try {
   results.isolated = self.crossOriginIsolated;
-  results.auto = await workload(loadCore, createModel, { simd: 'strict' });
+  results.auto = await workload(loadCore, createModel, {});
   if (self.crossOriginIsolated) {
     results.one = await workload(loadCore, createModel, { simd: 'strict', threads: 1 });
     results.three = await workload(loadCore, createModel, { simd: 'strict', threads: 3 });
