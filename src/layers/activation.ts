@@ -7,7 +7,7 @@
  * model's output activation, where the loss fuses it (softmax_xent_f32_fused gives ∂loss/∂logits).
  */
 import type { CoreExports } from '../core/abi.js';
-import { ACTIVATIONS, Layer, oneOf, size, type ActivationName, type LayerConfig, type Shape } from './layer.js';
+import { ACTIVATIONS, Layer, oneOf, size, type ActivationName, type LayerBuffers, type LayerConfig, type Shape } from './layer.js';
 
 /**
  * y = act(x) over `rows` rows of `cols` values (y may alias x). With `logits`, softmax is skipped.
@@ -89,14 +89,13 @@ export class Activation extends Layer {
     return [...inputShape];
   }
 
-  forward(k: CoreExports, y: number, x: number, rows: number, _workspace: number, logits: boolean): void {
-    const cols = size(this.inputShape!);
-    activationForward(k, this.fn, y, x, rows, cols, logits);
+  forward(k: CoreExports, at: LayerBuffers, rows: number, logits: boolean): void {
+    activationForward(k, this.fn, at.y, at.x, rows, size(this.inputShape!), logits);
   }
 
-  backward(k: CoreExports, dx: number, dy: number, _x: number, y: number, rows: number): void {
-    if (dx === 0) return;
-    activationBackward(k, this.fn, dx, dy, y, rows * size(this.inputShape!));
+  backward(k: CoreExports, at: LayerBuffers, rows: number): void {
+    if (at.dx === 0) return;
+    activationBackward(k, this.fn, at.dx, at.dy, at.y, rows * size(this.inputShape!));
   }
 
   getConfig(): LayerConfig {

@@ -21,6 +21,7 @@ import {
   type BatchSlot,
   type BuildPlan,
   type ForwardMode,
+  type LayerBuffers,
   type LayerConfig,
   type ParameterSlot,
   type Shape,
@@ -97,11 +98,12 @@ export class BatchNormalization extends Layer {
     return k.batchnorm_f32_workspace_bytes(this.channels);
   }
 
-  forward(k: CoreExports, y: number, x: number, rows: number, workspace: number, _logits: boolean, mode: ForwardMode): void {
+  forward(k: CoreExports, at: LayerBuffers, rows: number, _logits: boolean, mode: ForwardMode): void {
     const c = this.channels;
     const m = this.matrixRows(rows);
+    const { x, y, workspace } = at;
     if (mode.training) {
-      const mean = this.statistics.byteOffset;
+      const mean = at.batch[this.statistics.index]!;
       k.batchnorm_f32_forward_train(
         y,
         mean,
@@ -133,9 +135,10 @@ export class BatchNormalization extends Layer {
     }
   }
 
-  backward(k: CoreExports, dx: number, dy: number, x: number, _y: number, rows: number): void {
+  backward(k: CoreExports, at: LayerBuffers, rows: number): void {
     const c = this.channels;
-    const mean = this.statistics.byteOffset;
+    const { dx, dy, x } = at;
+    const mean = at.batch[this.statistics.index]!;
     // The kernel always writes dx; as the first trained layer there is no dx buffer, and dy (which
     // backward may clobber, and dx may alias) takes it.
     k.batchnorm_f32_backward(

@@ -23,6 +23,7 @@ import {
   type ActivationName,
   type BuildPlan,
   type InitializerName,
+  type LayerBuffers,
   type LayerConfig,
   type ParameterSlot,
   type Shape,
@@ -118,15 +119,16 @@ export class Conv2D extends Layer {
     );
   }
 
-  forward(k: CoreExports, y: number, x: number, rows: number, workspace: number, logits: boolean): void {
+  forward(k: CoreExports, at: LayerBuffers, rows: number, logits: boolean): void {
     const [height, width, channels] = this.inputShape as [number, number, number];
     const [kh, kw] = this.kernelSize;
+    const { x, y } = at;
     k.conv2d_f32_nhwc_forward(
       y,
       x,
       this.kernel.byteOffset,
       this.bias?.byteOffset ?? 0,
-      workspace,
+      at.workspace,
       rows,
       height,
       width,
@@ -140,8 +142,9 @@ export class Conv2D extends Layer {
     activationForward(k, this.fn, y, y, rows * oh * ow, this.filters, logits);
   }
 
-  backward(k: CoreExports, dx: number, dy: number, x: number, y: number, rows: number, workspace: number): void {
+  backward(k: CoreExports, at: LayerBuffers, rows: number): void {
     const [height, width, channels] = this.inputShape as [number, number, number];
+    const { dx, dy, x, y, workspace } = at;
     const [kh, kw] = this.kernelSize;
     activationBackward(k, this.fn, dy, dy, y, rows * this.outputSize);
     k.conv2d_f32_nhwc_backward_filter(

@@ -30,6 +30,7 @@ import {
   type ActivationName,
   type BuildPlan,
   type InitializerName,
+  type LayerBuffers,
   type LayerConfig,
   type ParameterSlot,
   type Shape,
@@ -105,8 +106,9 @@ export class Dense extends Layer {
     return k.gemm_f32_workspace_bytes();
   }
 
-  forward(k: CoreExports, y: number, x: number, rows: number, workspace: number, logits: boolean): void {
+  forward(k: CoreExports, at: LayerBuffers, rows: number, logits: boolean): void {
     const inputs = this.inputShape![0]!;
+    const { x, y, workspace } = at;
     if (!this.fused) {
       k.gemm_f32_nn(y, x, this.kernel.byteOffset, workspace, rows, inputs, this.units, 0);
       if (this.bias) k.bias_add_f32_forward(y, y, this.bias.byteOffset, rows, this.units);
@@ -127,8 +129,9 @@ export class Dense extends Layer {
     return this.fused ? this.kernel : undefined;
   }
 
-  backward(k: CoreExports, dx: number, dy: number, x: number, y: number, rows: number, workspace: number, sgdRate?: number): void {
+  backward(k: CoreExports, at: LayerBuffers, rows: number, sgdRate?: number): void {
     const inputs = this.inputShape![0]!;
+    const { dx, dy, x, y, workspace } = at;
     activationBackward(k, this.fn, dy, dy, y, rows * this.units);
     if (this.bias) k.bias_add_f32_backward(this.bias.gradByteOffset, dy, rows, this.units, 0);
     if (sgdRate === undefined || !this.fused) {

@@ -11,7 +11,7 @@
  */
 import type { CoreExports } from '../core/abi.js';
 import { ArgumentError, describeValue } from '../errors.js';
-import { Layer, size, type BatchSlot, type BuildPlan, type ForwardMode, type LayerConfig, type Shape } from './layer.js';
+import { Layer, size, type BatchSlot, type BuildPlan, type ForwardMode, type LayerBuffers, type LayerConfig, type Shape } from './layer.js';
 
 export interface DropoutOptions {
   name?: string;
@@ -42,14 +42,14 @@ export class Dropout extends Layer {
     this.batchBuffers.push(this.mask);
   }
 
-  forward(k: CoreExports, y: number, x: number, rows: number, _workspace: number, _logits: boolean, mode: ForwardMode): void {
+  forward(k: CoreExports, at: LayerBuffers, rows: number, _logits: boolean, mode: ForwardMode): void {
     const count = rows * size(this.inputShape!);
-    k.dropout_f32_forward(y, this.mask.byteOffset, x, count, mode.training ? this.rate : 0, mode.seed >>> 0);
+    k.dropout_f32_forward(at.y, at.batch[this.mask.index]!, at.x, count, mode.training ? this.rate : 0, mode.seed >>> 0);
   }
 
-  backward(k: CoreExports, dx: number, dy: number, _x: number, _y: number, rows: number): void {
-    if (dx === 0) return;
-    k.dropout_f32_backward(dx, dy, this.mask.byteOffset, rows * size(this.inputShape!));
+  backward(k: CoreExports, at: LayerBuffers, rows: number): void {
+    if (at.dx === 0) return;
+    k.dropout_f32_backward(at.dx, at.dy, at.batch[this.mask.index]!, rows * size(this.inputShape!));
   }
 
   getConfig(): LayerConfig {

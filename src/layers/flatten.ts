@@ -22,9 +22,9 @@ export class Flatten extends Layer {
     return [size(inputShape)];
   }
 
-  forward(_k: CoreExports, _y: number, _x: number): void {}
+  forward(_k: CoreExports): void {}
 
-  backward(_k: CoreExports, _dx: number, _dy: number): void {}
+  backward(_k: CoreExports): void {}
 
   getConfig(): LayerConfig {
     return { className: 'Flatten', name: this.name };

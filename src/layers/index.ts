@@ -27,6 +27,7 @@ export {
   type ForwardMode,
   type InitializerName,
   type LayerClassName,
+  type LayerBuffers,
   type LayerConfig,
   type ParameterSlot,
   type RandomSource,

@@ -3,7 +3,14 @@
  * lists of kernel calls: `forward` and `backward`, on byte addresses planned in the model's arena.
  * It owns no memory: `build(inputShape, plan)` registers what it needs (parameters, per-batch
  * buffers such as max-pooling's argmax, workspace bytes) and the model lays every request out in
- * the arena in STYLE.md's region order, then writes the addresses back into the slots.
+ * the arena in STYLE.md's region order (src/models/plan.ts).
+ *
+ * Parameters live for the life of the model: their slots get their addresses once, when the model
+ * is planned. Everything per batch (input, output, their gradients, the layer's batch buffers, the
+ * workspace) belongs to a run, and a model may hold two at once (its training run and a temporary
+ * one above it, for an evaluation from a callback): each pass gets that run's addresses as an
+ * argument (`LayerBuffers`), so nothing a layer holds changes between passes and a plan, once built,
+ * never changes.
  *
  * Shapes are per sample, without the batch axis (Keras' `inputShape`): `[784]`, `[28, 28, 1]`.
  * Every buffer handed to `forward`/`backward` has `rows` samples in front of that shape.
@@ -11,6 +18,10 @@
  * Gradient contract (llm.c's): parameter gradients are OVERWRITTEN by `backward` (one batch, one
  * step: nothing to zero between steps), and `dx` is overwritten too. `backward` may clobber `dy`
  * (activations are differentiated in place there).
+ *
+ * Layer authoring: `forward`, `backward`, `build`/`register`, `workspaceBytes` and the types
+ * `BuildPlan`, `ParameterSlot`, `BatchSlot`, `LayerBuffers`, `ForwardMode` work on raw addresses in
+ * wasm memory. They are what a new layer implements, not what an application calls.
  */
 import type { CoreExports } from '../core/abi.js';
 import type { DType } from '../core/arena.js';
@@ -91,8 +102,9 @@ export interface ParameterSlot {
 }
 
 /**
- * A buffer a layer needs besides its output, in the run's activation region: per batch (max-pooling's
- * argmax, dropout's mask) or of a fixed shape (batch normalisation's batch mean and invstd).
+ * A buffer a layer needs besides its output, in each run's activation region: per batch (max-pooling's
+ * argmax, dropout's mask) or of a fixed shape (batch normalisation's batch mean and invstd). Layer
+ * authoring. A run gives its address to each pass as `LayerBuffers.batch[index]`.
  */
 export interface BatchSlot {
   /** `layer/what`, e.g. `max_pooling2d_1/argmax`. */
@@ -101,11 +113,30 @@ export interface BatchSlot {
   readonly shape: Shape;
   readonly dtype: DType;
   readonly perSample: boolean;
-  /** Set by the model's plan (changes when the batch capacity changes). */
-  byteOffset: number;
+  /** Its position among the layer's batch buffers, in the order `build` registered them. */
+  readonly index: number;
 }
 
-/** What `build` registers its buffers with. */
+/**
+ * The addresses of one layer's pass in one run (layer authoring): planned with the run
+ * (src/models/plan.ts) and never changed; a run holds one per layer.
+ */
+export interface LayerBuffers {
+  /** The input, [rows, ...inputShape]. */
+  readonly x: number;
+  /** The output, [rows, ...outputShape]; `x` itself for in-place layers. */
+  readonly y: number;
+  /** ∂loss/∂x, overwritten by `backward`; 0 when nobody needs it (the first trained layer) or in an inference run. */
+  readonly dx: number;
+  /** ∂loss/∂y, which `backward` may clobber; 0 in an inference run. */
+  readonly dy: number;
+  /** The layer's batch buffers (`BatchSlot.index`), sized for the run's batch capacity. */
+  readonly batch: readonly number[];
+  /** Scratch shared by every layer of the run (the largest `workspaceBytes` of them). */
+  readonly workspace: number;
+}
+
+/** What `build` registers its buffers with (layer authoring). */
 export interface BuildPlan {
   /** `trainable` defaults to true. */
   parameter(
@@ -116,7 +147,7 @@ export interface BuildPlan {
     fanOut: number,
     trainable?: boolean,
   ): ParameterSlot;
-  /** `perSample` defaults to true (the shape is per sample). */
+  /** `perSample` defaults to true (the shape is per sample). The slot's index counts this layer's buffers. */
   batchBuffer(localName: string, shape: Shape, dtype: DType, perSample?: boolean): BatchSlot;
 }
 
@@ -199,25 +230,24 @@ export abstract class Layer {
   /** Subclasses register their buffers here. */
   protected register(_inputShape: Shape, _plan: BuildPlan): void {}
 
-  /** Workspace bytes `forward`/`backward` need for `rows` samples (the model shares one workspace). */
+  /** Layer authoring: workspace bytes `forward`/`backward` need for `rows` samples (a run shares one workspace). */
   workspaceBytes(_exports: CoreExports, _rows: number): number {
     return 0;
   }
 
   /**
-   * y = layer(x) for `rows` samples. With `logits`, a softmax output activation is skipped (the loss
-   * fuses it). x: [rows, ...inputShape], y: [rows, ...outputShape] (y == x for in-place layers).
-   * `mode` says training or inference (only Dropout and BatchNormalization read it).
+   * Layer authoring: y = layer(x) for `rows` samples, on the run's buffers `at` (x [rows, ...inputShape],
+   * y [rows, ...outputShape]). With `logits`, a softmax output activation is skipped (the loss fuses
+   * it). `mode` says training or inference (only Dropout and BatchNormalization read it).
    */
-  abstract forward(k: CoreExports, y: number, x: number, rows: number, workspace: number, logits: boolean, mode: ForwardMode): void;
+  abstract forward(k: CoreExports, at: LayerBuffers, rows: number, logits: boolean, mode: ForwardMode): void;
 
   /**
-   * Gradients from dy (w.r.t. this layer's output, or w.r.t. the logits for a fused softmax): overwrites
-   * the parameter gradients and, unless `dx` is 0, dx (w.r.t. the input). May clobber dy.
-   * With `sgdRate`, the layer applies the plain SGD step to `sgdFusedWeight` itself (w −= rate·dw)
-   * instead of writing that weight's gradient; the other gradients are written as usual.
+   * Layer authoring: gradients from `at.dy` (w.r.t. this layer's output, or w.r.t. the logits for a
+   * fused softmax): overwrites the parameter gradients and, unless `at.dx` is 0, dx (w.r.t. the input).
+   * May clobber dy. Reads x and y of the forward pass of the same rows.
    */
-  abstract backward(k: CoreExports, dx: number, dy: number, x: number, y: number, rows: number, workspace: number, sgdRate?: number): void;
+  abstract backward(k: CoreExports, at: LayerBuffers, rows: number): void;
 
   /**
    * The weight whose plain SGD step `backward` can fold into its gradient product (a dense kernel:
@@ -247,18 +277,19 @@ export function plannedSizes(inputShape: Shape, layers: readonly Layer[]): { par
   const BYTES = { f32: 4, i32: 4, u8: 1 } as const;
   let parameters = 0;
   let bytesPerSample = 4 * size(inputShape);
-  const plan: BuildPlan = {
-    parameter(name, shape, initializer, fanIn, fanOut, trainable = true): ParameterSlot {
-      parameters += size(shape);
-      return { name, shape, length: size(shape), initializer, fanIn, fanOut, trainable, byteOffset: 0, gradByteOffset: 0 };
-    },
-    batchBuffer(name, shape, dtype, perSample = true): BatchSlot {
-      if (perSample) bytesPerSample += BYTES[dtype] * size(shape);
-      return { name, shape, dtype, perSample, byteOffset: 0 };
-    },
-  };
   let shape = inputShape;
   for (const layer of layers) {
+    let index = 0;
+    const plan: BuildPlan = {
+      parameter(name, shape, initializer, fanIn, fanOut, trainable = true): ParameterSlot {
+        parameters += size(shape);
+        return { name, shape, length: size(shape), initializer, fanIn, fanOut, trainable, byteOffset: 0, gradByteOffset: 0 };
+      },
+      batchBuffer(name, shape, dtype, perSample = true): BatchSlot {
+        if (perSample) bytesPerSample += BYTES[dtype] * size(shape);
+        return { name, shape, dtype, perSample, index: index++ };
+      },
+    };
     layer.build(shape, plan);
     shape = layer.outputShape!;
     if (!layer.inPlace) bytesPerSample += 2 * 4 * size(shape);

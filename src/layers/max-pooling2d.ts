@@ -7,7 +7,16 @@
  * dx[argmax] += dy).
  */
 import type { CoreExports } from '../core/abi.js';
-import { Layer, positiveInteger, shapeText, type BatchSlot, type BuildPlan, type LayerConfig, type Shape } from './layer.js';
+import {
+  Layer,
+  positiveInteger,
+  shapeText,
+  type BatchSlot,
+  type BuildPlan,
+  type LayerBuffers,
+  type LayerConfig,
+  type Shape,
+} from './layer.js';
 
 export interface MaxPooling2DOptions {
   /** Window size, default 2. */
@@ -49,15 +58,15 @@ export class MaxPooling2D extends Layer {
     this.batchBuffers.push(this.argmax);
   }
 
-  forward(k: CoreExports, y: number, x: number, rows: number): void {
+  forward(k: CoreExports, at: LayerBuffers, rows: number): void {
     const [height, width, channels] = this.inputShape as [number, number, number];
-    k.maxpool2d_f32_nhwc_forward(y, this.argmax.byteOffset, x, rows, height, width, channels, this.poolSize, this.strides);
+    k.maxpool2d_f32_nhwc_forward(at.y, at.batch[this.argmax.index]!, at.x, rows, height, width, channels, this.poolSize, this.strides);
   }
 
-  backward(k: CoreExports, dx: number, dy: number, _x: number, _y: number, rows: number): void {
-    if (dx === 0) return;
+  backward(k: CoreExports, at: LayerBuffers, rows: number): void {
+    if (at.dx === 0) return;
     const [height, width, channels] = this.inputShape as [number, number, number];
-    k.maxpool2d_f32_nhwc_backward(dx, dy, this.argmax.byteOffset, rows, height, width, channels, this.poolSize, this.strides);
+    k.maxpool2d_f32_nhwc_backward(at.dx, at.dy, at.batch[this.argmax.index]!, rows, height, width, channels, this.poolSize, this.strides);
   }
 
   getConfig(): LayerConfig {

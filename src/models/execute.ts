@@ -13,6 +13,7 @@
 import { Reduction, type CoreExports } from '../core/abi.js';
 import type { Core } from '../core/index.js';
 import { ArgumentError } from '../errors.js';
+import { Dense } from '../layers/dense.js';
 import { INFERENCE, type ForwardMode } from '../layers/layer.js';
 import type { AugmentOptions, Stepper } from '../train/fit.js';
 import type { Optimizer } from '../train/optimizers.js';
@@ -42,14 +43,9 @@ export class Executor {
    */
   forward(rows: number, through: number, logits: boolean, step?: number): void {
     const { model, run, k } = this;
-    this.bindBatchBuffers();
-    const workspace = run.workspace.byteOffset;
-    let x = run.input.byteOffset;
     for (let i = 0; i <= through; i++) {
-      const y = run.outputs[i]!;
       const mode: ForwardMode = step === undefined ? INFERENCE : { training: true, seed: stepSeed(model.seed, step, i) };
-      model.layers[i]!.forward(k, y, x, rows, workspace, logits && i === through, mode);
-      x = y;
+      model.layers[i]!.forward(k, run.layers[i]!, rows, logits && i === through, mode);
     }
   }
 
@@ -57,9 +53,9 @@ export class Executor {
   forwardAndLoss(rows: number, reduction: ReductionName, step: number): number {
     const { model, run, k } = this;
     this.forward(rows, model.head, true, step);
-    const logits = run.outputs[model.head]!;
+    const { y: logits, dy: dlogits } = run.layers[model.head]!;
     const mode = reduction === 'sum' ? Reduction.Sum : Reduction.Mean;
-    const loss = k.softmax_xent_f32_fused(run.outputGrads[model.head]!, logits, run.targets.byteOffset, rows, model.classes, mode);
+    const loss = k.softmax_xent_f32_fused(dlogits, logits, run.targets.byteOffset, rows, model.classes, mode);
     k.argmax_f32_rows(run.predictions.byteOffset, logits, rows, model.classes);
     return mode === Reduction.Sum ? loss / rows : loss;
   }
@@ -72,13 +68,11 @@ export class Executor {
    */
   backward(rows: number, sgdRate?: number): boolean {
     const { model, run, k } = this;
-    this.bindBatchBuffers();
-    const workspace = run.workspace.byteOffset;
     const rate = sgdRate !== undefined && rows <= this.sgdMaxK ? sgdRate : undefined;
     for (let i = model.head; i >= model.firstTrainable; i--) {
-      const x = i === 0 ? run.input.byteOffset : run.outputs[i - 1]!;
-      const dx = i === model.firstTrainable ? 0 : run.outputGrads[i - 1]!;
-      model.layers[i]!.backward(k, dx, run.outputGrads[i]!, x, run.outputs[i]!, rows, workspace, rate);
+      const layer = model.layers[i]!;
+      if (rate !== undefined && layer instanceof Dense) layer.backward(k, run.layers[i]!, rows, rate);
+      else layer.backward(k, run.layers[i]!, rows);
     }
     return rate !== undefined;
   }
@@ -150,8 +144,8 @@ export class Executor {
         model.classes,
       );
       this.forward(rows, model.head, true);
-      const logits = run.outputs[model.head]!;
-      lossSum += k.softmax_xent_f32_fused(run.outputGrads[model.head]!, logits, run.targets.byteOffset, rows, model.classes, Reduction.Sum);
+      const { y: logits, dy: dlogits } = run.layers[model.head]!;
+      lossSum += k.softmax_xent_f32_fused(dlogits, logits, run.targets.byteOffset, rows, model.classes, Reduction.Sum);
       k.argmax_f32_rows(planned.predictions.byteOffset + first * 4, logits, rows, model.classes);
     }
     const memory = this.core.arena.memory.buffer;
@@ -190,7 +184,7 @@ export class Executor {
         );
       }
       this.forward(rows, last, false);
-      const output = run.outputs[last]!;
+      const output = run.layers[last]!.y;
       probabilities.set(new Float32Array(arena.memory.buffer, output, rows * classes), first * classes);
       k.argmax_f32_rows(run.predictions.byteOffset, output, rows, classes);
       labels.set(new Int32Array(arena.memory.buffer, run.predictions.byteOffset, rows), first);
@@ -225,12 +219,6 @@ export class Executor {
   /** The first `count` entries of the training order in wasm memory (a fresh view: growth detaches older ones). */
   orderView(count: number): Int32Array {
     return new Int32Array(this.core.arena.memory.buffer, this.run.order, count);
-  }
-
-  /** The layers read their per-batch buffers (max-pooling's argmax) from slots: point them at this run's. */
-  private bindBatchBuffers(): void {
-    const { model, run } = this;
-    for (let i = 0; i < model.batchSlots.length; i++) model.batchSlots[i]!.byteOffset = run.batchAddresses[i]!;
   }
 }
 

@@ -13,8 +13,10 @@
  *                            `data/order` i32 (the shuffled training order), `data/identity` i32
  *
  * Plans are immutable once made: a `ModelPlan` for the life of the model, a `RunPlan` for one batch
- * capacity and one list of datasets. A run plan can be made above another (a temporary evaluation
- * during `fit`) and released without touching the one below.
+ * capacity and one list of datasets. A run hands each layer its own addresses (`LayerBuffers`) as an
+ * argument of every pass, so two runs of one model (a training run and a temporary evaluation above
+ * it) never rewrite each other's plan: a run plan can be made above another and released without
+ * touching the one below.
  *
  * Because 1 and 2 (and each state buffer of 3) share one layout, the optimizer is ONE kernel call over
  * the whole range (plain SGD in `fit` steps the dense kernels inside backward and calls it on the
@@ -26,7 +28,16 @@
 import type { Core } from '../core/index.js';
 import type { ArenaBuffer } from '../core/arena.js';
 import { ArgumentError, describeValue } from '../errors.js';
-import { initialize, size, type BatchSlot, type BuildPlan, type Layer, type ParameterSlot, type Shape } from '../layers/layer.js';
+import {
+  initialize,
+  size,
+  type BatchSlot,
+  type BuildPlan,
+  type Layer,
+  type LayerBuffers,
+  type ParameterSlot,
+  type Shape,
+} from '../layers/layer.js';
 import type { ImageSet } from '../train/fit.js';
 import { stateBuffers, type OptimizerName } from '../train/optimizers.js';
 import { Rng } from '../train/rng.js';
@@ -42,7 +53,8 @@ export interface ModelPlan {
   /** Size of the logits. */
   readonly classes: number;
   readonly slots: readonly ParameterSlot[];
-  readonly batchSlots: readonly BatchSlot[];
+  /** Per layer, its batch buffers in `BatchSlot.index` order (every run plans them for itself). */
+  readonly batchSlots: readonly (readonly BatchSlot[])[];
   readonly paramBase: number;
   readonly gradBase: number;
   /** f32 elements from paramBase to the end of the last (padded) parameter. */
@@ -70,11 +82,11 @@ export interface RunPlan {
   readonly sets: readonly PlannedSet[];
   readonly input: ArenaBuffer;
   readonly targets: ArenaBuffer;
-  /** Per layer: output and output-gradient addresses (in-place layers share their input's). */
-  readonly outputs: readonly number[];
-  readonly outputGrads: readonly number[];
-  /** Per batch slot of the model plan, its address in this run. */
-  readonly batchAddresses: readonly number[];
+  /**
+   * Per layer, the addresses its passes work on in this run: input, output (in-place layers share
+   * their input's), their gradients, its batch buffers, the workspace.
+   */
+  readonly layers: readonly LayerBuffers[];
   readonly predictions: ArenaBuffer;
   readonly workspace: ArenaBuffer;
   readonly stagingPixels: ArenaBuffer;
@@ -95,12 +107,14 @@ export function planModel(core: Core, inputShape: Shape, layers: readonly Layer[
   if (layers.length === 0) throw new ArgumentError('layers', 'the model has no layers');
   const arena = core.arena;
   const slots: ParameterSlot[] = [];
-  const batchSlots: BatchSlot[] = [];
+  const batchSlots: BatchSlot[][] = [];
   let shape = inputShape;
   layers.forEach((layer, index) => {
     if (layer.activation === 'softmax' && index !== layers.length - 1) {
       throw new ArgumentError('layers', `${layer.name}: softmax is only supported as the output layer's activation`);
     }
+    const own: BatchSlot[] = [];
+    batchSlots.push(own);
     const plan: BuildPlan = {
       parameter: (localName, paramShape, initializer, fanIn, fanOut, trainable = true) => {
         const slot: ParameterSlot = {
@@ -118,8 +132,8 @@ export function planModel(core: Core, inputShape: Shape, layers: readonly Layer[
         return slot;
       },
       batchBuffer: (localName, bufferShape, dtype, perSample = true) => {
-        const slot: BatchSlot = { name: `${layer.name}/${localName}`, shape: [...bufferShape], dtype, perSample, byteOffset: 0 };
-        batchSlots.push(slot);
+        const slot: BatchSlot = { name: `${layer.name}/${localName}`, shape: [...bufferShape], dtype, perSample, index: own.length };
+        own.push(slot);
         return slot;
       },
     };
@@ -208,14 +222,26 @@ export function planRun(core: Core, model: ModelPlan, rows: number, sets: readon
     outputs.push(previous);
     outputGrads.push(previousGrad);
   }
-  const batchAddresses = model.batchSlots.map(
-    (slot) => arena.allocate(slot.name, slot.perSample ? [rows, ...slot.shape] : slot.shape, slot.dtype).byteOffset,
+  const batch = model.batchSlots.map((own) =>
+    own.map((slot) => arena.allocate(slot.name, slot.perSample ? [rows, ...slot.shape] : slot.shape, slot.dtype).byteOffset),
   );
   const predictions = arena.allocate('batch/predictions', [rows], 'i32');
   const stagingPixels = arena.allocate('staging/pixels', [rows * model.pixels], 'u8');
   const stagingIndices = arena.allocate('staging/indices', [rows], 'i32');
   const workspaceBytes = Math.max(16, ...model.layers.map((layer) => layer.workspaceBytes(k, rows)));
   const workspace = arena.allocate('workspace', [workspaceBytes], 'u8');
+  // The first trained layer computes no dx (nothing below it learns); neither do the layers under it.
+  const layerBuffers = model.layers.map(
+    (_, i): LayerBuffers =>
+      Object.freeze({
+        x: i === 0 ? input.byteOffset : outputs[i - 1]!,
+        y: outputs[i]!,
+        dx: i === 0 || i <= model.firstTrainable ? 0 : outputGrads[i - 1]!,
+        dy: outputGrads[i]!,
+        batch: Object.freeze(batch[i]!),
+        workspace: workspace.byteOffset,
+      }),
+  );
   const planned = sets.map((set, i) => ({
     set,
     images: arena.allocate(`data/${i}/images`, [set.count * model.pixels], 'u8'),
@@ -238,9 +264,7 @@ export function planRun(core: Core, model: ModelPlan, rows: number, sets: readon
     sets: planned,
     input,
     targets,
-    outputs,
-    outputGrads,
-    batchAddresses,
+    layers: layerBuffers,
     predictions,
     workspace,
     stagingPixels,
