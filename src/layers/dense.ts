@@ -14,9 +14,10 @@
  *   dbias   = Σ_rows dz                  bias_add_f32_backward
  *   dkernel = xᵀ · dz  [in, units]       gemm_f32_tn (x stored [rows, in] = [k, m])
  *   dx      = dz · kernelᵀ [rows, in]    gemm_f32_nt (kernel stored [in, units] = [n, k]), skipped for the first layer
- * Training with plain SGD (batch ≤ gemm_f32_sgd_max_k(), kernel ≤ FUSED_MAX_WEIGHTS), dkernel is never stored: dx first, then
- * gemm_f32_tn_sgd applies kernel −= lr · xᵀ·dz tile by tile (bit-identical to dkernel then the
- * optimizer's sgd_f32_step, which then skips the kernel; src/models/execute.ts).
+ * Training with plain SGD (batch ≤ gemm_f32_sgd_max_k(), kernel ≤ FUSED_MAX_WEIGHTS), `backwardSgd`
+ * never stores dkernel: dx first, then gemm_f32_tn_sgd applies kernel −= lr · xᵀ·dz tile by tile
+ * (bit-identical to dkernel then the optimizer's sgd_f32_step, which then skips the kernel). The
+ * training step decides when (src/models/sgd-fusion.ts).
  */
 import { ActivationCode, type CoreExports } from '../core/abi.js';
 import { activationBackward, activationForward } from './activation.js';
@@ -125,23 +126,41 @@ export class Dense extends Layer {
     return this.kernel.length <= FUSED_MAX_WEIGHTS;
   }
 
-  override get sgdFusedWeight(): ParameterSlot | undefined {
+  backward(k: CoreExports, at: LayerBuffers, rows: number): void {
+    const { dx, dy, x, workspace } = at;
+    const inputs = this.inputShape![0]!;
+    this.backwardBias(k, at, rows);
+    k.gemm_f32_tn(this.kernel.gradByteOffset, x, dy, workspace, inputs, rows, this.units, 0);
+    if (dx !== 0) k.gemm_f32_nt(dx, dy, this.kernel.byteOffset, workspace, rows, this.units, inputs, 0);
+  }
+
+  /**
+   * The kernel when plain SGD can ride on its dW product (small enough for the fused kernels), else
+   * undefined. For the training step's SgdFusion.
+   * @internal
+   */
+  get sgdKernel(): ParameterSlot | undefined {
     return this.fused ? this.kernel : undefined;
   }
 
-  backward(k: CoreExports, at: LayerBuffers, rows: number, sgdRate?: number): void {
+  /**
+   * `backward`, except that the kernel takes its plain SGD step at `rate` (kernel −= rate·xᵀ·dz) instead
+   * of getting a gradient. Only for a kernel `sgdKernel` gives and a batch gemm_f32_tn_sgd takes.
+   * @internal
+   */
+  backwardSgd(k: CoreExports, at: LayerBuffers, rows: number, rate: number): void {
+    const { dx, dy, x, workspace } = at;
     const inputs = this.inputShape![0]!;
-    const { dx, dy, x, y, workspace } = at;
-    activationBackward(k, this.fn, dy, dy, y, rows * this.units);
-    if (this.bias) k.bias_add_f32_backward(this.bias.gradByteOffset, dy, rows, this.units, 0);
-    if (sgdRate === undefined || !this.fused) {
-      k.gemm_f32_tn(this.kernel.gradByteOffset, x, dy, workspace, inputs, rows, this.units, 0);
-      if (dx !== 0) k.gemm_f32_nt(dx, dy, this.kernel.byteOffset, workspace, rows, this.units, inputs, 0);
-    } else {
-      // dx reads the kernel before its update.
-      if (dx !== 0) k.gemm_f32_nt(dx, dy, this.kernel.byteOffset, workspace, rows, this.units, inputs, 0);
-      k.gemm_f32_tn_sgd(this.kernel.byteOffset, x, dy, workspace, inputs, rows, this.units, sgdRate);
-    }
+    this.backwardBias(k, at, rows);
+    // dx reads the kernel before its update.
+    if (dx !== 0) k.gemm_f32_nt(dx, dy, this.kernel.byteOffset, workspace, rows, this.units, inputs, 0);
+    k.gemm_f32_tn_sgd(this.kernel.byteOffset, x, dy, workspace, inputs, rows, this.units, rate);
+  }
+
+  /** dz = dy · act'(y) in place on dy, then the bias gradient. */
+  private backwardBias(k: CoreExports, at: LayerBuffers, rows: number): void {
+    activationBackward(k, this.fn, at.dy, at.dy, at.y, rows * this.units);
+    if (this.bias) k.bias_add_f32_backward(this.bias.gradByteOffset, at.dy, rows, this.units, 0);
   }
 
   getConfig(): LayerConfig {

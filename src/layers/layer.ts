@@ -249,14 +249,6 @@ export abstract class Layer {
    */
   abstract backward(k: CoreExports, at: LayerBuffers, rows: number): void;
 
-  /**
-   * The weight whose plain SGD step `backward` can fold into its gradient product (a dense kernel:
-   * the update rides on the dW tiles, the gradient is never stored), or undefined.
-   */
-  get sgdFusedWeight(): ParameterSlot | undefined {
-    return undefined;
-  }
-
   abstract getConfig(): LayerConfig;
 
   /** Elements per sample of the output. */

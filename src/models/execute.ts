@@ -13,16 +13,21 @@
 import { Reduction, type CoreExports } from '../core/abi.js';
 import type { Core } from '../core/index.js';
 import { ArgumentError } from '../errors.js';
-import { Dense } from '../layers/dense.js';
 import { INFERENCE, type ForwardMode } from '../layers/layer.js';
 import type { AugmentOptions, Stepper } from '../train/fit.js';
 import type { Optimizer } from '../train/optimizers.js';
 import { stepSeed } from '../train/rng.js';
 import type { ReductionName } from './types.js';
 import type { ModelPlan, PlannedSet, RunPlan } from './plan.js';
+import { SgdFusion } from './sgd-fusion.js';
 
 export class Executor {
   private readonly k: CoreExports;
+
+  /** The kernels the sequences call (`core.kernels`). */
+  get kernels(): CoreExports {
+    return this.k;
+  }
 
   constructor(
     private readonly core: Core,
@@ -30,11 +35,7 @@ export class Executor {
     readonly run: RunPlan,
   ) {
     this.k = core.kernels;
-    this.sgdMaxK = this.k.gemm_f32_sgd_max_k();
   }
-
-  /** Largest batch whose dense dW products can take the SGD step (gemm_f32_tn_sgd's k). */
-  private readonly sgdMaxK: number;
 
   /**
    * Runs layers 0..through; with `logits`, the head skips its softmax (the loss fuses it). `step` (the
@@ -61,20 +62,16 @@ export class Executor {
   }
 
   /**
-   * Backward from dlogits through the layers; overwrites every parameter gradient. With `sgdRate`
-   * (the optimizer's `fusedSgdRate`) and a batch gemm_f32_tn_sgd takes, the layers' sgdFusedWeights
-   * take their SGD step here instead of getting a gradient: returns whether they did (the optimizer
-   * then skips them).
+   * Backward from dlogits through the layers; overwrites every parameter gradient, except that with a
+   * `fusion` (which must take `rows`) its dense kernels take their plain SGD step at `rate` instead.
    */
-  backward(rows: number, sgdRate?: number): boolean {
+  backward(rows: number, fusion?: SgdFusion, rate = 0): void {
     const { model, run, k } = this;
-    const rate = sgdRate !== undefined && rows <= this.sgdMaxK ? sgdRate : undefined;
     for (let i = model.head; i >= model.firstTrainable; i--) {
-      const layer = model.layers[i]!;
-      if (rate !== undefined && layer instanceof Dense) layer.backward(k, run.layers[i]!, rows, rate);
-      else layer.backward(k, run.layers[i]!, rows);
+      const fused = fusion?.layers[i];
+      if (fused) fused.backwardSgd(k, run.layers[i]!, rows, rate);
+      else model.layers[i]!.backward(k, run.layers[i]!, rows);
     }
-    return rate !== undefined;
   }
 
   /**
@@ -222,7 +219,10 @@ export class Executor {
   }
 }
 
-/** The narrow object `runFit` drives: one run's training set (and optional validation set), the optimizer. */
+/**
+ * The narrow object `runFit` drives: one run's training set (and optional validation set), the
+ * optimizer, and the step's SGD fusion, decided here once for the whole fit.
+ */
 export function trainingStepper(
   executor: Executor,
   train: PlannedSet,
@@ -231,11 +231,18 @@ export function trainingStepper(
   reduction: ReductionName,
   augment?: AugmentOptions,
 ): Stepper {
+  const fusion = SgdFusion.plan(executor.kernels, executor.model, optimizer.config.type);
   return {
     order: (count) => executor.orderView(count),
     forwardLoss: (start, rows) => executor.trainForward(train, start, rows, reduction, optimizer.iterations, augment),
     backwardStep(rows) {
-      optimizer.step(executor.backward(rows, optimizer.fusedSgdRate));
+      if (fusion?.takes(rows)) {
+        executor.backward(rows, fusion, optimizer.learningRate);
+        optimizer.step(fusion.runs);
+      } else {
+        executor.backward(rows);
+        optimizer.step();
+      }
     },
     validate:
       validation === undefined

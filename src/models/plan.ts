@@ -18,12 +18,12 @@
  * it) never rewrite each other's plan: a run plan can be made above another and released without
  * touching the one below.
  *
- * Because 1 and 2 (and each state buffer of 3) share one layout, the optimizer is ONE kernel call over
- * the whole range (plain SGD in `fit` steps the dense kernels inside backward and calls it on the
- * runs between them: src/train/optimizers.ts). The 16-byte padding between parameters is zeroed here and never written, so its
- * gradient is 0 and every update rule leaves it 0; the gradients of non-trainable weights (batch
- * normalisation's moving statistics) are zeroed and never written the same way, so no optimizer
- * moves them (a zero gradient keeps SGD, momentum and Adam, from zero state, at a zero update).
+ * Because 1 and 2 (and each state buffer of 3) share one layout, an optimizer step is one kernel call
+ * over the whole range, or over runs of it at the same offsets (src/train/optimizers.ts). The 16-byte
+ * padding between parameters is zeroed here and never written, so its gradient is 0 and every update
+ * rule leaves it 0; the gradients of non-trainable weights (batch normalisation's moving statistics)
+ * are zeroed and never written the same way, so no optimizer moves them (a zero gradient keeps SGD,
+ * momentum and Adam, from zero state, at a zero update).
  */
 import type { Core } from '../core/index.js';
 import type { ArenaBuffer } from '../core/arena.js';

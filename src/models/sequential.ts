@@ -194,15 +194,7 @@ export class Sequential {
     const { state, mark } = planOptimizerState(this.core, plan, optimizer.type);
     this.compiled = {
       options: { optimizer, loss, reduction },
-      optimizer: new Optimizer(
-        optimizer,
-        this.core.kernels,
-        plan.paramBase,
-        plan.gradBase,
-        state,
-        plan.paramCount,
-        plan.layers.flatMap((layer) => layer.sgdFusedWeight ?? []),
-      ),
+      optimizer: new Optimizer(optimizer, this.core.kernels, plan.paramBase, plan.gradBase, state, plan.paramCount),
       state,
       mark,
     };

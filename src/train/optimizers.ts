@@ -8,12 +8,11 @@
  *   adam      m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;
  *             w −= lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε)        (Keras Adam, ε outside the root)
  *
- * Plain SGD in `fit` is the exception: the dense kernels take their step inside backward
- * (gemm_f32_tn_sgd, `fusedSgdRate`), and `step(true)` updates the rest of the range, one call per
- * run of parameters between them, with the same bits as the one call.
+ * `step(runs)` updates parts of the range instead, one call per run at the same offsets into the
+ * gradients and the state: the same bits for those elements (every rule is elementwise). A training
+ * step with plain SGD uses it for the parameters its backward did not step (src/models/sgd-fusion.ts).
  */
 import type { CoreExports } from '../core/abi.js';
-import type { ParameterSlot } from '../layers/layer.js';
 import { ArgumentError, describeValue } from '../errors.js';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
@@ -83,6 +82,9 @@ export function stateBuffers(type: OptimizerName): number {
   return type === 'sgd' ? 0 : type === 'momentum' ? 1 : 2;
 }
 
+/** A part of the parameter range: [byte address, f32 elements]. */
+export type ParameterRun = readonly [address: number, elements: number];
+
 /** An optimizer bound to planned addresses: `step()` is one kernel call. */
 export class Optimizer {
   /** Steps taken (Adam's t is iterations + 1 during a step). Kept across fit calls, as Keras does. */
@@ -98,50 +100,38 @@ export class Optimizer {
     private readonly grads: number,
     private readonly state: readonly number[],
     /** Elements in the parameter range (padding between parameters included: its gradients are 0). */
-    private readonly count: number,
-    /** Weights whose plain SGD step backward can take (Layer.sgdFusedWeight). */
-    fusable: readonly ParameterSlot[] = [],
+    count: number,
   ) {
     this.learningRate = config.learningRate;
-    this.fuses = config.type === 'sgd' && fusable.length > 0;
-    this.unfusedRuns = this.fuses ? runsBetween(params, count, fusable) : [];
+    this.whole = [[params, count]];
   }
 
-  /** Whether backward may take the fusable weights' steps (plain SGD, and there are such weights). */
-  private readonly fuses: boolean;
-  /** [address, elements] of the parameter runs outside the fusable weights: what `step(true)` updates. */
-  private readonly unfusedRuns: readonly (readonly [number, number])[];
+  /** The whole parameter range as one run. */
+  private readonly whole: readonly ParameterRun[];
 
-  /**
-   * The learning rate backward folds into the fusable weights' gradient products this step (plain
-   * SGD with such weights), else undefined (momentum and Adam need the gradient itself).
-   */
-  get fusedSgdRate(): number | undefined {
-    return this.fuses ? this.learningRate : undefined;
-  }
-
-  /** One update of every parameter; `fused`: backward already stepped the fusable weights (at `fusedSgdRate`). */
-  step(fused = false): void {
-    const { k, params, grads, state, count, config, learningRate } = this;
+  /** One update (one step of `iterations`) of the parameters in `runs`, by default all of them in one call. */
+  step(runs: readonly ParameterRun[] = this.whole): void {
     this.iterations++;
+    for (const [at, elements] of runs) this.update(at - this.params, elements);
+  }
+
+  /** The rule on `elements` parameters from byte `offset` of the range, with their gradients and state. */
+  private update(offset: number, elements: number): void {
+    const { k, params, grads, state, config, learningRate } = this;
     switch (config.type) {
       case 'sgd':
-        if (!fused) {
-          k.sgd_f32_step(params, grads, count, learningRate);
-          return;
-        }
-        for (const [at, elements] of this.unfusedRuns) k.sgd_f32_step(at, at + grads - params, elements, learningRate);
+        k.sgd_f32_step(params + offset, grads + offset, elements, learningRate);
         return;
       case 'momentum':
-        k.momentum_f32_step(params, state[0]!, grads, count, learningRate, config.momentum);
+        k.momentum_f32_step(params + offset, state[0]! + offset, grads + offset, elements, learningRate, config.momentum);
         return;
       case 'adam':
         k.adam_f32_step(
-          params,
-          state[0]!,
-          state[1]!,
-          grads,
-          count,
+          params + offset,
+          state[0]! + offset,
+          state[1]! + offset,
+          grads + offset,
+          elements,
           learningRate,
           config.beta1,
           config.beta2,
@@ -151,17 +141,4 @@ export class Optimizer {
         return;
     }
   }
-}
-
-/** The runs of [params, params + 4·count) between the given weights, as [address, elements]; none empty. */
-function runsBetween(params: number, count: number, weights: readonly ParameterSlot[]): (readonly [number, number])[] {
-  const runs: (readonly [number, number])[] = [];
-  let at = params;
-  for (const weight of [...weights].sort((a, b) => a.byteOffset - b.byteOffset)) {
-    if (weight.byteOffset > at) runs.push([at, (weight.byteOffset - at) / 4]);
-    at = Math.max(at, weight.byteOffset + 4 * weight.length);
-  }
-  const end = params + 4 * count;
-  if (end > at) runs.push([at, (end - at) / 4]);
-  return runs;
 }
