@@ -368,9 +368,15 @@ const modelStatus = $('model-status');
 async function useModel(bytes: Uint8Array, source: string): Promise<void> {
   modelStatus.textContent = `Loading ${source}…`;
   try {
-    // A model plans its core's whole arena, so each gets a core of its own.
+    // A model plans its core's whole arena, so each gets a core of its own. The wasm memory of a
+    // dropped one is outside the JS heap, where the collector does not hurry: release it now.
     const core = await loadCore({ url: WASM_URL });
-    model = await deserializeModel(bytes, { core, source });
+    const loaded = await deserializeModel(bytes, { core, source }).catch((error: unknown) => {
+      core.dispose();
+      throw error;
+    });
+    model?.dispose();
+    model = loaded;
     const name = model.architecture?.name ?? model.name;
     modelStatus.textContent = `Loaded ${source}: ${name}, ${model.countParams().toLocaleString('en-US')} parameters.`;
     modelStatus.classList.remove('error');
@@ -378,6 +384,7 @@ async function useModel(bytes: Uint8Array, source: string): Promise<void> {
     ($('classify-upload') as HTMLFieldSetElement).disabled = false;
     document.body.dataset.model = 'loaded';
   } catch (error) {
+    model?.dispose();
     model = undefined;
     modelStatus.textContent = `Cannot load the model: ${(error as Error).message}`;
     modelStatus.classList.add('error');

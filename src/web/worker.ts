@@ -142,6 +142,8 @@ async function train(settings: TrainSettings, signal: AbortSignal): Promise<void
     },
   };
   const modelFile = serializeModel(result.model);
+  // Its wasm memory lives outside the JS heap, where the collector does not hurry: release it now.
+  result.model.dispose();
   post({ type: 'done', stopped: result.stopped, evaluation, epochsCompleted: result.history.epoch.length, modelFile }, [
     evaluation.sample.images.buffer as ArrayBuffer,
     modelFile.buffer as ArrayBuffer,
