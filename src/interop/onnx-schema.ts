@@ -2,7 +2,9 @@
  * The part of ONNX's protobuf schema (onnx/onnx.proto, package `onnx`) that an inference graph of
  * ours uses, as a protobufjs JSON descriptor: the field numbers and types are ONNX's, so any ONNX
  * reader decodes what protobufjs encodes with it. Messages and fields we never write are left out
- * (training info, functions, sparse tensors, sequence/map types); a reader skips absent fields.
+ * (training info, functions, sequence/map types); a reader skips absent fields. The import
+ * (onnx-import*.ts) decodes with it too: the fields it only reads (external data, int32 data, sparse
+ * initializers) are here so that it can refuse what they hold instead of skipping it unseen.
  */
 import protobuf from 'protobufjs/light.js';
 
@@ -71,6 +73,15 @@ const descriptor = {
             input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 },
             output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 },
             valueInfo: { rule: 'repeated', type: 'ValueInfoProto', id: 13 },
+            // Read only by the import (which refuses them).
+            sparseInitializer: { rule: 'repeated', type: 'SparseTensorProto', id: 15 },
+          },
+        },
+        SparseTensorProto: {
+          fields: {
+            values: { type: 'TensorProto', id: 1 },
+            indices: { type: 'TensorProto', id: 2 },
+            dims: { rule: 'repeated', type: 'int64', id: 3 },
           },
         },
         TensorProto: {
@@ -82,9 +93,15 @@ const descriptor = {
             name: { type: 'string', id: 8 },
             docString: { type: 'string', id: 12 },
             rawData: { type: 'bytes', id: 9 },
+            // Read only by the import.
+            int32Data: { rule: 'repeated', type: 'int32', id: 5, options: { packed: true } },
+            externalData: { rule: 'repeated', type: 'StringStringEntryProto', id: 13 },
+            dataLocation: { type: 'int32', id: 14 },
+            segment: { type: 'Segment', id: 3 },
           },
           nested: {
             DataType: { values: { UNDEFINED: 0, FLOAT: 1, INT64: 7 } },
+            Segment: { fields: { begin: { type: 'int64', id: 1 }, end: { type: 'int64', id: 2 } } },
           },
         },
         TensorShapeProto: {
