@@ -66,9 +66,43 @@ export interface GraphSource {
 
 type Value = Running | ConstantTensor | { kind: 'initializer'; tensor: TensorObject };
 
-const ACT_OPS =
-  'Gemm, MatMul, Add (a bias), Conv, MaxPool, Relu, Sigmoid, Softmax, LogSoftmax, Flatten, Reshape, BatchNormalization, Dropout, Identity, Transpose';
-const SHAPE_OPS = 'Shape, Constant, Gather, Unsqueeze, Squeeze, Concat, Cast';
+/**
+ * The ops we map, with the inputs they take and the attributes they may carry (ONNX's schemas for
+ * opsets 9-22); `shape` marks those that only compute shapes (folded, never a layer).
+ */
+const OPS: Readonly<Record<string, { inputs: [number, number]; attributes: string[]; shape?: true }>> = {
+  Gemm: { inputs: [2, 3], attributes: ['alpha', 'beta', 'transA', 'transB'] },
+  MatMul: { inputs: [2, 2], attributes: [] },
+  Add: { inputs: [2, 2], attributes: [] },
+  Conv: { inputs: [2, 3], attributes: ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'] },
+  MaxPool: { inputs: [1, 1], attributes: ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'] },
+  Relu: { inputs: [1, 1], attributes: [] },
+  Sigmoid: { inputs: [1, 1], attributes: [] },
+  Softmax: { inputs: [1, 1], attributes: ['axis'] },
+  LogSoftmax: { inputs: [1, 1], attributes: ['axis'] },
+  Flatten: { inputs: [1, 1], attributes: ['axis'] },
+  Reshape: { inputs: [2, 2], attributes: ['allowzero'] },
+  BatchNormalization: { inputs: [5, 5], attributes: ['epsilon', 'momentum', 'training_mode', 'spatial'] },
+  Dropout: { inputs: [1, 3], attributes: ['ratio', 'seed'] },
+  Identity: { inputs: [1, 1], attributes: [] },
+  Transpose: { inputs: [1, 1], attributes: ['perm'] },
+  Shape: { inputs: [1, 1], attributes: ['start', 'end'], shape: true },
+  Constant: {
+    inputs: [0, 0],
+    attributes: ['value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'value_string', 'value_strings', 'sparse_value'],
+    shape: true,
+  },
+  Gather: { inputs: [2, 2], attributes: ['axis'], shape: true },
+  Unsqueeze: { inputs: [1, 2], attributes: ['axes'], shape: true },
+  Squeeze: { inputs: [1, 2], attributes: ['axes'], shape: true },
+  Concat: { inputs: [1, Number.POSITIVE_INFINITY], attributes: ['axis'], shape: true },
+  Cast: { inputs: [1, 1], attributes: ['to', 'saturate'], shape: true },
+};
+const SUPPORTED = `${Object.keys(OPS)
+  .filter((op) => !OPS[op]!.shape)
+  .join(', ')}; ${Object.keys(OPS)
+  .filter((op) => OPS[op]!.shape)
+  .join(', ')} for shapes`;
 
 /**
  * The graph as a chain of layers.
@@ -147,20 +181,29 @@ class ChainMapper implements Chain {
     }
     const name = node.output[0];
     if (name === undefined || name === '') fail('the node has no output');
+    if (this.values.has(name)) fail(`its output ${JSON.stringify(name)} is already defined (ONNX names each value once)`);
     this.values.set(name, this.evaluate(node, op, `node ${label} (${op})`, fail));
   }
 
   /** The value of the node's first output (its others, such as MaxPool's indices, are never computed). */
   private evaluate(node: NodeObject, op: string, where: string, fail: Fail): Value {
+    const spec = Object.hasOwn(OPS, op) ? OPS[op]! : fail(`the op ${op} is not supported (supported: ${SUPPORTED})`);
+    const [min, max] = spec.inputs;
+    if (node.input.length < min || node.input.length > max) {
+      fail(`it has ${node.input.length} inputs, ${op} takes ${min === max ? min : `${min} to ${max}`}`);
+    }
     const attributes = new Attributes(node, fail);
+    const unknown = attributes.unknown(spec.attributes);
+    if (unknown.length > 0) fail(`${op} has no attribute ${unknown.join(', ')}`);
     if (op === 'Constant') return constantValue(attributes, fail);
     const inputs = node.input.map((name) => (name === '' ? undefined : this.lookup(name, fail)));
     const runningInputs = inputs.filter((v): v is Running => v?.kind === 'running');
     if (runningInputs.length === 0) {
       const folded = foldConstant(op, inputs as (ConstantTensor | undefined)[], attributes, this.opset, fail);
       if (folded !== undefined) return folded;
-      if (ACT_OPS.includes(op)) fail('its first input must be the output of the layer before, not a constant');
-      return fail(`the op ${op} is not supported (supported: ${ACT_OPS}; ${SHAPE_OPS} for shapes)`);
+      return fail(
+        spec.shape ? 'its inputs must be constants or a Shape' : 'its first input must be the output of the layer before, not a constant',
+      );
     }
     if (op === 'Shape') return this.shapeOf(runningInputs[0]!, attributes);
     if (runningInputs.length > 1) fail('it combines two tensors of the graph: only a chain of layers can be imported');
@@ -222,7 +265,8 @@ class ChainMapper implements Chain {
         const axis = normalizeAxis(attributes.int('axis', this.opset >= 13 ? -1 : 1), 2, fail);
         if (axis !== 1) fail(`axis ${axis}: only the class axis (1 or -1) is supported`);
         this.ending = op === 'Softmax' ? 'softmax' : 'log-softmax';
-        return x;
+        // A new value: the logits before it are not its output.
+        return { ...x };
       }
       case 'Gemm':
       case 'MatMul':
@@ -245,7 +289,7 @@ class ChainMapper implements Chain {
       case 'Transpose':
         return ops.transpose(x, attributes);
       default:
-        return fail(`the op ${op} is not supported (supported: ${ACT_OPS}; ${SHAPE_OPS} for shapes)`);
+        return fail(`${op} only computes shapes here, not on the images`);
     }
   }
 }

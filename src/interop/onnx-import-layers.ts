@@ -151,7 +151,8 @@ export class LayerOps {
         : undefined;
     if (foldable(target)) {
       (target as { activation: ActivationName }).activation = activation;
-      return x;
+      // A new value: the tensor before the activation is not its output (a second use of it is a branch).
+      return { ...x };
     }
     return this.push({ className: 'Activation', activation }, [], x);
   }
@@ -211,7 +212,7 @@ export class LayerOps {
     if (existing) existing.values = existing.values.map((v, i) => v + add[i]!);
     else layer.weights.push({ local: 'bias', shape: [units], values: add });
     before.useBias = true;
-    return x;
+    return { ...x };
   }
 
   conv(x: Running, constants: (ConstantTensor | undefined)[], attributes: Attributes): Running {
@@ -317,6 +318,8 @@ export class LayerOps {
       if (t.dims.join(',') !== String(channels)) this.fail(`${name} has dimensions [${t.dims.join(', ')}], expected [${channels}]`);
       return this.channelVector(x, t.values);
     }) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const negative = variance.findIndex((v) => v < 0);
+    if (negative >= 0) this.fail(`var[${negative}] is ${variance[negative]}: a variance cannot be negative`);
     const epsilon = attributes.float('epsilon', 1e-5);
     const momentum = attributes.float('momentum', 0.9);
     if (!(epsilon > 0 && Number.isFinite(epsilon))) this.fail(`epsilon ${epsilon}: expected a positive number`);

@@ -173,7 +173,13 @@ export class Attributes {
     node: NodeObject,
     private readonly fail: Fail,
   ) {
-    for (const attribute of node.attribute) this.byName.set(attribute.name ?? '', attribute);
+    for (const attribute of node.attribute) {
+      const name = attribute.name ?? '';
+      if (name === '') fail('an attribute has no name');
+      if (attribute.type === undefined || attribute.type === 0) fail(`attribute ${name} has no type`);
+      if (this.byName.has(name)) fail(`attribute ${name} is given twice`);
+      this.byName.set(name, attribute);
+    }
   }
 
   has(name: string): boolean {
@@ -187,9 +193,9 @@ export class Attributes {
 
   private typed(name: string, type: number): AttributeObject | undefined {
     const attribute = this.byName.get(name);
-    if (attribute !== undefined && attribute.type !== undefined && attribute.type !== type) {
+    if (attribute !== undefined && attribute.type !== type) {
       this.fail(
-        `attribute ${name} is ${ATTRIBUTE_NAMES[attribute.type] ?? `of type ${attribute.type}`}, expected ${ATTRIBUTE_NAMES[type]}`,
+        `attribute ${name} is ${ATTRIBUTE_NAMES[attribute.type ?? 0] ?? `of type ${attribute.type}`}, expected ${ATTRIBUTE_NAMES[type]}`,
       );
     }
     return attribute;
