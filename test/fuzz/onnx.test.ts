@@ -14,7 +14,7 @@ import { buildOnnxModel, parseOnnx, type OnnxImport } from '../../src/interop/on
 import { ModelProto } from '../../src/interop/onnx-schema.js';
 import { buildArchitecture } from '../../src/models/architectures.js';
 import { randomF32, rng } from '../helpers/random.js';
-import { int, TorchGraph } from '../interop/onnx-import-graphs.js';
+import { int, type Loose, softmaxRows, TorchGraph } from '../interop/onnx-import-graphs.js';
 import { ort, ortPredict, ortSession } from '../interop/peers.js';
 import { mutate, type Mutant, type Random } from './corpus.js';
 
@@ -67,10 +67,10 @@ function pick<T>(random: Random, list: readonly T[]): T {
 
 /** An edit of one field of the decoded model, re-encoded. */
 function mutateFields(bytes: Uint8Array, random: Random): Mutant {
-  const model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, arrays: true }) as Record<string, any>;
+  const model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, arrays: true }) as Loose;
   const graph = model.graph;
-  const node = pick(random, graph.node) as Record<string, any>;
-  const tensor = pick(random, graph.initializer) as Record<string, any>;
+  const node = pick(random, graph.node) as Loose;
+  const tensor = pick(random, graph.initializer) as Loose;
   const extremes = [0, 1, 2, 3, -1, -2, 7, 28, 2 ** 31 - 1, 2 ** 31, 2 ** 40, -(2 ** 40)];
   let how: string;
   switch (Math.floor(random() * 9)) {
@@ -82,7 +82,7 @@ function mutateFields(bytes: Uint8Array, random: Random): Mutant {
       break;
     }
     case 1: {
-      const attribute: Record<string, any> | undefined = node.attribute.length > 0 ? pick(random, node.attribute) : undefined;
+      const attribute: Loose | undefined = node.attribute.length > 0 ? pick(random, node.attribute) : undefined;
       if (attribute === undefined) return mutateFields(bytes, random);
       const value = pick(random, extremes);
       if (attribute.ints?.length > 0) attribute.ints[Math.floor(random() * attribute.ints.length)] = value;
@@ -167,7 +167,7 @@ function mutateFields(bytes: Uint8Array, random: Random): Mutant {
 
 /** The graph input's fixed batch size, if it has one. */
 function fixedBatch(bytes: Uint8Array): number | undefined {
-  const model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number }) as Record<string, any>;
+  const model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number }) as Loose;
   return model.graph.input[0].type.tensorType.shape.dim[0].dimValue;
 }
 
@@ -182,18 +182,7 @@ async function ortProbabilities(bytes: Uint8Array, shape: number[], rows: number
     return (error as Error).message;
   }
   if (parsed.ending === 'softmax') return raw;
-  if (parsed.ending === 'log-softmax') return raw.map(Math.exp);
-  const out = new Float32Array(raw.length);
-  const classes = raw.length / rows;
-  for (let r = 0; r < rows; r++) {
-    const row = Array.from(raw.subarray(r * classes, (r + 1) * classes));
-    const max = Math.max(...row);
-    const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
-    row.forEach((v, c) => {
-      out[r * classes + c] = Math.exp(v - max) / sum;
-    });
-  }
-  return out;
+  return parsed.ending === 'log-softmax' ? raw.map(Math.exp) : softmaxRows(raw, raw.length / rows);
 }
 
 describe('fuzzed ONNX files', () => {

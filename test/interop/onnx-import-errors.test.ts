@@ -6,7 +6,7 @@ import { ModelFileError } from '../../src/errors.js';
 import { parseOnnx } from '../../src/interop/onnx-import.js';
 import { ModelProto } from '../../src/interop/onnx-schema.js';
 import { randomF32 } from '../helpers/random.js';
-import { float, int, ints, int64Tensor, string, TorchGraph, type Attribute, type TensorObject } from './onnx-import-graphs.js';
+import { float, int, ints, int64Tensor, string, TorchGraph, type Attribute, type Loose, type TensorObject } from './onnx-import-graphs.js';
 
 const FILE = 'bad.onnx';
 
@@ -62,14 +62,13 @@ function cnn(
 }
 
 /** The file decoded, edited as a plain object, encoded again. */
-function edit(bytes: Uint8Array, change: (model: Record<string, any>) => void): Uint8Array {
-  const model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, arrays: true }) as Record<string, any>;
+function edit(bytes: Uint8Array, change: (model: Loose) => void): Uint8Array {
+  const model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, arrays: true }) as Loose;
   change(model);
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }
 
-const initializer = (model: Record<string, any>, name: string): TensorObject =>
-  model.graph.initializer.find((t: TensorObject) => t.name === name);
+const initializer = (model: Loose, name: string): TensorObject => model.graph.initializer.find((t: TensorObject) => t.name === name);
 
 describe('parseOnnx refuses, naming the file, the node and the reason', () => {
   it.each([

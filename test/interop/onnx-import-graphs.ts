@@ -7,6 +7,10 @@
 // Also the layout conversions the tests need to turn our trained weights into PyTorch's.
 import { ModelProto } from '../../src/interop/onnx-schema.js';
 
+/** A decoded ModelProto (or a part of one) edited freely by the tests. */
+// biome-ignore lint/suspicious/noExplicitAny: protobufjs' plain objects, reached into by field name
+export type Loose = Record<string, any>;
+
 export type Attribute = { name: string; type: number; f?: number; i?: number; s?: Uint8Array; t?: unknown; ints?: number[] };
 
 export const ints = (name: string, values: number[]): Attribute => ({ name, type: 7, ints: values });
@@ -215,5 +219,19 @@ export function rowsToChw(kernel: Float32Array, h: number, w: number, c: number,
         const theirs = (ch * h + y) * w + x;
         out.set(kernel.subarray(ours * units, (ours + 1) * units), theirs * units);
       }
+  return out;
+}
+
+/** Row-wise softmax in f64 (the reference for graphs that end in logits). */
+export function softmaxRows(logits: Float32Array, classes = 10): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let r = 0; r < logits.length / classes; r++) {
+    const row = Array.from(logits.subarray(r * classes, (r + 1) * classes));
+    const max = Math.max(...row);
+    const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
+    row.forEach((v, c) => {
+      out[r * classes + c] = Math.exp(v - max) / sum;
+    });
+  }
   return out;
 }

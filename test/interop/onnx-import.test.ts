@@ -12,7 +12,7 @@ import { buildOnnxModel, parseOnnx } from '../../src/interop/onnx-import.js';
 import { Activation, BatchNormalization, Conv2D, Dense, Flatten, MaxPooling2D } from '../../src/layers/index.js';
 import { createModel, MODERN_DEFAULTS, type ArchitectureName } from '../../src/models/architectures.js';
 import { Sequential } from '../../src/models/sequential.js';
-import { hwioToOihw, int, rowsToChw, TorchGraph, transpose } from './onnx-import-graphs.js';
+import { hwioToOihw, int, rowsToChw, softmaxRows, TorchGraph, transpose } from './onnx-import-graphs.js';
 import { argmaxRows, maxAbsDifference, ortPredict, ortSession } from './peers.js';
 
 const DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
@@ -42,21 +42,6 @@ async function trained(inputShape: number[], layers: ConstructorParameters<typeo
   return { weights: (name: string) => weights.get(name)!, prediction };
 }
 
-/** Row-wise softmax in f64 (the reference for logits). */
-function softmax(logits: Float32Array, classes = 10): Float32Array {
-  const out = new Float32Array(logits.length);
-  for (let r = 0; r < logits.length / classes; r++) {
-    const row = Array.from(logits.subarray(r * classes, (r + 1) * classes));
-    const max = Math.max(...row);
-    const exps = row.map((v) => Math.exp(v - max));
-    const sum = exps.reduce((a, b) => a + b, 0);
-    exps.forEach((e, c) => {
-      out[r * classes + c] = e / sum;
-    });
-  }
-  return out;
-}
-
 type Ending = 'softmax' | 'log-softmax' | 'logits';
 
 /** Imports `bytes`, runs ORT on them, and checks labels and probabilities; returns our model's layers and predictions. */
@@ -70,7 +55,7 @@ async function compareWithOrt(name: string, bytes: Uint8Array, shape: number[], 
   const session = await ortSession(bytes);
   const raw = await ortPredict(session, inputs, TEST_IMAGES, shape);
   await session.release();
-  const theirs = ending === 'softmax' ? raw : ending === 'log-softmax' ? raw.map(Math.exp) : softmax(raw);
+  const theirs = ending === 'softmax' ? raw : ending === 'log-softmax' ? raw.map(Math.exp) : softmaxRows(raw);
   const { max, index } = maxAbsDifference(theirs, ours.probabilities);
   expect(max, `${name}: largest |onnxruntime − ours| at output ${index}`).toBeLessThanOrEqual(TOLERANCE);
   expect(argmaxRows(theirs, 10)).toEqual(ours.labels);
