@@ -12,7 +12,7 @@ import { buildOnnxModel, parseOnnx } from '../../src/interop/onnx-import.js';
 import { Activation, BatchNormalization, Conv2D, Dense, Flatten, MaxPooling2D } from '../../src/layers/index.js';
 import { createModel, MODERN_DEFAULTS, type ArchitectureName } from '../../src/models/architectures.js';
 import { Sequential } from '../../src/models/sequential.js';
-import { hwioToOihw, int, rowsToChw, softmaxRows, TorchGraph, transpose } from './onnx-import-graphs.js';
+import { hwioToOihw, int, ints, rowsToChw, softmaxRows, TorchGraph, transpose } from './onnx-import-graphs.js';
 import { argmaxRows, maxAbsDifference, ortPredict, ortSession } from './peers.js';
 
 const DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
@@ -142,14 +142,28 @@ describe('a CNN with batch normalisation after a Conv and after a Linear, writte
     return g.linear(x, 'fc2', transpose(model.weights('dense_2/kernel'), 32, 10), model.weights('dense_2/bias'), 10);
   };
 
-  it.each([11, 13])(
-    'NCHW input, Conv (pads 1) → BatchNormalization → Relu, MaxPool, x.view(x.size(0), -1), Softmax (opset %i)',
-    async (opset) => {
-      const g = new TorchGraph({ input: [1, 28, 28], opset });
-      let x = g.conv('input', 'conv1', convWeight(), model.weights('conv2d_1/bias'), [8, 1, 3, 3], [1, 1, 1, 1]);
+  // The images as PyTorch takes them (NCHW), flat and reshaped by the graph, or NHWC and transposed by it.
+  it.each([
+    [11, 'nchw'],
+    [13, 'nchw'],
+    [13, 'flat'],
+    [13, 'nhwc'],
+  ] as const)(
+    'Conv (pads 1) → BatchNormalization → Relu, MaxPool, x.view(x.size(0), -1), Softmax (opset %i, %s input)',
+    async (opset, layout) => {
+      const shape = { nchw: [1, 28, 28], flat: [784], nhwc: [28, 28, 1] }[layout];
+      const g = new TorchGraph({ input: shape, opset });
+      const images =
+        layout === 'flat'
+          ? g.node('Reshape', ['input', g.constant([-1, 1, 28, 28])])
+          : layout === 'nhwc'
+            ? g.node('Transpose', ['input'], [ints('perm', [0, 3, 1, 2])])
+            : 'input';
+      let x = g.conv(images, 'conv1', convWeight(), model.weights('conv2d_1/bias'), [8, 1, 3, 3], [1, 1, 1, 1]);
       x = g.maxPool(g.node('Relu', [g.batchNorm(x, 'bn1', bn('batch_normalization_1'), 1e-3)]), 2);
       x = g.node('Softmax', [tail(g, g.viewFlatten(x))], [int('axis', opset >= 13 ? -1 : 1)]);
-      const { layers, ours } = await compareWithOrt(`cnn-view-${opset}`, g.encode(x), [1, 28, 28], 'softmax');
+      const { layers, ours, parsed } = await compareWithOrt(`cnn-view-${opset}-${layout}`, g.encode(x), shape, 'softmax');
+      expect(parsed.inputShape).toEqual([28, 28, 1]);
       expect(layers).toEqual([
         'Conv2D',
         'BatchNormalization',
