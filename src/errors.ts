@@ -14,7 +14,7 @@ export const HOW_TO_GET_DATA =
   '(raw or .gz) or the two CSV files';
 
 /** The stable `code` of each error class. */
-export type FmnistErrorCode = 'DATA_FORMAT' | 'DATA_NOT_FOUND' | 'DOWNLOAD' | 'MODEL_FILE' | 'TRAINING' | 'ARGUMENT';
+export type FmnistErrorCode = 'DATA_FORMAT' | 'DATA_NOT_FOUND' | 'DOWNLOAD' | 'MODEL_FILE' | 'TRAINING' | 'ARGUMENT' | 'DISPOSED';
 
 /** Base class of every error fmnist-wasm throws on purpose (besides `RangeError` for shapes). */
 export class FmnistError extends Error {
@@ -117,6 +117,22 @@ export class ArgumentError extends FmnistError {
   constructor(argument: string, problem: string) {
     super('ARGUMENT', `${argument}: ${problem}`);
     this.argument = argument;
+    this.problem = problem;
+  }
+}
+
+/**
+ * An object was used after its `dispose()`: a core's kernels and typed-array functions throw it
+ * (`object` is `'core'`). Load a new one instead.
+ */
+export class DisposedError extends FmnistError {
+  /** What was disposed, e.g. `'core'`. */
+  readonly object: string;
+  readonly problem: string;
+
+  constructor(object: string, problem: string) {
+    super('DISPOSED', `${object}: ${problem}`);
+    this.object = object;
     this.problem = problem;
   }
 }

@@ -159,6 +159,7 @@ export {
   ArgumentError,
   DataFormatError,
   DataNotFoundError,
+  DisposedError,
   DownloadError,
   FmnistError,
   ModelFileError,

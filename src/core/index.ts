@@ -3,6 +3,7 @@
  * typed-array functions copy their inputs into arena temporaries, run one kernel, and copy the
  * result out; layers and training use the zero-copy arena API (`core.kernels`) instead.
  */
+import { DisposedError, describeValue } from '../errors.js';
 import type { CoreExports } from './abi.js';
 import { Padding } from './abi.js';
 import { Arena } from './arena.js';
@@ -18,7 +19,7 @@ import {
   type LoadOptions,
 } from './load.js';
 import { workerPool } from './pool.js';
-import { CONV_CHUNK_RESERVE_BYTES, kernelTable, spreadKernels, WORKER_KERNELS } from './threads.js';
+import { CONV_CHUNK_RESERVE_BYTES, coreKernels, WORKER_KERNELS } from './threads.js';
 
 export type { CoreExports } from './abi.js';
 export { ActivationCode, Padding, Reduction } from './abi.js';
@@ -143,7 +144,7 @@ export async function loadCore(options: LoadOptions = {}): Promise<Core> {
 async function resolveThreads(threads: number | undefined): Promise<{ threads: number; reason: string }> {
   if (threads !== undefined) {
     if (!Number.isInteger(threads) || threads < 1)
-      throw new RangeError(`threads: expected a positive integer, got ${JSON.stringify(threads)}`);
+      throw new RangeError(`threads: expected a positive integer, got ${describeValue(threads)}`);
     if (threads > 1 && typeof SharedArrayBuffer !== 'function') {
       throw new UnsupportedRuntimeError(
         `threads: ${threads} threads need SharedArrayBuffer, which this ${isNode ? 'runtime' : 'page'} lacks${isNode ? '' : ` (${NOT_ISOLATED})`}`,
@@ -181,12 +182,12 @@ export function createCore(
   threading: Threading = { threads: 1, threadsReason: '1 thread: asked', simd: 'strict' },
 ): Core {
   const arena = new Arena(exports);
-  const kernels = kernelTable(exports);
+  const kernels = coreKernels(exports);
   let disposed = false;
   let detach = () => {};
 
   function checkUsable(): void {
-    if (disposed) throw new Error('fmnist-wasm: this core was disposed; load a new one with loadCore()');
+    if (disposed) throw new DisposedError('core', 'this core was disposed; load a new one with loadCore()');
   }
 
   /** Runs `body` with arena temporaries that are released afterwards, even on error. */
@@ -376,7 +377,10 @@ export function createCore(
       const pool = workerPool();
       const coreId = await pool.attach(shared.compiled.module, shared.memory, threading.threads - 1, WORKER_KERNELS, core);
       detach = () => pool.detach(coreId, core);
-      spreadKernels(kernels, exports, { pool, coreId, threads: threading.threads, workspaceBase: workspaces.byteOffset, workspaceBytes });
+      Object.assign(
+        kernels,
+        coreKernels(exports, { pool, coreId, threads: threading.threads, workspaceBase: workspaces.byteOffset, workspaceBytes }),
+      );
     };
   }
   return core;

@@ -1,188 +1,66 @@
 /**
  * The worker pool: one per JS thread (module state), shared by every core of that thread, so a
  * process that makes hundreds of models keeps as many workers as its largest thread count needs.
- * Each worker keeps one instance of each attached core's module on that core's shared memory,
- * keyed by core id.
- *
- * Task protocol: one task board (a SharedArrayBuffer: Int32 words below, then f64 args). The
- * caller writes the task (core, kernel, args, how part p's args derive from them), opens it by
- * storing NEXT = tag(seq) | 0, publishes SEQ = seq, bumps WAKE and notifies. Then the caller and
- * the workers CLAIM parts: compare-exchange NEXT from tag | i to tag | i + 1 while i < PARTS,
- * run part i, add 1 to FINISHED. Parts are claimed, not assigned, so a worker that the OS has not
- * scheduled yet costs nothing: the caller runs the parts nobody took, and a late worker finds the
- * task closed (its tag differs, or the count is CLOSED). The caller joins by closing the task
- * (NEXT = tag | CLOSED) and waiting until FINISHED equals the parts claimed; only then may the
- * board be rewritten. Every part writes a disjoint slice with the one-thread summation order, so
- * who runs which part never changes a bit.
- * Errors: the first failing worker stores its index + 1 in ERROR and its message; the caller
- * throws it (naming the kernel) after the join. Both sides spin briefly before Atomics.wait (a
- * page's main thread never waits: it spins). Nothing is allocated per task.
- * Messages (attach/detach a core) bump the worker's POSTED word before postMessage, then WAKE:
- * the worker, blocked in its task loop, returns to its event loop until it has handled as many
- * messages as POSTED says.
- *
- * The worker code is a self-contained string (no imports): `eval: true` in Node, a Blob URL in
- * browsers, so no bundler needs to know about it. Node workers are unref'd: a process that trained
- * exits on its own.
+ * This is the calling thread's side of the task board (board.ts: the protocol; worker-source.ts:
+ * the workers' side). Both sides spin briefly before Atomics.wait (a page's main thread never
+ * waits: it spins). Node workers are unref'd: a process that trained exits on its own.
  */
+import {
+  BOARD_BYTES,
+  boardViews,
+  CLOSED,
+  CORE,
+  ERROR,
+  FINISHED,
+  KERNEL,
+  MAX_ARGS,
+  MAX_PARTS,
+  MAX_WORKERS,
+  MESSAGE_LENGTH,
+  NEXT,
+  PART_ARGS,
+  PARTS,
+  POSTED_BASE,
+  SEQ,
+  SPIN,
+  WAKE,
+  WORKERS,
+  WORKSPACE_ARG,
+  WORKSPACE_BASE,
+  WORKSPACE_BYTES,
+} from './board.js';
+import { WORKER_SOURCE } from './worker-source.js';
 
-const SEQ = 0;
-const WAKE = 1;
-const NEXT = 2;
-const FINISHED = 3;
-const ERROR = 4;
-const MESSAGE_LENGTH = 5;
-const CORE = 6;
-const KERNEL = 7;
-/** 0: a `_part(..., part, parts)` kernel; 1: a kernel split into ranges of its count argument. */
-const MODE = 8;
-const ARGC = 9;
-const WORKSPACE_ARG = 10;
-const COUNT_ARG = 11;
-const PARTS = 12;
-const WORKERS = 13;
-/** POSTED word of worker w: POSTED_BASE + w. */
-const POSTED_BASE = 16;
-const MAX_WORKERS = 240;
-/** Part count in NEXT that no claim passes (parts are at most MAX_PARTS < CLOSED). */
-const CLOSED = 255;
-export const MAX_PARTS = 254;
-export const MAX_ARGS = 16;
-// f64 area: ARGS, then STRIDES (bytes one range unit moves each arg; 0: not moved), then CHUNK,
-// UNITS, WORKSPACE_BASE, WORKSPACE_BYTES.
-const F64_BYTE_OFFSET = (POSTED_BASE + MAX_WORKERS) * 4;
-const F64_WORDS = 2 * MAX_ARGS + 4;
-const MESSAGE_BYTE_OFFSET = F64_BYTE_OFFSET + F64_WORDS * 8;
-const MESSAGE_CHARS = 480;
-const BOARD_BYTES = MESSAGE_BYTE_OFFSET + MESSAGE_CHARS * 2;
-const STRIDES = MAX_ARGS;
-const CHUNK = 2 * MAX_ARGS;
-const UNITS = CHUNK + 1;
-const WORKSPACE_BASE = CHUNK + 2;
-const WORKSPACE_BYTES = CHUNK + 3;
+export { MAX_ARGS, MAX_PARTS } from './board.js';
+
+/** A kernel function: the wasm export (or its `_part` form) of the calling thread. */
+export type Kernel = (...args: number[]) => unknown;
+
 /**
- * Busy-wait iterations (Atomics.load) before blocking: about 2.5 ms here, longer than the gap
- * between two training steps (the loss read-back, callbacks, the next gather). With 20,000 (about
- * 0.1-0.2 ms) the worker fell asleep between an MLP's kernels and took 50-180 µs to wake, so the
- * caller ran both parts itself: mlp at batch 64 trained 0.82x as fast on 2 threads as on 1; with
- * 200,000, 1.43x; 1,000,000, 1.52x (bench/README.md, "spin"). A worker spins this long only after
- * its last task, then sleeps.
+ * One kernel call spread over the pool: what `run` needs besides the board. A record per kernel
+ * (threads.ts makes one per core and kernel) whose `parts` and part args change per call.
  */
-const SPIN = 500_000;
-
-/** Part p's args from the task on the board, into `out`; the same code runs in the workers (WORKER_SOURCE). */
-const PART_ARGS = `function partArgs(p, f, out, ownWorkspace) {
-  const argc = board[ARGC];
-  for (let i = 0; i < argc; i++) out[i] = f[i];
-  if (board[MODE] === 0) {
-    out[argc] = p;
-    out[argc + 1] = board[PARTS];
-    if (ownWorkspace >= 0 && board[WORKSPACE_ARG] >= 0) out[board[WORKSPACE_ARG]] = f[WORKSPACE_BASE] + ownWorkspace * f[WORKSPACE_BYTES];
-  } else {
-    const first = p * f[CHUNK];
-    for (let i = 0; i < argc; i++) if (f[STRIDES + i] !== 0 && out[i] !== 0) out[i] += first * f[STRIDES + i];
-    out[board[COUNT_ARG]] = Math.min(f[CHUNK], f[UNITS] - first);
-  }
-}`;
-
-const CONSTANTS = `const SEQ = ${SEQ}, WAKE = ${WAKE}, NEXT = ${NEXT}, FINISHED = ${FINISHED}, ERROR = ${ERROR}, MESSAGE_LENGTH = ${MESSAGE_LENGTH},
-  CORE = ${CORE}, KERNEL = ${KERNEL}, MODE = ${MODE}, ARGC = ${ARGC}, WORKSPACE_ARG = ${WORKSPACE_ARG}, COUNT_ARG = ${COUNT_ARG},
-  PARTS = ${PARTS}, WORKERS = ${WORKERS}, POSTED_BASE = ${POSTED_BASE}, CLOSED = ${CLOSED}, STRIDES = ${STRIDES}, CHUNK = ${CHUNK},
-  UNITS = ${UNITS}, WORKSPACE_BASE = ${WORKSPACE_BASE}, WORKSPACE_BYTES = ${WORKSPACE_BYTES}, SPIN = ${SPIN}, MESSAGE_CHARS = ${MESSAGE_CHARS};`;
-
-/** The worker: plain JS, run as is in a Node worker_thread or a browser Worker. */
-const WORKER_SOURCE = `'use strict';
-${CONSTANTS}
-let port, board, f64, message, names, me, handled = 0, seen = 0;
-const instances = new Map();
-const out = new Float64Array(${MAX_ARGS + 2});
-${PART_ARGS}
-function abort(memory) {
-  return (messagePtr, filePtr, line, column) => {
-    const text = (ptr) => {
-      if (!ptr) return '';
-      const length = new Uint32Array(memory.buffer, ptr - 4, 1)[0] >>> 1;
-      let s = '';
-      for (const code of new Uint16Array(memory.buffer, ptr, length)) s += String.fromCharCode(code);
-      return s;
-    };
-    throw new Error('abort: ' + text(messagePtr) + ' at ' + text(filePtr) + ':' + line + ':' + column);
-  };
+export interface Task {
+  /** The core's id in the pool (from `attach`). */
+  readonly core: number;
+  /** Index into the kernel names given at attach. */
+  readonly kernel: number;
+  /** The kernel's name, for errors. */
+  readonly name: string;
+  /** The calling thread's function that runs one part (the `_part` export, or the kernel for ranges). */
+  readonly local: Kernel;
+  /** Workers that may take parts: the core's threads − 1. */
+  readonly workers: number;
+  /** The arg a worker replaces by its own workspace, or −1. */
+  readonly workspaceArg: number;
+  /** Byte address of worker 0's workspace; worker w's is at base + w · bytes. */
+  readonly workspaceBase: number;
+  readonly workspaceBytes: number;
+  /** Parts of this call: 2 .. MAX_PARTS. */
+  parts: number;
+  /** Writes part p's args into `args` from index `at` on (up to MAX_ARGS of them). */
+  writeArgs(p: number, args: Float64Array, at: number): void;
 }
-function work(seq) {
-  if (me >= board[WORKERS]) return;
-  const tag = (seq & 0xffffff) << 8;
-  for (;;) {
-    const next = Atomics.load(board, NEXT);
-    if ((next & ~255) !== tag || (next & 255) >= board[PARTS]) return;
-    if (Atomics.compareExchange(board, NEXT, next, next + 1) !== next) continue;
-    try {
-      const exports = instances.get(board[CORE]);
-      if (exports === undefined) throw new Error('worker ' + (me + 1) + ' has no instance of core ' + board[CORE]);
-      partArgs(next & 255, f64, out, me);
-      exports[names[board[KERNEL]]](out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8], out[9], out[10], out[11], out[12], out[13], out[14], out[15], out[16], out[17]);
-    } catch (error) {
-      if (Atomics.compareExchange(board, ERROR, 0, me + 1) === 0) {
-        const text = String(error && error.message || error).slice(0, MESSAGE_CHARS);
-        for (let i = 0; i < text.length; i++) message[i] = text.charCodeAt(i);
-        board[MESSAGE_LENGTH] = text.length;
-      }
-    }
-    Atomics.add(board, FINISHED, 1);
-    Atomics.notify(board, FINISHED);
-  }
-}
-function loop() {
-  for (;;) {
-    if (Atomics.load(board, POSTED_BASE + me) !== handled) return;
-    const seq = Atomics.load(board, SEQ);
-    if (seq !== seen) {
-      seen = seq;
-      work(seq);
-      continue;
-    }
-    const wake = Atomics.load(board, WAKE);
-    if (Atomics.load(board, POSTED_BASE + me) !== handled || Atomics.load(board, SEQ) !== seen) continue;
-    let spins = 0;
-    while (Atomics.load(board, WAKE) === wake && ++spins < SPIN);
-    if (spins === SPIN) Atomics.wait(board, WAKE, wake);
-  }
-}
-function onMessage(data) {
-  if (data.type === 'init') {
-    board = new Int32Array(data.board, 0, ${F64_BYTE_OFFSET / 4});
-    f64 = new Float64Array(data.board, ${F64_BYTE_OFFSET}, ${F64_WORDS});
-    message = new Uint16Array(data.board, ${MESSAGE_BYTE_OFFSET}, MESSAGE_CHARS);
-    names = data.names;
-    me = data.index;
-    seen = Atomics.load(board, SEQ);
-  } else {
-    handled++;
-    if (data.type === 'attach') {
-      try {
-        const instance = new WebAssembly.Instance(data.module, { env: { memory: data.memory, abort: abort(data.memory) } });
-        instances.set(data.id, instance.exports);
-        port.postMessage({ type: 'attached', id: data.id });
-      } catch (error) {
-        port.postMessage({ type: 'attached', id: data.id, error: String(error && error.message || error) });
-      }
-    } else if (data.type === 'detach') {
-      instances.delete(data.id);
-    }
-  }
-  if (Atomics.load(board, POSTED_BASE + me) === handled) loop();
-}
-if (typeof self === 'object' && typeof self.postMessage === 'function') {
-  port = self;
-  self.onmessage = (event) => onMessage(event.data);
-} else {
-  // import(), not require: Node runs an eval worker as ESM when the parent has --input-type=module.
-  import('node:worker_threads').then((threads) => {
-    port = threads.parentPort;
-    port.on('message', onMessage);
-  });
-}
-`;
 
 interface PoolWorker {
   post(message: unknown): void;
@@ -202,8 +80,6 @@ interface NodeWorkerLike {
   ref(): void;
   unref(): void;
 }
-
-type Kernel = (...args: number[]) => unknown;
 
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 const inBrowserWindow = !isNode && typeof window === 'object';
@@ -226,8 +102,6 @@ export class WorkerPool {
   private board!: Int32Array;
   private f64!: Float64Array;
   private message!: Uint16Array;
-  /** Part args of the calling thread (as `out` in the workers). */
-  private readonly out = new Float64Array(MAX_ARGS + 2);
   private seq = 0;
   private pendingAttaches = 0;
   private nextId = 1;
@@ -247,10 +121,10 @@ export class WorkerPool {
    * for a moment, and must not see (or claim) the tasks of the next generation.
    */
   private newBoard(): void {
-    const buffer = new SharedArrayBuffer(BOARD_BYTES);
-    this.board = new Int32Array(buffer, 0, F64_BYTE_OFFSET / 4);
-    this.f64 = new Float64Array(buffer, F64_BYTE_OFFSET, F64_WORDS);
-    this.message = new Uint16Array(buffer, MESSAGE_BYTE_OFFSET, MESSAGE_CHARS);
+    const views = boardViews(new SharedArrayBuffer(BOARD_BYTES));
+    this.board = views.words;
+    this.f64 = views.f64;
+    this.message = views.message;
     this.board[NEXT] = CLOSED;
   }
 
@@ -337,91 +211,60 @@ export class WorkerPool {
     Atomics.notify(this.board, WAKE);
   }
 
-  /** The task's args (the whole call's), to fill before `run`. */
-  get args(): Float64Array {
-    return this.f64;
-  }
-
-  /** Bytes one range unit moves arg i (0: the arg does not move), to fill before a range `run`. */
-  setStride(arg: number, bytes: number): void {
-    this.f64[STRIDES + arg] = bytes;
-  }
-
   /**
-   * Runs `parts` parts of `kernel` (index into the names given at attach) on the calling thread and
-   * up to `workers` workers; `local` is the calling thread's function of the same kernel. Mode 0:
-   * `_part` kernels (part and parts appended after `argc` args; the workers put their own workspace,
-   * at workspaceBase + w · workspaceBytes, in arg `workspaceArg`). Mode 1: ranges of `chunk` units
-   * of arg `countArg` (of `units`), every arg with a stride moved by the range's first unit.
-   * @throws Error naming `kernelName` when a worker's part failed (after every part has ended).
+   * Runs the task's parts on the calling thread and up to `task.workers` workers, whoever claims
+   * each part first, and returns once every part has ended.
+   * @throws Error naming the kernel when a part failed (after every part has ended).
    */
-  run(
-    core: number,
-    kernel: number,
-    local: Kernel,
-    kernelName: string,
-    workers: number,
-    parts: number,
-    mode: 0 | 1,
-    argc: number,
-    workspaceArg: number,
-    countArg: number,
-    chunk: number,
-    units: number,
-    workspaceBase: number,
-    workspaceBytes: number,
-  ): void {
+  run(task: Task): void {
+    const { parts } = task;
+    if (!(Number.isInteger(parts) && parts >= 2 && parts <= MAX_PARTS)) throw new Error(`internal: ${task.name} split into ${parts} parts`);
     const board = this.board;
     const f = this.f64;
     this.dispatches++;
-    const seq = (this.seq = (this.seq + 1) & 0xffffff);
+    this.seq = (this.seq + 1) & 0xffffff;
+    const seq = this.seq;
     const tag = seq << 8;
-    board[CORE] = core;
-    board[KERNEL] = kernel;
-    board[MODE] = mode;
-    board[ARGC] = argc;
-    board[WORKSPACE_ARG] = workspaceArg;
-    board[COUNT_ARG] = countArg;
+    board[CORE] = task.core;
+    board[KERNEL] = task.kernel;
     board[PARTS] = parts;
-    board[WORKERS] = workers;
+    board[WORKERS] = task.workers;
+    board[WORKSPACE_ARG] = task.workspaceArg;
     board[ERROR] = 0;
     board[FINISHED] = 0;
-    f[CHUNK] = chunk;
-    f[UNITS] = units;
-    f[WORKSPACE_BASE] = workspaceBase;
-    f[WORKSPACE_BYTES] = workspaceBytes;
+    f[WORKSPACE_BASE] = task.workspaceBase;
+    f[WORKSPACE_BYTES] = task.workspaceBytes;
+    for (let p = 0; p < parts; p++) task.writeArgs(p, f, PART_ARGS + p * MAX_ARGS);
     Atomics.store(board, NEXT, tag);
     Atomics.store(board, SEQ, seq);
     Atomics.add(board, WAKE, 1);
     Atomics.notify(board, WAKE);
 
     let failure: unknown;
-    const out = this.out;
+    const local = task.local;
     try {
       while (this.callerClaims) {
         const next = Atomics.load(board, NEXT);
         if ((next & 255) >= parts) break;
         if (Atomics.compareExchange(board, NEXT, next, next + 1) !== next) continue;
-        this.partArgs(next & 255, out);
+        const at = PART_ARGS + (next & 255) * MAX_ARGS;
         local(
-          out[0]!,
-          out[1]!,
-          out[2]!,
-          out[3]!,
-          out[4]!,
-          out[5]!,
-          out[6]!,
-          out[7]!,
-          out[8]!,
-          out[9]!,
-          out[10]!,
-          out[11]!,
-          out[12]!,
-          out[13]!,
-          out[14]!,
-          out[15]!,
-          out[16]!,
-          out[17]!,
+          f[at]!,
+          f[at + 1]!,
+          f[at + 2]!,
+          f[at + 3]!,
+          f[at + 4]!,
+          f[at + 5]!,
+          f[at + 6]!,
+          f[at + 7]!,
+          f[at + 8]!,
+          f[at + 9]!,
+          f[at + 10]!,
+          f[at + 11]!,
+          f[at + 12]!,
+          f[at + 13]!,
+          f[at + 14]!,
+          f[at + 15]!,
         );
         Atomics.add(board, FINISHED, 1);
       }
@@ -433,11 +276,11 @@ export class WorkerPool {
     if (!this.callerClaims) this.awaitFinished(parts);
     this.awaitFinished(Math.min(Atomics.exchange(board, NEXT, tag | CLOSED) & 255, parts));
     if (failure !== undefined)
-      throw new Error(`${kernelName} failed on the calling thread: ${(failure as Error)?.message ?? String(failure)}`, { cause: failure });
+      throw new Error(`${task.name} failed on the calling thread: ${(failure as Error)?.message ?? String(failure)}`, { cause: failure });
     const failed = board[ERROR]!;
     if (failed !== 0) {
       const text = String.fromCharCode(...this.message.subarray(0, board[MESSAGE_LENGTH]));
-      throw new Error(`${kernelName} failed in worker ${failed}: ${text}`);
+      throw new Error(`${task.name} failed in worker ${failed}: ${text}`);
     }
   }
 
@@ -452,22 +295,6 @@ export class WorkerPool {
       const finished = Atomics.load(board, FINISHED);
       if (finished >= count) return;
       if (this.blocking && ++spins > SPIN) Atomics.wait(board, FINISHED, finished);
-    }
-  }
-
-  /** Part p's args for the calling thread (its workspace is the call's own). Mirrors PART_ARGS. */
-  private partArgs(p: number, out: Float64Array): void {
-    const board = this.board;
-    const f = this.f64;
-    const argc = board[ARGC]!;
-    for (let i = 0; i < argc; i++) out[i] = f[i]!;
-    if (board[MODE] === 0) {
-      out[argc] = p;
-      out[argc + 1] = board[PARTS]!;
-    } else {
-      const first = p * f[CHUNK]!;
-      for (let i = 0; i < argc; i++) if (f[STRIDES + i] !== 0 && out[i] !== 0) out[i]! += first * f[STRIDES + i]!;
-      out[board[COUNT_ARG]!] = Math.min(f[CHUNK]!, f[UNITS]! - first);
     }
   }
 }

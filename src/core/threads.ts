@@ -1,35 +1,35 @@
 /**
- * `core.kernels`: the raw exports with the heavy and the long elementwise kernels spread over the
- * core's threads. Same signatures as `CoreExports`, same results bit for bit:
- * - GEMM, conv2d, maxpool2d and batch norm run their `_part(..., part, parts)` form: each part writes a
- *   disjoint slice of the outputs with the one-thread summation order (assembly/ guarantees it).
- *   The calling thread runs its parts with the call's workspace, worker w with its own, reserved
- *   in the arena when the core is made (pool.ts: parts are claimed by whoever is free first).
- * - Elementwise kernels, optimizer steps, bias_add forward and the batch gathers are split here into
- *   contiguous ranges (of 16 elements, or whole rows), so every element takes the same code path
- *   as in one call: the SIMD body of 16, and the last range keeps the 4-wide and scalar tails.
- * - Everything else (reductions, softmax, argmax) passes through to the calling thread.
+ * `core.kernels`: the raw exports, each kernel of the table (kernel-table.ts) checked before it
+ * runs, and on a core of several threads the kernels that split spread over them, bit for bit the
+ * results of one thread:
+ * - `parts` kernels (GEMM, conv2d, maxpool2d, batch norm) run their `_part(..., part, parts)` form;
+ *   the calling thread runs its parts with the call's workspace, worker w with its own, reserved in
+ *   the arena when the core is made (parts are claimed by whoever is free first: board.ts).
+ * - `ranges` kernels (elementwise, optimizer steps, bias_add forward, the batch gathers) are cut
+ *   here into contiguous ranges of 16 elements or whole rows.
+ * - Everything else runs on the calling thread.
  * A call splits only when each part gets enough work to pay for a dispatch (bench/threads.bench.ts
  * measures one dispatch + join), so small batches stay on one thread. A kernel whose `_part` form
  * the build lacks stays on the calling thread.
  */
+import { ArgumentError, describeValue } from '../errors.js';
 import type { CoreExports } from './abi.js';
-import type { WorkerPool } from './pool.js';
+import { type Arg, type Args, type At, KERNELS, type KernelSpec, type PartsSplit, type RangesSplit } from './kernel-table.js';
+import { type Kernel, MAX_ARGS, type Task, type WorkerPool } from './pool.js';
 
 /**
  * Fewest FLOPs per part of a split GEMM/conv: about 10-12 µs of work at 40-48 GFLOP/s. A dispatch
- * + join costs 0.2-0.5 µs when the workers spin (bench/threads.bench.ts); a sleeping worker takes
- * 50-180 µs to wake, but parts are claimed, so the caller runs whatever no worker took. The
- * paper's batch-15 dense layer (15x784x300, 7 MFLOP) splits in two; its 300x10 head does not.
- * At 1,000,000 (and 2,000,000 before) the mlp's 200→75 layer (1.9 MFLOP at batch 64) stayed on one
- * thread: split, its three GEMMs took 25 µs instead of 43 µs each on 2 threads, and a training step
- * of the mlp 14% less at batch 15 and 64 (4 rounds taking turns; bench/README.md, "Threads").
+ * + join costs 0.2-0.5 µs when the workers spin; a sleeping worker takes 50-180 µs to wake, but
+ * parts are claimed, so the caller runs whatever no worker took. The paper's batch-15 dense layer
+ * (15x784x300, 7 MFLOP) splits in two; its 300x10 head does not; the mlp's 200→75 layer (1.9
+ * MFLOP at batch 64) does, which made its three GEMMs 43 → 25 µs on 2 threads and a training step
+ * 14% shorter (at 1 MFLOP per part it stayed on one thread).
  */
 const MIN_PART_FLOPS = 500_000;
 /**
  * Fewest elements per part of a split elementwise kernel or optimizer step, counted as SGD steps'
  * elements (about 0.1 ns each here, so 3 µs); a kernel that spends more or less per element counts
- * each as more or less (RangeSpec.cost).
+ * each as more or less (RangesSplit.cost).
  */
 const MIN_PART_ELEMENTS = 32_768;
 
@@ -38,159 +38,13 @@ export const splitPolicy = { minPartFlops: MIN_PART_FLOPS, minPartElements: MIN_
 /** Workspace per worker: the GEMM's, plus one im2col chunk of the conv kernels (assembly/conv2d.ts: 512 KiB) with room to spare. */
 export const CONV_CHUNK_RESERVE_BYTES = 1 << 20;
 
-type Kernel = (...args: number[]) => number | void;
+type Name = keyof typeof KERNELS;
+const SPECS = KERNELS as Readonly<Record<Name, KernelSpec>>;
+const NAMES = Object.keys(KERNELS) as Name[];
+const SPLIT_NAMES = NAMES.filter((name) => SPECS[name].split !== undefined);
 
-/** A kernel with a `_part` form. `workspace` is the index of its workspace argument, or -1. */
-interface PartSpec {
-  name: keyof CoreExports;
-  workspace: number;
-  /** Floating-point operations of the call (GEMM/conv) or elements touched (maxpool), from its args. */
-  work(a: Float64Array): number;
-  /** Whether `work` counts FLOPs or elements (which of splitPolicy's minima applies). */
-  unit: 'flops' | 'elements';
-  /** Workspace bytes a part needs, from its args. */
-  workspaceBytes(a: Float64Array, exports: CoreExports): number;
-}
-
-/** A kernel split into ranges here: `count` is the index of the length argument, `strides` the pointer arguments and the bytes one unit moves each. */
-interface RangeSpec {
-  name: keyof CoreExports;
-  count: number;
-  strides: readonly (readonly [number, (a: Float64Array) => number])[];
-  /** Units per range boundary: 16 elements (SIMD body), or 1 row. */
-  granule: number;
-  /** Elements per unit. */
-  unitElements(a: Float64Array): number;
-  /**
-   * Time per element relative to an optimizer step's (SGD, 0.1 ns), measured on one thread in
-   * training: sigmoid's exp and divide and the gathers' scattered u8 reads and conversion cost 7-9x
-   * (0.6-0.8 ns); the augmented gather, scalar per pixel, more. Bias add and the activations' other
-   * passes cost half, and read a GEMM's output whose column halves the two threads wrote: split at
-   * 76,800 elements (mlp, batch 256) bias add took 9.8 µs on 2 threads against 3.8 µs on one.
-   */
-  cost: number;
-}
-
-const convOut = (size: number, kernel: number, padding: number) => (padding === 1 ? size : size - kernel + 1);
-// conv2d args after output/input/filters/bias/workspace (forward) or dinput/doutput/filters/workspace (backward data):
-// batch, height, width, inChannels, kernelHeight, kernelWidth, outChannels, padding.
-const convFlops = (a: Float64Array, at: number) =>
-  2 *
-  a[at]! *
-  convOut(a[at + 1]!, a[at + 4]!, a[at + 7]!) *
-  convOut(a[at + 2]!, a[at + 5]!, a[at + 7]!) *
-  a[at + 3]! *
-  a[at + 4]! *
-  a[at + 5]! *
-  a[at + 6]!;
-const convWorkspace = (a: Float64Array, at: number, exports: CoreExports) =>
-  exports.conv2d_f32_workspace_bytes(a[at]!, a[at + 1]!, a[at + 2]!, a[at + 3]!, a[at + 4]!, a[at + 5]!, a[at + 6]!, a[at + 7]!);
-const gemmFlops = (a: Float64Array) => 2 * a[4]! * a[5]! * a[6]!;
-const gemmWorkspace = (_a: Float64Array, exports: CoreExports) => exports.gemm_f32_workspace_bytes();
-const noWorkspace = () => 0;
-// maxpool2d args after its 2 or 3 pointers: batch, height, width, channels.
-const poolElements = (a: Float64Array, at: number) => a[at]! * a[at + 1]! * a[at + 2]! * a[at + 3]!;
-
-const PART_KERNELS: readonly PartSpec[] = [
-  { name: 'gemm_f32_nn', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
-  { name: 'gemm_f32_tn', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
-  { name: 'gemm_f32_nt', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
-  { name: 'gemm_f32_tn_sgd', workspace: 3, work: gemmFlops, unit: 'flops', workspaceBytes: gemmWorkspace },
-  // dense_f32_forward(y, x, w, bias, workspace, m, k, n, activation): gemm_f32_nn's blocks.
-  { name: 'dense_f32_forward', workspace: 4, work: (a) => 2 * a[5]! * a[6]! * a[7]!, unit: 'flops', workspaceBytes: gemmWorkspace },
-  {
-    name: 'conv2d_f32_nhwc_forward',
-    workspace: 4,
-    work: (a) => convFlops(a, 5),
-    unit: 'flops',
-    workspaceBytes: (a, e) => convWorkspace(a, 5, e),
-  },
-  {
-    name: 'conv2d_f32_nhwc_backward_data',
-    workspace: 3,
-    work: (a) => convFlops(a, 4),
-    unit: 'flops',
-    workspaceBytes: (a, e) => convWorkspace(a, 4, e),
-  },
-  {
-    name: 'conv2d_f32_nhwc_backward_filter',
-    workspace: 4,
-    work: (a) => convFlops(a, 5),
-    unit: 'flops',
-    workspaceBytes: (a, e) => convWorkspace(a, 5, e),
-  },
-  { name: 'maxpool2d_f32_nhwc_forward', workspace: -1, work: (a) => poolElements(a, 3), unit: 'elements', workspaceBytes: noWorkspace },
-  { name: 'maxpool2d_f32_nhwc_backward', workspace: -1, work: (a) => poolElements(a, 3), unit: 'elements', workspaceBytes: noWorkspace },
-  // Batch norm splits by columns; its workspace holds per-column values, so every part shares the call's.
-  { name: 'batchnorm_f32_forward_train', workspace: -1, work: (a) => a[9]! * a[10]!, unit: 'elements', workspaceBytes: noWorkspace },
-  { name: 'batchnorm_f32_forward_inference', workspace: -1, work: (a) => a[7]! * a[8]!, unit: 'elements', workspaceBytes: noWorkspace },
-  { name: 'batchnorm_f32_backward', workspace: -1, work: (a) => a[8]! * a[9]!, unit: 'elements', workspaceBytes: noWorkspace },
-];
-
-const F32 = () => 4;
-const elementwise = (name: keyof CoreExports, pointers: number, count: number, cost = 1): RangeSpec => ({
-  name,
-  count,
-  granule: 16,
-  unitElements: () => 1,
-  cost,
-  strides: Array.from({ length: pointers }, (_, i) => [i, F32] as const),
-});
-
-const RANGE_KERNELS: readonly RangeSpec[] = [
-  elementwise('sigmoid_f32_forward', 2, 2, 8),
-  elementwise('sigmoid_f32_backward', 3, 3, 0.5),
-  elementwise('relu_f32_forward', 2, 2, 0.5),
-  elementwise('relu_f32_backward', 3, 3, 0.5),
-  elementwise('sgd_f32_step', 2, 2),
-  elementwise('momentum_f32_step', 3, 3),
-  elementwise('adam_f32_step', 4, 4, 2),
-  // bias_add_f32_forward(y, x, bias, rows, cols): whole rows.
-  {
-    name: 'bias_add_f32_forward',
-    count: 3,
-    granule: 1,
-    unitElements: (a) => a[4]!,
-    cost: 0.5,
-    strides: [
-      [0, (a) => 4 * a[4]!],
-      [1, (a) => 4 * a[4]!],
-    ],
-  },
-  // gather_batch_u8_f32(inputs, targets, images, labels, indices, batchSize, pixels, classes): whole rows.
-  {
-    name: 'gather_batch_u8_f32',
-    count: 5,
-    granule: 1,
-    unitElements: (a) => a[6]!,
-    cost: 8,
-    strides: [
-      [0, (a) => 4 * a[6]!],
-      [1, (a) => 4 * a[7]!],
-      [4, F32],
-    ],
-  },
-  // gather_batch_augment_u8_f32(inputs, targets, images, labels, indices, batchSize, height, width, classes, maxShift, flip, seed):
-  // whole rows; each image's shift and flip come from (seed, its index), not its position in the batch.
-  {
-    name: 'gather_batch_augment_u8_f32',
-    count: 5,
-    granule: 1,
-    unitElements: (a) => a[6]! * a[7]!,
-    cost: 16,
-    strides: [
-      [0, (a) => 4 * a[6]! * a[7]!],
-      [1, (a) => 4 * a[8]!],
-      [4, F32],
-    ],
-  },
-];
-
-/** Names of the kernels workers may run: the index is the protocol's kernel id. */
-export const WORKER_KERNELS: readonly string[] = [
-  ...PART_KERNELS.map((spec) => `${spec.name}_part`),
-  ...RANGE_KERNELS.map((spec) => spec.name),
-];
+/** Names of the kernels workers may run (the `_part` form, or the kernel for ranges): the index is the protocol's kernel id. */
+export const WORKER_KERNELS: readonly string[] = SPLIT_NAMES.map((name) => (SPECS[name].split!.by === 'parts' ? `${name}_part` : name));
 
 export interface ThreadContext {
   pool: WorkerPool;
@@ -202,128 +56,202 @@ export interface ThreadContext {
   workspaceBytes: number;
 }
 
-/** A plain object of the exports (the wasm functions themselves, see `unwrapped`): what `core.kernels` is on one thread. */
-export function kernelTable(exports: CoreExports): CoreExports {
-  const raw = exports as unknown as Record<string, Kernel>;
+/**
+ * The kernels of a core: every export, the table's kernels checked and, given `context` (a core of
+ * several threads attached to the pool), split over its threads. Kernels outside the table are the
+ * wasm functions themselves.
+ */
+export function coreKernels(exports: CoreExports, context?: ThreadContext): CoreExports {
+  const raw = exports as unknown as Record<string, unknown>;
   const table: Record<string, unknown> = {};
-  for (const name of Object.keys(exports)) table[name] = typeof raw[name] === 'function' ? unwrapped(raw[name]) : raw[name];
+  for (const name of Object.keys(exports)) {
+    const fn = raw[name];
+    if (typeof fn !== 'function') table[name] = fn;
+    else if (name in KERNELS) table[name] = kernelFunction(name as Name, exports, context);
+    else table[name] = unwrapped(fn as Kernel);
+  }
   return table as unknown as CoreExports;
 }
 
+/** Decides a call's parts (0 or 1: the whole call on this thread) and writes each part's args. */
+interface Splitter {
+  partsOf(call: Args): number;
+  writeArgs(call: Args, p: number, parts: number, out: Float64Array, at: number): void;
+  /** The calling thread's function of a part. */
+  local: Kernel;
+}
+
+/** One kernel of the table as `core.kernels` has it: args checked, then run whole or spread. */
+function kernelFunction(name: Name, exports: CoreExports, context: ThreadContext | undefined): Kernel {
+  const spec = SPECS[name];
+  const raw = exports as unknown as Record<string, Kernel>;
+  const whole = unwrapped(raw[name]!);
+  const check = argumentCheck(name, spec.args);
+  const splitter = context !== undefined && context.threads > 1 ? splitterOf(name, spec, raw, exports, context) : undefined;
+  // Positional parameters, not rest args: nothing is allocated per call. Extra args are ignored by wasm.
+  const call = new Float64Array(MAX_ARGS);
+  if (splitter === undefined) {
+    return ((a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) => {
+      check(call, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
+      return whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
+    }) satisfies Kernel;
+  }
+  const { pool, coreId, threads } = context!;
+  const task: Task = {
+    core: coreId,
+    kernel: WORKER_KERNELS.indexOf(SPECS[name].split!.by === 'parts' ? `${name}_part` : name),
+    name,
+    local: splitter.local,
+    workers: threads - 1,
+    workspaceArg: spec.split!.by === 'parts' ? spec.args.findIndex((arg) => arg.kind === 'workspace') : -1,
+    workspaceBase: context!.workspaceBase,
+    workspaceBytes: context!.workspaceBytes,
+    parts: 0,
+    writeArgs: (p, out, at) => splitter.writeArgs(call, p, task.parts, out, at),
+  };
+  return ((a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) => {
+    check(call, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
+    const parts = splitter.partsOf(call);
+    if (parts <= 1) return whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
+    task.parts = parts;
+    pool.run(task);
+  }) satisfies Kernel;
+}
+
+type Check = (call: Args, ...args: number[]) => void;
+
 /**
- * Replaces the kernels above in `table` (from `kernelTable`) by forms that run on
- * `context.threads` threads. Kernels whose `_part` form the build lacks stay on the calling thread.
+ * Copies a call's args into `call` and checks them against the table: pointers integers in
+ * [0, 2³²), sizes integers in [min, 2³¹) (the kernels assert sizes of at least 1), flags one of
+ * their values (0 .. n).
+ * @throws ArgumentError naming the kernel and the argument.
  */
-export function spreadKernels(table: CoreExports, exports: CoreExports, context: ThreadContext): void {
-  const { pool, coreId, threads, workspaceBase, workspaceBytes } = context;
-  const raw = table as unknown as Record<string, Kernel>;
-  const kernels = table as unknown as Record<string, unknown>;
-
-  PART_KERNELS.forEach((spec, index) => {
-    const part = raw[`${spec.name}_part`];
-    const whole = raw[spec.name];
-    if (part === undefined || whole === undefined) return;
-    const argc = whole.length;
-    const kernelName = spec.name;
-    kernels[spec.name] = function (
-      a0: number,
-      a1: number,
-      a2: number,
-      a3: number,
-      a4: number,
-      a5: number,
-      a6: number,
-      a7: number,
-      a8: number,
-      a9: number,
-      a10: number,
-      a11: number,
-      a12: number,
-      a13: number,
-    ): void {
-      const s = pool.args;
-      s[0] = a0;
-      s[1] = a1;
-      s[2] = a2;
-      s[3] = a3;
-      s[4] = a4;
-      s[5] = a5;
-      s[6] = a6;
-      s[7] = a7;
-      s[8] = a8;
-      s[9] = a9;
-      s[10] = a10;
-      s[11] = a11;
-      s[12] = a12;
-      s[13] = a13;
-      const minPart = spec.unit === 'flops' ? splitPolicy.minPartFlops : splitPolicy.minPartElements;
-      let parts = Math.min(threads, Math.floor(spec.work(s) / minPart));
-      if (parts > 1 && spec.workspace >= 0 && spec.workspaceBytes(s, exports) > workspaceBytes) parts = 1;
-      if (parts <= 1) {
-        whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13);
-        return;
+function argumentCheck(name: string, args: readonly Arg[]): Check {
+  const checked = args.flatMap((arg, i) => (arg.kind === 'value' ? [] : [i]));
+  const low = args.map((arg) => (arg.kind === 'size' ? arg.min! : 0));
+  const high = args.map((arg) => (arg.kind === 'size' ? 0x7fffffff : arg.kind === 'flag' ? Math.max(...arg.values!) : 0xffffffff));
+  return ((call, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) => {
+    call[0] = a0;
+    call[1] = a1;
+    call[2] = a2;
+    call[3] = a3;
+    call[4] = a4;
+    call[5] = a5;
+    call[6] = a6;
+    call[7] = a7;
+    call[8] = a8;
+    call[9] = a9;
+    call[10] = a10;
+    call[11] = a11;
+    call[12] = a12;
+    call[13] = a13;
+    call[14] = a14;
+    call[15] = a15;
+    for (let c = 0; c < checked.length; c++) {
+      const i = checked[c]!;
+      const v = call[i]!;
+      if (!(v >= low[i]! && v <= high[i]! && Math.floor(v) === v)) {
+        throw argumentError(name, args[i]!, [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15][i]);
       }
-      pool.run(coreId, index, part, kernelName, threads - 1, parts, 0, argc, spec.workspace, -1, 0, 0, workspaceBase, workspaceBytes);
-    };
-  });
+    }
+  }) satisfies Check;
+}
 
-  RANGE_KERNELS.forEach((spec, offset) => {
-    const whole = raw[spec.name];
-    if (whole === undefined) return;
-    const index = PART_KERNELS.length + offset;
-    const argc = whole.length;
-    const kernelName = spec.name;
-    kernels[spec.name] = function (
-      a0: number,
-      a1: number,
-      a2: number,
-      a3: number,
-      a4: number,
-      a5: number,
-      a6: number,
-      a7: number,
-      a8: number,
-      a9: number,
-      a10: number,
-      a11: number,
-    ): void {
-      const s = pool.args;
-      s[0] = a0;
-      s[1] = a1;
-      s[2] = a2;
-      s[3] = a3;
-      s[4] = a4;
-      s[5] = a5;
-      s[6] = a6;
-      s[7] = a7;
-      s[8] = a8;
-      s[9] = a9;
-      s[10] = a10;
-      s[11] = a11;
-      const units = s[spec.count]!;
-      const work = units * spec.unitElements(s) * spec.cost;
-      let parts = Math.min(threads, Math.floor(work / splitPolicy.minPartElements));
+function argumentError(kernel: string, arg: Arg, given: unknown): ArgumentError {
+  const expected =
+    arg.kind === 'size'
+      ? `a size (an integer from ${arg.min} to 2147483647)`
+      : arg.kind === 'flag'
+        ? `one of ${arg.values!.join(', ')}`
+        : 'a byte address (an integer from 0 to 4294967295)';
+  return new ArgumentError(`${kernel}(${arg.name})`, `expected ${expected}, got ${describeValue(given)}`);
+}
+
+/** How a kernel of the table splits on this core, or undefined when it runs on the calling thread. */
+function splitterOf(
+  name: Name,
+  spec: KernelSpec,
+  raw: Record<string, Kernel>,
+  exports: CoreExports,
+  context: ThreadContext,
+): Splitter | undefined {
+  const split = spec.split;
+  if (split === undefined) return undefined;
+  const at = Object.fromEntries(spec.args.map((arg, i) => [arg.name, i])) as At<string>;
+  if (split.by === 'parts') {
+    const part = raw[`${name}_part`];
+    return part === undefined ? undefined : partsSplitter(split, at, spec.args.length, unwrapped(part), exports, context);
+  }
+  return rangesSplitter(split, at, spec.args.length, unwrapped(raw[name]!), context.threads);
+}
+
+function partsSplitter(
+  split: PartsSplit,
+  at: At<string>,
+  arity: number,
+  local: Kernel,
+  exports: CoreExports,
+  context: ThreadContext,
+): Splitter {
+  const work = split.work(at);
+  const workspaceBytes = split.workspaceBytes?.(at);
+  return {
+    local,
+    partsOf(call) {
+      const minPart = split.unit === 'flops' ? splitPolicy.minPartFlops : splitPolicy.minPartElements;
+      const parts = Math.min(context.threads, Math.floor(work(call) / minPart));
+      if (parts > 1 && workspaceBytes !== undefined && workspaceBytes(call, exports) > context.workspaceBytes) return 1;
+      return parts;
+    },
+    writeArgs(call, p, parts, out, base) {
+      for (let i = 0; i < arity; i++) out[base + i] = call[i]!;
+      out[base + arity] = p;
+      out[base + arity + 1] = parts;
+    },
+  };
+}
+
+function rangesSplitter(split: RangesSplit, at: At<string>, arity: number, local: Kernel, threads: number): Splitter {
+  const count = at[split.count]!;
+  const unitElements = split.unitElements.map((name) => at[name]!);
+  const moves = Object.entries(split.moves).map(([name, factors]) => ({
+    arg: at[name]!,
+    factors: (factors as readonly string[]).map((factor) => at[factor]!),
+  }));
+  /** Bytes one unit moves each arg (0: not moved), and the units per range, of the current call. */
+  const strides = new Float64Array(arity);
+  let chunk = 0;
+  return {
+    local,
+    partsOf(call) {
+      const units = call[count]!;
+      const parts = Math.min(threads, Math.floor((units * product(call, unitElements) * split.cost) / splitPolicy.minPartElements));
+      if (parts <= 1) return parts;
       // Ranges of a whole number of granules; the last one keeps the remainder.
-      const chunk = parts > 1 ? Math.ceil(units / parts / spec.granule) * spec.granule : units;
-      if (parts > 1) parts = Math.ceil(units / chunk);
-      if (parts <= 1) {
-        whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
-        return;
-      }
-      for (let i = 0; i < argc; i++) pool.setStride(i, 0);
-      for (let i = 0; i < spec.strides.length; i++) {
-        const stride = spec.strides[i]!;
-        pool.setStride(stride[0], stride[1](s));
-      }
-      pool.run(coreId, index, whole, kernelName, threads - 1, parts, 1, argc, -1, spec.count, chunk, units, 0, 0);
-    };
-  });
+      chunk = Math.ceil(units / parts / split.granule) * split.granule;
+      for (const move of moves) strides[move.arg] = 4 * product(call, move.factors);
+      return Math.ceil(units / chunk);
+    },
+    writeArgs(call, p, _parts, out, base) {
+      const first = p * chunk;
+      for (let i = 0; i < arity; i++) out[base + i] = call[i]!;
+      for (const move of moves) if (call[move.arg] !== 0) out[base + move.arg] = call[move.arg]! + first * strides[move.arg]!;
+      out[base + count] = Math.min(chunk, call[count]! - first);
+    },
+  };
+}
+
+/** The product of the args at `indices` (1 for none). */
+function product(call: Args, indices: readonly number[]): number {
+  let result = 1;
+  for (let i = 0; i < indices.length; i++) result *= call[indices[i]!]!;
+  return result;
 }
 
 /**
  * The wasm function itself: @assemblyscript/loader wraps each export in a rest-args function (one
  * array per call, and `length` 0); its `original` is the export, whose `length` is the wasm arity.
  */
-function unwrapped(kernel: Kernel | undefined): Kernel | undefined {
-  return (kernel as (Kernel & { original?: Kernel }) | undefined)?.original ?? kernel;
+function unwrapped(kernel: Kernel): Kernel {
+  return (kernel as Kernel & { original?: Kernel }).original ?? kernel;
 }
