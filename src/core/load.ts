@@ -7,6 +7,7 @@
  * see pool.ts). `pickBuild` chooses from the options and what the runtime validates.
  */
 import { instantiate } from '@assemblyscript/loader';
+import { importNode, isNode } from '../util/node.js';
 import type { CoreExports } from './abi.js';
 
 export type SimdMode = 'auto' | 'strict' | 'relaxed';
@@ -73,12 +74,16 @@ export function hasRelaxedSimd(): boolean {
 /** The builds in build/: `release`, `release-relaxed`, each with a `-shared` twin, and `debug`. */
 export type BuildName = 'release' | 'release-shared' | 'release-relaxed' | 'release-relaxed-shared' | 'debug';
 
+const DEBUG_WASM = '../../build/debug.wasm';
+
 export function defaultWasmUrl(build: BuildName = 'release'): URL {
   // Literal `new URL('...', import.meta.url)` forms: bundlers (Vite, webpack 5, Parcel) rewrite only
   // that exact form, emitting the file as an asset; a computed first argument would be left as is.
   switch (build) {
     case 'debug':
-      return new URL('../../build/debug.wasm', import.meta.url);
+      // A variable, not a literal: bundlers leave it alone, so the debug build (for tests, in Node) is
+      // not emitted beside a page's (a template literal would be a glob to Vite).
+      return new URL(DEBUG_WASM, import.meta.url);
     case 'release-shared':
       return new URL('../../build/release-shared.wasm', import.meta.url);
     case 'release-relaxed':
@@ -110,8 +115,6 @@ export function pickBuild(simd: SimdMode, shared: boolean, debug = false): { bui
   const build = `release${relaxed ? '-relaxed' : ''}${shared ? '-shared' : ''}` as BuildName;
   return { build, simd: relaxed ? 'relaxed' : 'strict' };
 }
-
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 
 /** A compiled core: the module (posted to workers) and whether it imports a shared `env.memory`. */
 export interface CompiledCore {
@@ -149,7 +152,7 @@ export async function compileCore(source: { url: URL } | { wasm: NonNullable<Loa
 async function readWasm(url: URL): Promise<Uint8Array> {
   if (url.protocol === 'file:') {
     if (!isNode) throw new UnsupportedRuntimeError(`cannot read ${url.href} here: serve the .wasm over HTTP and pass its URL`);
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await importNode('fs/promises');
     try {
       return await readFile(url);
     } catch (error) {

@@ -12,6 +12,7 @@
  * in a browser.
  */
 import { DataFormatError } from '../errors.js';
+import { importNode, isNode } from '../util/node.js';
 import { IMAGE_COLS, IMAGE_PIXELS, IMAGE_ROWS, NUM_CLASSES, type DataSplit } from './classes.js';
 
 /** Magic of an IDX file of u8 data with 3 dimensions (images). */
@@ -146,10 +147,6 @@ export function pairSplit(images: IdxImages, labels: IdxLabels, imagesFile: stri
   return { images: images.images, labels: labels.labels, count: images.count, rows: images.rows, cols: images.cols };
 }
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-}
-
 /**
  * Decompresses `bytes` when they are gzip (by magic) and returns them unchanged otherwise.
  * In Node it uses `node:zlib` (off the main thread), elsewhere `DecompressionStream('gzip')`.
@@ -160,8 +157,8 @@ function isNode(): boolean {
  */
 export async function gunzip(bytes: Uint8Array, fileName: string): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
-  if (isNode()) {
-    const zlib = await import('node:zlib');
+  if (isNode) {
+    const zlib = await importNode('zlib');
     return new Promise((resolve, reject) => {
       zlib.gunzip(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES }, (error, result) => {
         if (error === null) {
@@ -229,7 +226,7 @@ export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8
  * @throws DataFormatError for corrupt gzip, or when the file cannot be read (`cannot read: ENOENT...`)
  */
 export async function readDataFile(path: string): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await importNode('fs/promises');
   let raw: Uint8Array;
   try {
     raw = await readFile(path);
