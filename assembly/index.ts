@@ -6,7 +6,6 @@ export {
   dense_f32_forward, dense_f32_forward_part,
   gemm_f32_tn_sgd, gemm_f32_tn_sgd_part, gemm_f32_sgd_max_k,
 } from './gemm';
-export { peak_f32x4_probe, peak_f32x4_madd_probe } from './probe';
 export {
   bias_add_f32_forward, bias_add_f32_backward,
   sigmoid_f32_forward, sigmoid_f32_backward,

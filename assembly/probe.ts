@@ -1,4 +1,6 @@
 // peak_f32x4_probe(iterations): f32, and peak_f32x4_madd_probe(iterations): f32
+// A module of its own, for the benchmarks only (asconfig.json targets `probe` and `probe-relaxed`,
+// `npm run asbuild:probe`; bench/probe.ts loads it): not part of the core's ABI.
 // The f32x4 mul+add ceiling benchmarks compare against: `iterations` rounds of 12 independent
 // chains v = v·m + a (one f32x4.mul and one f32x4.add each, so 12 · 2 · 4 = 96 FLOP per round).
 // 12 accumulators + 2 constants stay within the 15 XMM registers V8 gives wasm SIMD on x86-64, so

@@ -17,10 +17,10 @@ import { gemmShapes, type GemmShape } from './shapes.js';
 import { addPeerColumns } from './peers/tfjs-gemm.js';
 import { loadRelease, WasmHeap } from './harness.js';
 import { loadRelaxed } from './relaxed.js';
+import { FLOP_PER_PROBE_ROUND, loadProbe } from './probe.js';
 
 export { GEMM_PEER_LEGEND as legend } from './peers/tfjs-gemm.js';
 
-const FLOP_PER_PROBE_ROUND = 96;
 const CALIBRATION_ROUNDS = 100_000; // about 0.25 ms
 
 function kernel(core: CoreExports, variant: GemmShape['variant']) {
@@ -46,10 +46,12 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
   const shapes = gemmShapes(options.quick);
   const calls = prepare(core, shapes);
   const relaxedCalls = typeof relaxed === 'string' ? null : prepare(relaxed, shapes);
+  const probe = loadProbe();
+  const relaxedProbe = typeof relaxed === 'string' ? null : loadProbe('probe-relaxed');
   // Each shape is compared with a probe call of about its own duration: on a loaded machine a
   // call longer than a scheduler slice is preempted in every sample while a shorter one mostly
   // is not, so a probe of fixed length would favour either the short or the long shapes.
-  const probeMsPerRound = fastest(() => core.peak_f32x4_probe(CALIBRATION_ROUNDS)) / CALIBRATION_ROUNDS;
+  const probeMsPerRound = fastest(() => probe.peak_f32x4_probe(CALIBRATION_ROUNDS)) / CALIBRATION_ROUNDS;
   const probeRounds = calls.map((call) => Math.max(1000, Math.round(fastest(call) / probeMsPerRound)));
 
   // The machine is shared: its speed drifts within a run. Each shape is timed right after the
@@ -71,10 +73,10 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
         warmupTime: 20,
         warmupIterations: 2,
       });
-      bench.add('probe', () => core.peak_f32x4_probe(probeRounds[s]));
+      bench.add('probe', () => probe.peak_f32x4_probe(probeRounds[s]));
       bench.add('gemm', calls[s]);
-      if (relaxedCalls && typeof relaxed !== 'string') {
-        bench.add('madd probe', () => relaxed.peak_f32x4_madd_probe(probeRounds[s]));
+      if (relaxedCalls && relaxedProbe) {
+        bench.add('madd probe', () => relaxedProbe.peak_f32x4_madd_probe(probeRounds[s]));
         bench.add('relaxed', relaxedCalls[s]);
       }
       await bench.run();

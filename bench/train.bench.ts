@@ -17,7 +17,8 @@
 // probe (peak_f32x4_probe) measured in this process before the runs.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadRelease, median, round } from './harness.js';
+import { median, round } from './harness.js';
+import { FLOP_PER_PROBE_ROUND, loadProbe } from './probe.js';
 import type { BenchOptions, BenchRow } from './types.js';
 import { failedResult, type TrainArch, type TrainConfig, type TrainImpl, type TrainResult } from './train-worker.js';
 
@@ -74,15 +75,14 @@ export function trainFlopPerImage(arch: TrainArch): number {
 }
 
 const PROBE_ROUNDS = 1_000_000;
-const FLOP_PER_PROBE_ROUND = 96;
 
 /** GFLOP/s of the f32x4 peak probe: the best of a few calls. */
-async function probePeak(): Promise<number> {
-  const core = await loadRelease();
+function probePeak(): number {
+  const probe = loadProbe();
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i < 15; i++) {
     const start = performance.now();
-    core.peak_f32x4_probe(PROBE_ROUNDS);
+    probe.peak_f32x4_probe(PROBE_ROUNDS);
     best = Math.min(best, performance.now() - start);
   }
   return (PROBE_ROUNDS * FLOP_PER_PROBE_ROUND) / (best * 1e6);
@@ -145,7 +145,7 @@ export function oursVariants(relaxed: boolean, threads = 2): { label: string; th
 }
 
 export async function run(options: BenchOptions): Promise<BenchRow[]> {
-  const peak = await probePeak();
+  const peak = probePeak();
   const budgetSeconds = options.quick ? 1.5 : 12;
   const relaxedFlags = relaxedSimdFlags();
   const rows: BenchRow[] = [];

@@ -146,13 +146,6 @@ export interface CoreExports {
   gemm_f32_sgd_max_k(): number;
   /** Bytes of 16-byte-aligned workspace every gemm call needs (a constant: the kernels block). */
   gemm_f32_workspace_bytes(): number;
-  /** Peak probe: `iterations` rounds of 12 independent f32x4 mul+add chains (96 FLOP per round). */
-  peak_f32x4_probe(iterations: number): number;
-  /**
-   * The same chains through the kernels' multiply-add: fused (f32x4.relaxed_madd) in the relaxed
-   * builds, mul + add in the strict ones (96 FLOP per round either way).
-   */
-  peak_f32x4_madd_probe(iterations: number): number;
 
   // elementwise.ts (y may alias x; dx may alias dy)
   /** y[r,c] = x[r,c] + bias[c]. */

@@ -133,17 +133,8 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  /**
-   * Gives `workers` workers an instance of `module` on `memory`; returns the core's id. `owner`
-   * (the core) is watched: once it is garbage-collected, the workers drop their instances too.
-   */
-  async attach(
-    module: WebAssembly.Module,
-    memory: WebAssembly.Memory,
-    workers: number,
-    names: readonly string[],
-    owner: object,
-  ): Promise<number> {
+  /** Gives `workers` workers an instance of `module` on `memory`; returns the core's id. */
+  async attach(module: WebAssembly.Module, memory: WebAssembly.Memory, workers: number, names: readonly string[]): Promise<number> {
     if (workers > MAX_WORKERS) throw new RangeError(`threads: at most ${MAX_WORKERS + 1}, got ${workers + 1}`);
     if (this.names.length === 0) this.names = names;
     else if (this.names !== names) throw new Error('internal: one kernel table per pool');
@@ -182,11 +173,15 @@ export class WorkerPool {
         this.detach(id);
         throw new Error(`fmnist-wasm: a worker could not instantiate the core: ${failed}`);
       }
-      this.finalizer.register(owner, id, owner);
       return id;
     } finally {
       this.pendingAttaches--;
     }
+  }
+
+  /** Detaches core `id` once `owner` (the core) is garbage-collected, if it was not detached before. */
+  watch(owner: object, id: number): void {
+    this.finalizer.register(owner, id, owner);
   }
 
   /** Drops the core's instances from the workers; ends every worker once no core is attached. */

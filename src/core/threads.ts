@@ -15,7 +15,8 @@
 import { ArgumentError, describeValue } from '../errors.js';
 import type { CoreExports } from './abi.js';
 import { type Arg, type Args, type At, KERNELS, type KernelSpec, type PartsSplit, type RangesSplit } from './kernel-table.js';
-import { type Kernel, MAX_ARGS, type Task, type WorkerPool } from './pool.js';
+import type { Arena } from './arena.js';
+import { type Kernel, MAX_ARGS, type Task, type WorkerPool, workerPool } from './pool.js';
 
 /**
  * Fewest FLOPs per part of a split GEMM/conv: about 10-12 µs of work at 40-48 GFLOP/s. A dispatch
@@ -54,6 +55,25 @@ export interface ThreadContext {
   /** Byte address of worker 0's workspace; worker w's is at base + w · bytes. */
   workspaceBase: number;
   workspaceBytes: number;
+}
+
+/**
+ * Attaches a core of `threads` threads to this thread's worker pool: reserves the workers'
+ * workspaces at the bottom of the arena (before any plan, so they never move), and gives
+ * `threads − 1` workers an instance of `module` on `memory`.
+ */
+export async function attachThreads(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  arena: Arena,
+  threads: number,
+): Promise<ThreadContext> {
+  // Per worker: the GEMM's workspace and one conv chunk.
+  const workspaceBytes = Math.ceil(arena.exports.gemm_f32_workspace_bytes() / 16) * 16 + CONV_CHUNK_RESERVE_BYTES;
+  const workspaces = arena.reserve('threads/workspace', [(threads - 1) * workspaceBytes], 'u8');
+  const pool = workerPool();
+  const coreId = await pool.attach(module, memory, threads - 1, WORKER_KERNELS);
+  return { pool, coreId, threads, workspaceBase: workspaces.byteOffset, workspaceBytes };
 }
 
 /**

@@ -1,0 +1,91 @@
+/**
+ * `Core`: one instantiated wasm core, its arena, its kernels (checked, and spread over its threads
+ * when it has several), and the typed-array functions for embedding (typed-api.ts): they copy
+ * their inputs into arena temporaries, run one kernel and copy the result out; layers and
+ * training use the zero-copy arena API (`kernels`) instead.
+ */
+import { DisposedError } from '../errors.js';
+import type { CoreExports } from './abi.js';
+import type { Arena } from './arena.js';
+import { coreKernels, type ThreadContext } from './threads.js';
+import { type Conv2dShape, conv2d, type MaxPool2dShape, matmul, maxPool2d, softmax, type TypedContext } from './typed-api.js';
+
+export interface Core {
+  /** The raw kernels on the calling thread: pointers into `exports.memory` and element counts (see abi.ts). */
+  readonly exports: CoreExports;
+  /**
+   * The same kernels, their arguments checked (an `ArgumentError` names a bad pointer, size or
+   * flag) and the heavy ones spread over `threads` threads when the work pays (bit-identical to
+   * `exports` for any thread count). What layers and training call.
+   */
+  readonly kernels: CoreExports;
+  /** Threads the kernels use, the calling one included. */
+  readonly threads: number;
+  /** Why `threads` is what it is, e.g. "2 threads: os.availableParallelism()" or the reason for one thread in a browser. */
+  readonly threadsReason: string;
+  /** The build's SIMD: 'strict' (SIMD128, same bits everywhere) or 'relaxed' (FMA, may differ in the last bits between machines). */
+  readonly simd: 'strict' | 'relaxed';
+  /** The planner for buffers in wasm memory. */
+  readonly arena: Arena;
+  /** a [m,k] · b [k,n] → [m,n], row-major. */
+  matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float32Array;
+  /** NHWC input, HWIO filters, stride 1, optional bias [outChannels] → NHWC output. */
+  conv2d(input: Float32Array, filters: Float32Array, shape: Conv2dShape, bias?: Float32Array): Float32Array;
+  /** NHWC max-pooling over 'valid' windows (floor), like Keras' default. */
+  maxPool2d(input: Float32Array, shape: MaxPool2dShape): Float32Array;
+  /** Row-wise softmax of x [rows, cols], max-subtracted. */
+  softmax(x: Float32Array, rows: number, cols: number): Float32Array;
+  /**
+   * Ends this core's use of the worker threads (the workers themselves once no core uses them).
+   * Not needed for correctness: workers never keep a Node process alive, and a core that is
+   * garbage-collected is detached too. Later calls of `kernels` or the typed-array API throw
+   * `DisposedError`.
+   */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface CoreOptions {
+  threads: number;
+  threadsReason: string;
+  simd: 'strict' | 'relaxed';
+  /** The core's place in the worker pool, when it has more than one thread (threads.ts: attachThreads). */
+  context?: ThreadContext;
+}
+
+/** A core over instantiated exports and their arena. */
+export function createCore(exports: CoreExports, arena: Arena, options: CoreOptions): Core {
+  const { context } = options;
+  const kernels = coreKernels(exports, context);
+  let disposed = false;
+  const usable = () => {
+    if (disposed) throw new DisposedError('core', 'this core was disposed; load a new one with loadCore()');
+  };
+  const typed: TypedContext = { arena, kernels, usable };
+  const core: Core = {
+    exports,
+    kernels,
+    arena,
+    threads: options.threads,
+    threadsReason: options.threadsReason,
+    simd: options.simd,
+    matmul: (a, b, m, k, n) => matmul(typed, a, b, m, k, n),
+    conv2d: (input, filters, shape, bias) => conv2d(typed, input, filters, shape, bias),
+    maxPool2d: (input, shape) => maxPool2d(typed, input, shape),
+    softmax: (x, rows, cols) => softmax(typed, x, rows, cols),
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      context?.pool.detach(context.coreId, core);
+      // Every kernel of a disposed core throws, whoever holds `core.kernels` (a model's optimizer does).
+      const table = kernels as unknown as Record<string, unknown>;
+      for (const name of Object.keys(table)) if (typeof table[name] === 'function') table[name] = usable;
+    },
+    [Symbol.dispose]() {
+      core.dispose();
+    },
+  };
+  // A core dropped without dispose() is detached from the workers once it is garbage-collected.
+  context?.pool.watch(core, context.coreId);
+  return core;
+}
