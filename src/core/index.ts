@@ -4,6 +4,7 @@
  * (typed-api.ts).
  */
 import { describeValue } from '../errors.js';
+import { importNode, isNode } from '../util/node.js';
 import { Arena } from './arena.js';
 import { type Core, createCore } from './core.js';
 import {
@@ -84,7 +85,7 @@ async function resolveThreads(threads: number | undefined): Promise<{ threads: n
     return { threads, reason: `${threads} thread${threads === 1 ? '' : 's'}: asked` };
   }
   if (isNode) {
-    const { availableParallelism } = await import('node:os');
+    const { availableParallelism } = await importNode('os');
     const count = availableParallelism();
     return { threads: count, reason: `${count} thread${count === 1 ? '' : 's'}: os.availableParallelism()` };
   }
@@ -97,4 +98,3 @@ async function resolveThreads(threads: number | undefined): Promise<{ threads: n
 
 const NOT_ISOLATED =
   'the page is not cross-origin isolated; serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';

@@ -29,6 +29,7 @@ import {
   WORKSPACE_BASE,
   WORKSPACE_BYTES,
 } from './board.js';
+import { importNode, isNode } from '../util/node.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 export { MAX_ARGS, MAX_PARTS } from './board.js';
@@ -81,7 +82,6 @@ interface NodeWorkerLike {
   unref(): void;
 }
 
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 const inBrowserWindow = !isNode && typeof window === 'object';
 
 /** True when this thread may block in Atomics.wait (Node, workers; not a page's main thread). */
@@ -302,7 +302,7 @@ function wireReplies(worker: PoolWorker, data: { type: string; id: number; error
 }
 
 async function spawnNodeWorker(): Promise<PoolWorker> {
-  const { Worker } = await import('node:worker_threads');
+  const { Worker } = await importNode('worker_threads');
   const nodeWorker = new Worker(WORKER_SOURCE, { eval: true }) as unknown as NodeWorkerLike;
   const worker: PoolWorker = {
     post: (message) => nodeWorker.postMessage(message),
