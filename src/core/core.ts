@@ -1,3 +1,5 @@
+// Kept in the published .d.ts: consumers on lib es2022 get Symbol.dispose (TS2550 without it).
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * `Core`: one instantiated wasm core, its arena, its kernels (checked, and spread over its threads
  * when it has several), and the typed-array functions for embedding (typed-api.ts): they copy

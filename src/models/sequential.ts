@@ -1,3 +1,5 @@
+// Kept in the published .d.ts: consumers on lib es2022 get Symbol.dispose (TS2550 without it).
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * Sequential: a stack of layers with Keras' vocabulary (add, compile, fit, evaluate, predict,
  * summary), running on its own wasm core.
