@@ -57,7 +57,14 @@ afterAll(() => {
 describe('the published package', () => {
   it('holds the compiled entries, their declarations and the release builds; no sources, no tests, no debug build', () => {
     const paths = packed.files.map((file) => file.path);
-    for (const path of ['dist/index.js', 'dist/index.d.ts', 'dist/browser.js', 'dist/cli/main.js', 'build/release.wasm', 'build/release-shared.wasm'])
+    for (const path of [
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/browser.js',
+      'dist/cli/main.js',
+      'build/release.wasm',
+      'build/release-shared.wasm',
+    ])
       expect(paths).toContain(path);
     expect(paths.filter((path) => /^(src|test|bench|assembly)\//.test(path) || path.endsWith('debug.wasm'))).toEqual([]);
   });
@@ -113,7 +120,15 @@ console.log(product.length, labels[0]);
     const dir = join(consumer, `ts-${name.replaceAll(' ', '-')}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'main.ts'), CONSUMER_TS);
-    const compilerOptions = { target: 'es2022', lib: ['es2022', 'dom'], strict: true, skipLibCheck: false, noEmit: true, types, ...resolution };
+    const compilerOptions = {
+      target: 'es2022',
+      lib: ['es2022', 'dom'],
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
+      types,
+      ...resolution,
+    };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['main.ts'] }));
     let output = '';
     try {
