@@ -1,6 +1,6 @@
 /** Strict parsers for CLI option values: a bad value is an exit-2 error naming the option. */
 import { InvalidArgumentError } from 'commander';
-import type { LearningRateScheduleConfig } from '../models/training.js';
+import type { LearningRateScheduleConfig } from '../models/training-config.js';
 import type { AugmentOptions } from '../train/fit.js';
 
 export function positiveInteger(value: string): number {

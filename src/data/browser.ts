@@ -10,7 +10,8 @@
 import { ArgumentError, DataNotFoundError, describeValue } from '../errors.js';
 import { CSV_FILES, IDX_FILES, type DataSplit } from './classes.js';
 import { parseCsv } from './csv.js';
-import { concatBytes, gunzipWithStream, pairSplit, parseIdxImages, parseIdxLabels } from './idx.js';
+import { concatBytes } from '../util/bytes.js';
+import { gunzipWithStream, pairSplit, parseIdxImages, parseIdxLabels } from './idx.js';
 
 /** Progress of one file's transfer. */
 export interface FetchProgress {

@@ -14,7 +14,8 @@ import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/write-atomic.js';
 import { join } from 'node:path';
 import { DataFormatError, DownloadError } from '../errors.js';
-import { concatBytes, gunzip, isGzip, parseIdxImages, parseIdxLabels } from './idx.js';
+import { concatBytes } from '../util/bytes.js';
+import { gunzip, isGzip, parseIdxImages, parseIdxLabels } from './idx.js';
 import { defaultCacheDir, findFile, IDX_FILES, inspectDir, type DataLocation } from './locate.js';
 
 /** The official files over HTTPS. */

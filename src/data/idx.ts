@@ -14,6 +14,7 @@
 import { DataFormatError } from '../errors.js';
 import { importNode, isNode } from '../util/node.js';
 import { IMAGE_COLS, IMAGE_PIXELS, IMAGE_ROWS, NUM_CLASSES, type DataSplit } from './classes.js';
+import { concatBytes, hex32 } from '../util/bytes.js';
 
 /** Magic of an IDX file of u8 data with 3 dimensions (images). */
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -42,10 +43,6 @@ export interface IdxLabels {
 /** True when `bytes` start with the gzip magic 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-function hex32(value: number): string {
-  return `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 function plural(count: number, noun: string): string {
@@ -207,18 +204,6 @@ export async function gunzipWithStream(bytes: Uint8Array, fileName: string): Pro
     throw new DataFormatError(fileName, `corrupt gzip data: ${(error as Error).message}`, undefined, { cause: error });
   }
   return concatBytes(chunks, total);
-}
-
-/** The chunks back to back (`total` = their summed length); a single chunk is returned as is. */
-export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
 
 /**

@@ -6,7 +6,7 @@
  * `[batch, -1]`, where `batch` is the graph input's symbolic first dimension, so integer tensors
  * here hold numbers or that symbol.
  */
-import { readLittleEndianF32 } from './files.js';
+import { readLittleEndianF32 } from '../util/bytes.js';
 
 /** The graph input's first dimension when it is symbolic (`dim_param`, or no value at all). */
 export const BATCH = 'batch' as const;

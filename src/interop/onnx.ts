@@ -23,7 +23,8 @@ import type { Layer } from '../layers/index.js';
 import type { Sequential } from '../models/sequential.js';
 import { exportMetadata, PRODUCER } from './metadata.js';
 import { AttributeType, DataType, ModelProto } from './onnx-schema.js';
-import { littleEndianBytes, type ModelFile } from './files.js';
+import { littleEndianBytes } from '../util/bytes.js';
+import type { ModelFile } from './files.js';
 
 export const ONNX_OPSET = 13;
 /** The IR version that goes with opset 13 (ONNX's docs/Versioning.md). */

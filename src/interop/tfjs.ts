@@ -30,9 +30,9 @@ import { layerFromConfig, type ActivationName, type InitializerName, type Layer,
 import type { Core } from '../core/index.js';
 import { Sequential, type CompileOptions, type ResolvedCompileOptions } from '../models/sequential.js';
 import type { ResolvedOptimizerConfig } from '../train/optimizers.js';
-import { concatBytes } from '../data/idx.js';
 import { exportMetadata, PRODUCER } from './metadata.js';
-import { littleEndianBytes, readLittleEndianF32, type ModelFile } from './files.js';
+import { concatBytes, littleEndianBytes, readLittleEndianF32 } from '../util/bytes.js';
+import type { ModelFile } from './files.js';
 
 /** The Keras class of each of our initialisers. */
 const INITIALIZER_CLASSES: Readonly<Record<InitializerName, string>> = {

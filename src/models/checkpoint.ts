@@ -30,15 +30,17 @@
  * seed and `iterations`), and the schedule's position (from the epoch and step).
  */
 import { ArgumentError, ModelFileError } from '../errors.js';
-import { littleEndianBytes, readLittleEndianF32 } from '../interop/files.js';
+import { align4, littleEndianBytes, readLittleEndianF32 } from '../util/bytes.js';
 import type { CallbackModel, CallbackState, Callbacks, History } from '../train/callbacks.js';
 import type { MonitorName } from '../train/monitor-callbacks.js';
-import { crc32, deserializeModel, saveModel, serializeModel } from './save.js';
+import { readContainer, writeContainer, type ContainerKind } from './container.js';
+import { deserializeModel, saveModel, serializeModel } from './save.js';
 import { Sequential } from './sequential.js';
-import type { TrainingConfig } from './training.js';
+import type { TrainingConfig } from './training-config.js';
 
 export const CHECKPOINT_MAGIC: readonly number[] = [0x89, 0x46, 0x4d, 0x4e, 0x43, 0x0d, 0x0a, 0x1a];
 export const CHECKPOINT_VERSION = 1;
+const CHECKPOINT: ContainerKind = { noun: 'fmnist-wasm training checkpoint', magic: CHECKPOINT_MAGIC, version: CHECKPOINT_VERSION };
 /** The training checkpoint's name in its directory. */
 export const CHECKPOINT_FILE = 'training.ckpt';
 
@@ -132,22 +134,11 @@ export function serializeCheckpoint(checkpoint: TrainingCheckpoint): Uint8Array 
     callbacks: checkpoint.callbacks.map((state) => ({ values: state.values })),
     blobs: blobs.map(({ name, bytes }) => ({ name, byteLength: bytes.length })),
   };
-  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  let at = align4(16 + headerBytes.length);
-  const offsets = blobs.map(({ bytes }) => {
-    const offset = at;
-    at = align4(at + bytes.length);
-    return offset;
-  });
-  const out = new Uint8Array(at + 4);
-  const view = new DataView(out.buffer);
-  out.set(CHECKPOINT_MAGIC, 0);
-  view.setUint32(8, CHECKPOINT_VERSION, true);
-  view.setUint32(12, headerBytes.length, true);
-  out.set(headerBytes, 16);
-  blobs.forEach(({ bytes }, i) => out.set(bytes, offsets[i]!));
-  view.setUint32(at, crc32(out.subarray(0, at)), true);
-  return out;
+  return writeContainer(
+    CHECKPOINT,
+    header,
+    blobs.map(({ bytes }) => bytes),
+  );
 }
 
 /**
@@ -159,30 +150,18 @@ export function parseCheckpoint(bytes: Uint8Array, source: string): TrainingChec
   const fail = (problem: string): never => {
     throw new ModelFileError(source, problem);
   };
-  if (bytes.length < 20 || CHECKPOINT_MAGIC.some((b, i) => bytes[i] !== b))
-    fail('not an fmnist-wasm training checkpoint (bad magic bytes or too short)');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint32(8, true);
-  if (version !== CHECKPOINT_VERSION) fail(`unsupported checkpoint version ${version} (this build reads version ${CHECKPOINT_VERSION})`);
-  const stored = view.getUint32(bytes.length - 4, true);
-  if (stored !== crc32(bytes.subarray(0, bytes.length - 4))) fail('checksum mismatch (the checkpoint is corrupt or truncated)');
-  const headerLength = view.getUint32(12, true);
-  let header: CheckpointHeader;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + headerLength))) as CheckpointHeader;
-  } catch (error) {
-    return fail(`the header is not valid UTF-8 JSON (${(error as Error).message})`);
-  }
+  const container = readContainer(bytes, CHECKPOINT, source);
+  const header = container.header as CheckpointHeader;
   if (header?.format !== 'fmnist-wasm-checkpoint' || !Array.isArray(header.blobs)) fail('bad header: not a training checkpoint header');
   const blobs = new Map<string, { offset: number; byteLength: number }>();
-  let at = align4(16 + headerLength);
+  let at = container.bodyAt;
   for (const { name, byteLength } of header.blobs) {
-    if (!Number.isSafeInteger(byteLength) || byteLength < 0 || at + byteLength > bytes.length - 4)
+    if (!Number.isSafeInteger(byteLength) || byteLength < 0 || at + byteLength > container.bodyEnd)
       fail(`bad header: blob ${name} does not fit the file`);
     blobs.set(name, { offset: at, byteLength });
     at = align4(at + byteLength);
   }
-  if (at !== bytes.length - 4) fail(`trailing or missing bytes: the blobs end at ${at}, the checksum is at ${bytes.length - 4}`);
+  if (at !== container.bodyEnd) fail(`trailing or missing bytes: the blobs end at ${at}, the checksum is at ${container.bodyEnd}`);
   const blob = (name: string) => blobs.get(name) ?? fail(`bad header: blob ${name} is missing`);
   const f32 = (name: string) => {
     const { offset, byteLength } = blob(name);
@@ -274,8 +253,4 @@ export async function restoreCheckpoint(model: Sequential, checkpoint: TrainingC
   } finally {
     saved.dispose();
   }
-}
-
-function align4(n: number): number {
-  return Math.ceil(n / 4) * 4;
 }

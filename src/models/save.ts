@@ -15,7 +15,8 @@
  * | A + 4       | W    | weights: f32 little-endian, the parameters back to back in header order  |
  * | A + 4 + W   | 4    | CRC-32 of bytes [0, A + 4 + W): IEEE 802.3 / zlib / PNG (reflected polynomial 0xEDB88320, initial value and final XOR 0xFFFFFFFF) |
  *
- * The file is exactly A + 8 + W bytes. The header is one JSON object with, in this order:
+ * The framing (magic, version, header, CRC) is the one checkpoints share: container.ts. The file is
+ * exactly A + 8 + W bytes. The header is one JSON object with, in this order:
  * - `format`: `"fmnist-wasm-model"`;
  * - `name`: the model's name (`"mlp"`, `"sequential"`, …);
  * - `architecture`: `{ "name": "scratch-mlp" | "mlp" | "cnn", "options": {...} }` for models made by
@@ -44,11 +45,15 @@ import { loadCore, type Core } from '../core/index.js';
 import { ArgumentError, ModelFileError } from '../errors.js';
 import { layerFromConfig } from '../layers/index.js';
 import { plannedSizes, type LayerConfig } from '../layers/layer.js';
+import { littleEndianBytes, readLittleEndianF32 } from '../util/bytes.js';
+import { readContainer, writeContainer, type ContainerKind } from './container.js';
 import { Sequential, type ArchitectureInfo, type ResolvedCompileOptions } from './sequential.js';
 
 export const MODEL_FILE_MAGIC: readonly number[] = [0x89, 0x46, 0x4d, 0x4e, 0x57, 0x0d, 0x0a, 0x1a];
 export const MODEL_FILE_VERSION = 1;
-const PREAMBLE_BYTES = 16;
+const MODEL_FILE: ContainerKind = { noun: 'fmnist-wasm model file', magic: MODEL_FILE_MAGIC, version: MODEL_FILE_VERSION };
+/** Re-exported: the checksum of every file format here (util/bytes.ts). */
+export { crc32 } from '../util/bytes.js';
 
 interface ParameterEntry {
   name: string;
@@ -68,29 +73,7 @@ interface ModelHeader {
   parameters: ParameterEntry[];
 }
 
-// ---- CRC-32 ---------------------------------------------------------------------------------------
-
-/** The 256-entry table of the reflected CRC-32 (poly 0xEDB88320), as in zlib's crc32.c. */
-const CRC_TABLE: Uint32Array = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let bit = 0; bit < 8; bit++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE 802.3, zlib, PNG) of `bytes`: crc32("123456789") = 0xCBF43926. */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
 // ---- serialise ------------------------------------------------------------------------------------
-
-const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The model as a version-1 model file (see the format above). Pure: works in browsers. */
 export function serializeModel(model: Sequential): Uint8Array {
@@ -111,30 +94,11 @@ export function serializeModel(model: Sequential): Uint8Array {
     compile: model.compileOptions ?? null,
     parameters,
   };
-  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  const weightsAt = align4(PREAMBLE_BYTES + headerBytes.length);
-  const weightBytes = offset * 4;
-  const total = weightsAt + 4 + weightBytes + 4;
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  out.set(MODEL_FILE_MAGIC, 0);
-  view.setUint32(8, MODEL_FILE_VERSION, true);
-  view.setUint32(12, headerBytes.length, true);
-  out.set(headerBytes, PREAMBLE_BYTES);
-  view.setUint32(weightsAt, weightBytes, true);
   const memory = model.core.arena.memory.buffer;
-  let at = weightsAt + 4;
-  for (const slot of slots) {
-    const values = new Float32Array(memory, slot.byteOffset, slot.length);
-    if (littleEndianHost) {
-      out.set(new Uint8Array(memory, slot.byteOffset, slot.length * 4), at);
-    } else {
-      for (let i = 0; i < values.length; i++) view.setFloat32(at + 4 * i, values[i]!, true);
-    }
-    at += slot.length * 4;
-  }
-  view.setUint32(at, crc32(out.subarray(0, at)), true);
-  return out;
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, offset * 4, true);
+  const weights = slots.map((slot) => littleEndianBytes(new Float32Array(memory, slot.byteOffset, slot.length)));
+  return writeContainer(MODEL_FILE, header, [length, ...weights]);
 }
 
 // ---- deserialise ----------------------------------------------------------------------------------
@@ -165,50 +129,14 @@ function fail(source: string, problem: string, cause?: unknown): never {
 
 /** Checks framing and checksum, decodes the header. */
 function parseModelFile(bytes: Uint8Array, source: string): { header: ModelHeader; weights: Float32Array } {
-  if (!(bytes instanceof Uint8Array)) fail(source, 'expected the file bytes as a Uint8Array');
-  const magicBytes = Math.min(bytes.length, MODEL_FILE_MAGIC.length);
-  for (let i = 0; i < magicBytes; i++) {
-    if (bytes[i] !== MODEL_FILE_MAGIC[i]) fail(source, 'not an fmnist-wasm model file (bad magic bytes)');
-  }
-  if (bytes.length < PREAMBLE_BYTES) fail(source, `truncated: ${bytes.length} bytes, shorter than the ${PREAMBLE_BYTES}-byte preamble`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint32(8, true);
-  if (version !== MODEL_FILE_VERSION) {
-    fail(source, `unsupported format version ${version} (this build reads version ${MODEL_FILE_VERSION})`);
-  }
-  const headerLength = view.getUint32(12, true);
-  const weightsAt = align4(PREAMBLE_BYTES + headerLength);
-  if (bytes.length < weightsAt + 4) {
-    fail(source, `truncated: the header says ${headerLength} header bytes, but the file has ${bytes.length} bytes in all`);
-  }
-  const weightBytes = view.getUint32(weightsAt, true);
-  const expected = weightsAt + 4 + weightBytes + 4;
-  if (bytes.length < expected) fail(source, `truncated: expected ${expected} bytes, got ${bytes.length}`);
-  if (bytes.length > expected) fail(source, `trailing bytes: expected ${expected} bytes, got ${bytes.length}`);
-  if (weightBytes % 4 !== 0) fail(source, `corrupt: the weights length ${weightBytes} is not a multiple of 4`);
-  const stored = view.getUint32(expected - 4, true);
-  const computed = crc32(bytes.subarray(0, expected - 4));
-  if (stored !== computed) {
-    fail(source, `checksum mismatch: stored CRC-32 ${hex(stored)}, computed ${hex(computed)} (the file is corrupt)`);
-  }
-  let header: ModelHeader;
-  try {
-    header = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLength)),
-    ) as ModelHeader;
-  } catch (error) {
-    fail(source, `the header is not valid UTF-8 JSON (${(error as Error).message})`, error);
-  }
-  checkHeader(header, source);
-  // Copy out (aligned, and independent of the caller's buffer), converting on a big-endian host.
-  const count = weightBytes / 4;
-  const weights = new Float32Array(count);
-  if (littleEndianHost) {
-    new Uint8Array(weights.buffer).set(bytes.subarray(weightsAt + 4, weightsAt + 4 + weightBytes));
-  } else {
-    for (let i = 0; i < count; i++) weights[i] = view.getFloat32(weightsAt + 4 + 4 * i, true);
-  }
-  return { header, weights };
+  const { header, bodyAt, view } = readContainer(bytes, MODEL_FILE, source, (view, at, fail) => {
+    const weightBytes = view.getUint32(at, true);
+    if (weightBytes % 4 !== 0) fail(`corrupt: the weights length ${weightBytes} is not a multiple of 4`);
+    return 4 + weightBytes;
+  });
+  checkHeader(header as ModelHeader, source);
+  const count = view.getUint32(bodyAt, true) / 4;
+  return { header: header as ModelHeader, weights: readLittleEndianF32(bytes, bodyAt + 4, count) };
 }
 
 function checkHeader(header: ModelHeader, source: string): void {
@@ -320,13 +248,4 @@ export async function loadModel(path: string, options: { core?: Core } = {}): Pr
     fail(path, code === 'ENOENT' ? 'no such file' : `cannot read the model file: ${(error as Error).message}`, error);
   }
   return deserializeModel(bytes, { core: options.core, source: path });
-}
-
-/** `n` rounded up to a multiple of 4 (arithmetic, not `& ~3`: a corrupt length can pass 2^31). */
-function align4(n: number): number {
-  return Math.ceil(n / 4) * 4;
-}
-
-function hex(n: number): string {
-  return `0x${n.toString(16).padStart(8, '0')}`;
 }

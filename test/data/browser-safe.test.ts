@@ -36,6 +36,7 @@ describe('browser-safe modules', () => {
       'metrics/confusion.ts',
       'metrics/index.ts',
       'metrics/report.ts',
+      'util/bytes.ts',
       'util/node.ts',
     ]);
   });
