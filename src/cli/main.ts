@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { FmnistError } from '../errors.js';
+import { cut } from '../util/schema.js';
 import { UnsupportedRuntimeError } from '../core/load.js';
 import { benchCommand } from './bench.js';
 import { evaluateCommand } from './evaluate.js';
@@ -49,14 +50,22 @@ async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof FmnistError || error instanceof RangeError || error instanceof UnsupportedRuntimeError) {
-      process.stderr.write(`fmnist: ${error.message}\n`);
+      process.stderr.write(`fmnist: ${oneLine(error.message)}\n`);
       return 2;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`fmnist: internal error: ${message}\n`);
+    process.stderr.write(`fmnist: internal error: ${oneLine(message)}\n`);
     if (process.env.FMNIST_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return 1;
   }
+}
+
+/** At most this many characters of an error line: a hostile file's 50 MB name must not flood the terminal. */
+const MAX_ERROR_LINE = 1000;
+
+/** The message as one line of at most MAX_ERROR_LINE characters. */
+function oneLine(message: string): string {
+  return cut(message.replace(/\s*\n\s*/g, ' '), MAX_ERROR_LINE);
 }
 
 process.exitCode = await main(process.argv);

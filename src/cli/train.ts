@@ -1,14 +1,17 @@
-/** `fmnist train`: one architecture with good modern defaults (the paper's settings are in `reproduce`). */
+/** `fmnist train`: one architecture with good modern defaults (the paper's settings are in `reproduce`), or `--load` a model file to fine-tune. */
+import { realpathSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { loadCore } from '../core/index.js';
 import { ArgumentError } from '../errors.js';
-import { ARCHITECTURES, MODERN_DEFAULTS, type ArchitectureName } from '../models/architectures.js';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { CHECKPOINT_FILE, readCheckpoint, type TrainingCheckpoint } from '../models/checkpoint.js';
-import { saveModel } from '../models/save.js';
-import { OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
-import { TRAINING_PRESETS, trainAndEvaluate, type LearningRateScheduleConfig, type TrainingConfig } from '../models/training.js';
-import type { AugmentOptions } from '../train/fit.js';
+import { ARCHITECTURES } from '../models/architectures.js';
+import { CHECKPOINT_FILE, checkpointLockHolder, readCheckpoint, type TrainingCheckpoint } from '../models/checkpoint.js';
+import { loadModel, saveModel } from '../models/save.js';
+import type { Sequential } from '../models/sequential.js';
+import { TRAINING_PRESETS, trainAndEvaluate, trainingImages, type TrainingConfig, type TrainingResult } from '../models/training.js';
+import { OPTIMIZERS } from '../train/optimizers.js';
+import { coreSettings, describeCore, withCoreOptions } from './core-options.js';
 import {
   augmentation,
   fraction,
@@ -23,35 +26,8 @@ import {
 } from './options.js';
 import { progressCallbacks } from './progress.js';
 import { cliEvaluation, loadData } from './session.js';
-import { checkFitsInMemory, checkOptionsApply, checkOutputFile } from './validate.js';
-import { coreSettings, describeCore, withCoreOptions, type CoreFlags } from './core-options.js';
-
-interface TrainFlags extends CoreFlags {
-  model?: ArchitectureName;
-  preset?: keyof typeof TRAINING_PRESETS;
-  hidden?: number[];
-  activation?: 'relu' | 'sigmoid';
-  filters?: number[];
-  kernelSize?: number;
-  padding?: 'valid' | 'same';
-  dropout?: number;
-  batchNorm?: boolean;
-  validationSplit?: number;
-  earlyStopping?: number;
-  lrSchedule?: LearningRateScheduleConfig;
-  augment?: AugmentOptions;
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
-  optimizer?: OptimizerName;
-  seed: number;
-  data?: string;
-  limit?: number;
-  save?: string;
-  json: boolean;
-  checkpointDir?: string;
-  resume?: string;
-}
+import { ARCHITECTURE_FLAGS, configFromFlags, flagName, loadedConfigFromFlags, RUN_FLAGS, type TrainFlags } from './train-config.js';
+import { checkFitsInMemory, checkOutputFile, makeParentDirectories } from './validate.js';
 
 export function trainCommand(): Command {
   const command = new Command('train')
@@ -93,198 +69,191 @@ export function trainCommand(): Command {
     .option('--seed <n>', 'seed of the initialisation and the shuffle', nonNegativeInteger, 0)
     .option('--data <dir>', 'directory with the four IDX files or the two CSV files', pathValue)
     .option('--limit <n>', 'train on the first N training images', positiveInteger)
-    .option('--save <file>', 'save the trained model (written atomically)', pathValue)
+    .option('--save <file>', 'save the trained model (written atomically; missing directories are created)', pathValue)
     .option('--json', 'print one JSON object on stdout', false)
     .option('--checkpoint-dir <dir>', 'write a training checkpoint there after every epoch (created if missing)', pathValue)
-    .option('--resume <dir>', "continue the run of DIR's checkpoint (its settings; keeps checkpointing there)", pathValue);
+    .option('--resume <dir>', "continue the run of DIR's checkpoint (its settings; keeps checkpointing there)", pathValue)
+    .option('--overwrite', 'with --checkpoint-dir: replace the checkpoint already there (else refused: use --resume DIR)', false)
+    .option(
+      '--load <file>',
+      'fine-tune this model file (ours or an import): its layers and weights, trained with the training flags given',
+      pathValue,
+    );
   return withCoreOptions(command).action(async (flags: TrainFlags, command: Command) => {
+    const given = (names: readonly string[]) => names.filter((name) => command.getOptionValueSource(name) === 'cli');
     let checkpoint: TrainingCheckpoint | undefined;
+    let loaded: Sequential | undefined;
     let config: TrainingConfig;
     if (flags.resume !== undefined) {
-      const given = RUN_FLAGS.filter((name) => command.getOptionValueSource(name) === 'cli');
-      if (given.length > 0) {
-        throw new ArgumentError('--resume', `continues the run with its own settings; drop ${given.map(flagName).join(', ')}`);
+      const refused = given([...RUN_FLAGS, 'load', 'overwrite']);
+      if (refused.length > 0) {
+        throw new ArgumentError('--resume', `continues the run with its own settings; drop ${refused.map(flagName).join(', ')}`);
       }
       checkpoint = await readCheckpoint(flags.resume);
       // Threads never change the bits (strict build), so a resumed run may use another count.
       config = { ...checkpoint.config, ...coreSettings(flags) };
+    } else if (flags.load !== undefined) {
+      const refused = given(ARCHITECTURE_FLAGS);
+      if (refused.length > 0) {
+        throw new ArgumentError('--load', `trains the loaded model's own layers; drop ${refused.map(flagName).join(', ')}`);
+      }
+      checkOutputs(flags);
+      loaded = await loadModel(flags.load, { core: await loadCore(coreSettings(flags)) });
+      config = { ...loadedConfigFromFlags(flags, loaded), ...coreSettings(flags) };
     } else {
       config = { ...configFromFlags(flags), ...coreSettings(flags) };
     }
+    checkOutputs(flags);
     const checkpointDir = flags.checkpointDir ?? flags.resume;
-    if (flags.checkpointDir !== undefined) await checkpointDirectory(flags.checkpointDir);
-    if (flags.save !== undefined) checkOutputFile('--save', flags.save);
-    const model = config.architecture;
-    checkFitsInMemory({ ...config, architectureOptions: config.architectureOptions ?? {}, optimizer: config.optimizer.type });
+    if (checkpointDir !== undefined) await checkCheckpointDirectory(checkpointDir, flags);
+    const { architecture } = config;
+    if (architecture !== 'loaded') {
+      checkFitsInMemory({
+        ...config,
+        architecture,
+        architectureOptions: config.architectureOptions ?? {},
+        optimizer: config.optimizer.type,
+      });
+    }
+    const label = flags.preset ?? (architecture === 'loaded' ? basename(config.loadedFrom ?? 'model') : architecture);
     const data = await loadData(flags.data, flags.json);
-    const used = Math.min(config.limit ?? data.train.count, data.train.count);
-    const trainImages = used - (config.validationSplit === undefined ? 0 : Math.floor(used * config.validationSplit));
     const result = await trainAndEvaluate(config, data, {
       checkpointDir,
       resume: checkpoint,
+      overwrite: flags.overwrite,
+      model: loaded,
       callbacks: progressCallbacks({
-        label: `${flags.preset ?? model} [${config.threads} thread${config.threads === 1 ? '' : 's'}]`,
+        label: `${label} [${config.threads} thread${config.threads === 1 ? '' : 's'}]`,
         epochs: config.epochs,
-        batches: Math.ceil(trainImages / config.batchSize),
+        batches: Math.ceil(trainingImages(config, data.train.count) / config.batchSize),
         json: flags.json,
         validation: config.validationSplit === undefined ? 'test' : 'val',
       }),
-    });
-    if (flags.save !== undefined) await saveModel(result.model, flags.save);
-    const evaluation = cliEvaluation(result.evaluation);
-    // The validation metrics of the weights the model ends with: the best epoch's under early stopping.
-    const valLosses = config.validationSplit === undefined ? undefined : result.history.history.valLoss;
-    const kept =
-      valLosses === undefined
-        ? -1
-        : config.earlyStoppingPatience === undefined
-          ? valLosses.length - 1
-          : valLosses.indexOf(Math.min(...valLosses));
-    if (flags.json) {
-      process.stdout.write(
-        `${JSON.stringify({
-          command: 'train',
-          model,
-          preset: flags.preset ?? null,
-          resumedFrom: flags.resume === undefined ? null : { directory: flags.resume, epoch: checkpoint!.epoch },
-          architecture: result.model.architecture,
-          optimizer: config.optimizer,
-          reduction: config.reduction,
-          batchSize: config.batchSize,
-          seed: config.seed,
-          trainImages: result.trainImages,
-          threads: result.model.core.threads,
-          simd: result.model.core.simd,
-          validationSplit: config.validationSplit ?? null,
-          valLoss: kept < 0 ? null : valLosses![kept],
-          valAccuracy: kept < 0 ? null : result.history.history.valAccuracy![kept],
-          learningRateSchedule: config.learningRateSchedule ?? null,
-          augment: config.augment ?? null,
-          epochs: config.epochs,
-          epochsTrained: result.history.epoch.length,
-          stoppedEarly: result.stoppedEarly,
-          secondsPerEpoch: result.secondsPerEpoch,
-          imagesPerSecond: result.imagesPerSecond,
-          testAccuracy: evaluation.testAccuracy,
-          testLoss: evaluation.testLoss,
-          perClass: evaluation.perClass,
-          confusionMatrix: evaluation.confusionMatrix,
-          history: result.history.history,
-          savedTo: flags.save ?? null,
-        })}\n`,
-      );
-      return;
+    }).catch(asFlagError);
+    if (flags.save !== undefined) {
+      await makeParentDirectories('--save', flags.save);
+      await saveModel(result.model, flags.save);
     }
-    process.stdout.write(`${result.model.summary()}\n\n`);
-    process.stdout.write(
-      `test accuracy ${(evaluation.testAccuracy * 100).toFixed(2)}%, test loss ${evaluation.testLoss.toFixed(4)}, ` +
-        `${result.secondsPerEpoch.toFixed(2)} s/epoch, ${Math.round(result.imagesPerSecond)} images/s (${describeCore(result.model.core)})\n\n`,
-    );
-    if (kept >= 0) {
-      const stop = result.stoppedEarly ? `, stopped early after ${result.history.epoch.length} epochs` : '';
-      process.stdout.write(
-        `validation (${config.validationSplit} of the training set) loss ${valLosses![kept]!.toFixed(4)}, accuracy ` +
-          `${(result.history.history.valAccuracy![kept]! * 100).toFixed(2)}% at epoch ${kept + 1}${stop}\n\n`,
-      );
-    }
-    process.stdout.write(`${evaluation.reportText}\n\nconfusion matrix (rows: true class, columns: predicted)\n`);
-    process.stdout.write(`${evaluation.confusionMatrix.map((row) => row.map((v) => String(v).padStart(5)).join('')).join('\n')}\n`);
-    if (flags.save !== undefined) process.stdout.write(`\nsaved to ${flags.save}\n`);
+    printResult(flags, config, result, checkpoint);
   });
 }
 
-/** The flags that define a run (refused with --resume, which takes them from the checkpoint). */
-const RUN_FLAGS = [
-  'model',
-  'preset',
-  'hidden',
-  'activation',
-  'filters',
-  'kernelSize',
-  'padding',
-  'dropout',
-  'batchNorm',
-  'validationSplit',
-  'earlyStopping',
-  'lrSchedule',
-  'augment',
-  'epochs',
-  'batchSize',
-  'lr',
-  'optimizer',
-  'seed',
-  'limit',
-] as const;
+/** The library names its options; here the user wrote flags. */
+function asFlagError(error: unknown): never {
+  if (error instanceof ArgumentError && error.argument === 'checkpointDir') throw new ArgumentError('--checkpoint-dir', error.problem);
+  throw error;
+}
 
-/** `kernelSize` → `--kernel-size`. */
-function flagName(option: string): string {
-  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+/** That --save can be written and is not the run's own checkpoint (it would replace it with a model file). */
+function checkOutputs(flags: TrainFlags): void {
+  if (flags.save === undefined) return;
+  checkOutputFile('--save', flags.save);
+  const checkpointDir = flags.checkpointDir ?? flags.resume;
+  if (checkpointDir !== undefined && samePath(flags.save, join(checkpointDir, CHECKPOINT_FILE))) {
+    throw new ArgumentError(
+      '--save',
+      `${flags.save} is this run's own checkpoint: a model file there would replace it; save the model elsewhere`,
+    );
+  }
+}
+
+/** Whether two paths name one file (their directories resolved through symbolic links). */
+function samePath(a: string, b: string): boolean {
+  const real = (path: string) => {
+    const dir = resolve(dirname(path));
+    try {
+      return join(realpathSync(dir), basename(path));
+    } catch {
+      return join(dir, basename(path));
+    }
+  };
+  return real(a) === real(b);
 }
 
 /**
- * The run the flags describe.
- * @throws ArgumentError naming the flag that is missing, does not apply or needs another.
+ * The checkpoint directory before any data is loaded: created if missing, its checkpoint file not a
+ * directory, no live run holding it, and a checkpoint already there never replaced unasked.
+ * @throws ArgumentError naming --checkpoint-dir (or --resume).
  */
-function configFromFlags(flags: TrainFlags): TrainingConfig {
-  const preset = flags.preset === undefined ? undefined : TRAINING_PRESETS[flags.preset];
-  const model = flags.model ?? preset?.architecture;
-  if (model === undefined) throw new ArgumentError('--model', 'required: one of scratch-mlp, mlp, cnn (or --preset best)');
-  if (preset !== undefined && model !== preset.architecture) {
-    throw new ArgumentError('--model', `--preset ${flags.preset} trains ${preset.architecture}, got --model ${model}`);
-  }
-  const architectureFlags = {
-    hidden: flags.hidden,
-    activation: flags.activation,
-    filters: flags.filters,
-    kernelSize: flags.kernelSize,
-    padding: flags.padding,
-    dropout: flags.dropout,
-    batchNorm: flags.batchNorm,
-  };
-  checkOptionsApply(architectureFlags, [model], `--model ${model}`);
-  const validationSplit = flags.validationSplit ?? preset?.validationSplit;
-  if (validationSplit === undefined) {
-    if (flags.earlyStopping !== undefined)
-      throw new ArgumentError('--early-stopping', 'needs --validation-split (early stopping never looks at the test set)');
-    if (flags.lrSchedule?.type === 'plateau') {
-      throw new ArgumentError('--lr-schedule', 'plateau needs --validation-split (it watches the validation loss, never the test set)');
-    }
-  }
-  const defaults = preset ?? MODERN_DEFAULTS[model];
-  const optimizerType = flags.optimizer ?? defaults.optimizer.type;
-  return {
-    architecture: model,
-    architectureOptions: {
-      ...preset?.architectureOptions,
-      ...definedOnly(architectureFlags),
-    },
-    optimizer: {
-      ...(optimizerType === defaults.optimizer.type ? defaults.optimizer : { type: optimizerType }),
-      ...(flags.lr === undefined ? {} : { learningRate: flags.lr }),
-    },
-    reduction: defaults.reduction,
-    epochs: flags.epochs ?? defaults.epochs,
-    batchSize: flags.batchSize ?? defaults.batchSize,
-    seed: flags.seed,
-    limit: flags.limit,
-    validationSplit,
-    earlyStoppingPatience: flags.earlyStopping ?? preset?.earlyStoppingPatience,
-    learningRateSchedule: flags.lrSchedule ?? preset?.learningRateSchedule,
-    augment: flags.augment ?? preset?.augment,
-  };
-}
-
-/** Creates `dir` if missing. @throws ArgumentError naming --checkpoint-dir when it is not a writable directory. */
-async function checkpointDirectory(dir: string): Promise<void> {
+async function checkCheckpointDirectory(dir: string, flags: TrainFlags): Promise<void> {
+  const option = flags.resume === undefined ? '--checkpoint-dir' : '--resume';
+  const file = join(dir, CHECKPOINT_FILE);
   try {
     await mkdir(dir, { recursive: true });
   } catch (error) {
-    throw new ArgumentError('--checkpoint-dir', `cannot create ${dir}: ${(error as Error).message}`);
+    throw new ArgumentError(option, `cannot create ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  checkOutputFile('--checkpoint-dir', join(dir, CHECKPOINT_FILE));
+  const existing = await stat(file).catch(() => undefined);
+  if (existing?.isDirectory()) {
+    throw new ArgumentError(option, `${file} is a directory, where the checkpoint file goes; remove it or choose another directory`);
+  }
+  if (flags.resume === undefined) {
+    checkOutputFile(option, file);
+    if (existing !== undefined && !flags.overwrite) {
+      throw new ArgumentError(
+        option,
+        `${dir} already holds a training checkpoint (${file}); continue it with --resume ${dir}, or replace it with --overwrite`,
+      );
+    }
+  }
+  const holder = await checkpointLockHolder(dir);
+  if (holder !== undefined) {
+    throw new ArgumentError(option, `${dir} is in use by another run (pid ${holder}): one run per checkpoint directory`);
+  }
 }
 
-/** The entries whose value is not undefined, so they can override a preset's. */
-function definedOnly<T extends object>(record: T): Partial<T> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
+function printResult(flags: TrainFlags, config: TrainingConfig, result: TrainingResult, checkpoint: TrainingCheckpoint | undefined): void {
+  const evaluation = cliEvaluation(result.evaluation);
+  const kept = result.kept;
+  if (flags.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        command: 'train',
+        model: config.architecture,
+        loadedFrom: config.loadedFrom ?? null,
+        preset: flags.preset ?? null,
+        resumedFrom: checkpoint === undefined ? null : { directory: flags.resume, epoch: checkpoint.epoch },
+        architecture: result.model.architecture,
+        optimizer: config.optimizer,
+        reduction: config.reduction,
+        batchSize: config.batchSize,
+        seed: config.seed,
+        trainImages: result.trainImages,
+        threads: result.model.core.threads,
+        simd: result.model.core.simd,
+        validationSplit: config.validationSplit ?? null,
+        valLoss: kept?.valLoss ?? null,
+        valAccuracy: kept?.valAccuracy ?? null,
+        learningRateSchedule: config.learningRateSchedule ?? null,
+        augment: config.augment ?? null,
+        epochs: config.epochs,
+        epochsTrained: result.history.epoch.length,
+        stoppedEarly: result.stoppedEarly,
+        secondsPerEpoch: result.secondsPerEpoch,
+        imagesPerSecond: result.imagesPerSecond,
+        testAccuracy: evaluation.testAccuracy,
+        testLoss: evaluation.testLoss,
+        perClass: evaluation.perClass,
+        confusionMatrix: evaluation.confusionMatrix,
+        history: result.history.history,
+        savedTo: flags.save ?? null,
+      })}\n`,
+    );
+    return;
+  }
+  process.stdout.write(`${result.model.summary()}\n\n`);
+  process.stdout.write(
+    `test accuracy ${(evaluation.testAccuracy * 100).toFixed(2)}%, test loss ${evaluation.testLoss.toFixed(4)}, ` +
+      `${result.secondsPerEpoch.toFixed(2)} s/epoch, ${Math.round(result.imagesPerSecond)} images/s (${describeCore(result.model.core)})\n\n`,
+  );
+  if (kept !== undefined) {
+    const stop = result.stoppedEarly ? `, stopped early after ${result.history.epoch.length} epochs` : '';
+    process.stdout.write(
+      `validation (${config.validationSplit} of the training set) loss ${kept.valLoss.toFixed(4)}, accuracy ` +
+        `${(kept.valAccuracy * 100).toFixed(2)}% at epoch ${kept.epoch + 1}${stop}\n\n`,
+    );
+  }
+  process.stdout.write(`${evaluation.reportText}\n\nconfusion matrix (rows: true class, columns: predicted)\n`);
+  process.stdout.write(`${evaluation.confusionMatrix.map((row) => row.map((v) => String(v).padStart(5)).join('')).join('\n')}\n`);
+  if (flags.save !== undefined) process.stdout.write(`\nsaved to ${flags.save}\n`);
 }

@@ -4,6 +4,7 @@
  * buffer, not after an hour of training).
  */
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ArgumentError } from '../errors.js';
 import { plannedSizes } from '../layers/layer.js';
@@ -12,8 +13,9 @@ import { stateBuffers, type OptimizerName } from '../train/optimizers.js';
 
 /**
  * That `path` can be written by an atomic save (a temporary file beside it, then a rename): it is not
- * a directory and its directory exists and is writable.
- * @throws ArgumentError naming `option` otherwise.
+ * a directory, and its directory exists and is writable, or can be made (the nearest existing
+ * ancestor is a writable directory: the command creates what is missing before it writes).
+ * @throws ArgumentError naming `option` and the real path at fault otherwise.
  */
 export function checkOutputFile(option: string, path: string): void {
   const existing = statOrProblem(path);
@@ -22,10 +24,14 @@ export function checkOutputFile(option: string, path: string): void {
   } else if (existing.isDirectory()) {
     throw new ArgumentError(option, `${path} is a directory; name a file in it, e.g. ${join(path, 'model.fmnist')}`);
   }
-  const dir = dirname(path);
-  const parent = statOrProblem(dir);
-  if (parent === 'ENOENT') throw new ArgumentError(option, `cannot write ${path}: the directory ${dir} does not exist`);
-  if (typeof parent === 'string') throw new ArgumentError(option, `cannot write ${path}: ${parent}`);
+  let dir = dirname(path);
+  let parent = statOrProblem(dir);
+  while (parent === 'ENOENT' && dirname(dir) !== dir) {
+    dir = dirname(dir);
+    parent = statOrProblem(dir);
+  }
+  if (typeof parent === 'string')
+    throw new ArgumentError(option, `cannot write ${path}: ${dir}: ${parent === 'ENOENT' ? 'no such directory' : parent}`);
   if (!parent.isDirectory()) throw new ArgumentError(option, `cannot write ${path}: ${dir} is not a directory`);
   try {
     accessSync(dir, constants.W_OK);
@@ -33,6 +39,18 @@ export function checkOutputFile(option: string, path: string): void {
     throw new ArgumentError(
       option,
       `cannot write ${path}: the directory ${dir} is not writable (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+}
+
+/** Makes the missing directories above `path` (after `checkOutputFile` passed), just before writing. */
+export async function makeParentDirectories(option: string, path: string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (error) {
+    throw new ArgumentError(
+      option,
+      `cannot create the directory ${dirname(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
 }

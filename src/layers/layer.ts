@@ -265,16 +265,22 @@ export abstract class Layer {
  * so pass fresh ones (a layer builds once).
  * @throws RangeError or ArgumentError as the layers' `build` does, for a shape that does not fit
  */
-export function plannedSizes(inputShape: Shape, layers: readonly Layer[]): { parameters: number; bytesPerSample: number } {
+export function plannedSizes(
+  inputShape: Shape,
+  layers: readonly Layer[],
+): { parameters: number; bytesPerSample: number; slots: { name: string; shape: Shape }[] } {
   const BYTES = { f32: 4, i32: 4, u8: 1 } as const;
   let parameters = 0;
   let bytesPerSample = 4 * size(inputShape);
+  // The parameters' names and shapes too: a model file is checked against them before a core is touched.
+  const slots: { name: string; shape: Shape }[] = [];
   let shape = inputShape;
   for (const layer of layers) {
     let index = 0;
     const plan: BuildPlan = {
       parameter(name, shape, initializer, fanIn, fanOut, trainable = true): ParameterSlot {
         parameters += size(shape);
+        slots.push({ name: `${layer.name}/${name}`, shape: [...shape] });
         return { name, shape, length: size(shape), initializer, fanIn, fanOut, trainable, byteOffset: 0, gradByteOffset: 0 };
       },
       batchBuffer(name, shape, dtype, perSample = true): BatchSlot {
@@ -286,7 +292,7 @@ export function plannedSizes(inputShape: Shape, layers: readonly Layer[]): { par
     shape = layer.outputShape!;
     if (!layer.inPlace) bytesPerSample += 2 * 4 * size(shape);
   }
-  return { parameters, bytesPerSample };
+  return { parameters, bytesPerSample, slots };
 }
 
 /** Product of the dimensions. */

@@ -33,10 +33,12 @@ import { ArgumentError, ModelFileError } from '../errors.js';
 import { align4, littleEndianBytes, readLittleEndianF32 } from '../util/bytes.js';
 import type { CallbackModel, CallbackState, Callbacks, History } from '../train/callbacks.js';
 import type { MonitorName } from '../train/monitor-callbacks.js';
-import { readContainer, writeContainer, type ContainerKind } from './container.js';
-import { deserializeModel, saveModel, serializeModel } from './save.js';
+import { checkSchema, readContainer, writeContainer, type ContainerKind } from './container.js';
+import { loadDescribedWeights } from './description.js';
+import { describeModelFile, readModelBytes, saveModel, serializeModel } from './save.js';
 import { Sequential } from './sequential.js';
-import type { TrainingConfig } from './training-config.js';
+import { TRAINING_CONFIG, type TrainingConfig } from './training-config.js';
+import { array, boolean, integer, literal, number, object, optional, record, shown, string } from '../util/schema.js';
 
 export const CHECKPOINT_MAGIC: readonly number[] = [0x89, 0x46, 0x4d, 0x4e, 0x43, 0x0d, 0x0a, 0x1a];
 export const CHECKPOINT_VERSION = 1;
@@ -151,57 +153,100 @@ export function parseCheckpoint(bytes: Uint8Array, source: string): TrainingChec
     throw new ModelFileError(source, problem);
   };
   const container = readContainer(bytes, CHECKPOINT, source);
-  const header = container.header as CheckpointHeader;
-  if (header?.format !== 'fmnist-wasm-checkpoint' || !Array.isArray(header.blobs)) fail('bad header: not a training checkpoint header');
+  const header = checkSchema(HEADER, container.header, source, 'bad header');
+  if (header.epoch > header.config.epochs) fail(`bad header: epoch ${header.epoch} is past the run's ${header.config.epochs} epochs`);
+  const { history } = header;
+  for (const [key, list] of Object.entries(history.history)) {
+    if (list !== undefined && list.length !== history.epoch.length) {
+      fail(`bad header: history.history.${key} has ${list.length} entries, history.epoch ${history.epoch.length}`);
+    }
+  }
   const blobs = new Map<string, { offset: number; byteLength: number }>();
   let at = container.bodyAt;
   for (const { name, byteLength } of header.blobs) {
-    if (!Number.isSafeInteger(byteLength) || byteLength < 0 || at + byteLength > container.bodyEnd)
-      fail(`bad header: blob ${name} does not fit the file`);
+    if (at + byteLength > container.bodyEnd) fail(`bad header: blob ${shown(name)} does not fit the file`);
+    if (blobs.has(name)) fail(`bad header: blob ${shown(name)} is listed twice`);
     blobs.set(name, { offset: at, byteLength });
     at = align4(at + byteLength);
   }
   if (at !== container.bodyEnd) fail(`trailing or missing bytes: the blobs end at ${at}, the checksum is at ${container.bodyEnd}`);
   const blob = (name: string) => blobs.get(name) ?? fail(`bad header: blob ${name} is missing`);
-  const f32 = (name: string) => {
-    const { offset, byteLength } = blob(name);
-    return readLittleEndianF32(bytes, offset, byteLength / 4);
-  };
   const model = blob('model');
-  const optimizerBuffers = [...blobs.keys()].filter((name) => name.startsWith('optimizer/')).map(f32);
+  const modelBytes = bytes.slice(model.offset, model.offset + model.byteLength);
+  // The weights checked now (framing, layers, finite values), before a caller loads any data.
+  let parameters: number;
+  try {
+    parameters = describeModelFile(modelBytes, source).weights.reduce((n, w) => n + w.values.length, 0);
+  } catch (error) {
+    if (!(error instanceof ModelFileError)) throw error;
+    throw new ModelFileError(source, `its model: ${error.problem}`, { cause: error });
+  }
+  /** An f32 state blob of finite values (a NaN state would train to NaN). */
+  const state = (name: string) => {
+    const { offset, byteLength } = blob(name);
+    if (byteLength % 4 !== 0) fail(`bad header: blob ${shown(name)} holds ${byteLength} bytes, not a whole number of f32 values`);
+    const values = readLittleEndianF32(bytes, offset, byteLength / 4);
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) fail(`${name}[${bad}] is ${values[bad]}: the saved state must be finite numbers`);
+    return values;
+  };
+  const names = [...blobs.keys()];
+  const optimizerBuffers = names.filter((name) => name.startsWith('optimizer/')).map(state);
+  // The optimizer's buffers cover the parameters (in the plan's layout, which may pad between them).
+  const short = optimizerBuffers.findIndex((buffer) => buffer.length < parameters);
+  if (short >= 0)
+    fail(`bad header: blob optimizer/${short} holds ${optimizerBuffers[short]!.length} values, the model has ${parameters} parameters`);
+  const unknown = names.find((name) => name !== 'model' && !/^(optimizer\/\d+|callbacks\/\d+\/\d+)$/.test(name));
+  if (unknown !== undefined) fail(`bad header: unknown blob ${shown(unknown)}`);
   return {
     config: header.config,
     epoch: header.epoch,
     finished: header.finished,
-    history: header.history,
-    model: bytes.slice(model.offset, model.offset + model.byteLength),
+    history,
+    model: modelBytes,
     optimizer: { ...header.optimizer, buffers: optimizerBuffers },
     callbacks: header.callbacks.map(({ values }, i) => {
-      const weights = [...blobs.keys()].filter((name) => name.startsWith(`callbacks/${i}/`)).map(f32);
+      const weights = names.filter((name) => name.startsWith(`callbacks/${i}/`)).map(state);
       return { values, ...(weights.length > 0 ? { weights } : {}) };
     }),
   };
 }
+
+const finiteList = array(number());
+const HEADER = object({
+  format: literal('fmnist-wasm-checkpoint'),
+  config: TRAINING_CONFIG,
+  epoch: integer(0),
+  finished: boolean,
+  optimizer: object({ iterations: integer(0), learningRate: number({ min: 0, exclusiveMin: true }) }),
+  history: object({
+    epoch: array(integer(0)),
+    history: object({
+      loss: finiteList,
+      accuracy: finiteList,
+      valLoss: optional(finiteList),
+      valAccuracy: optional(finiteList),
+      seconds: finiteList,
+      imagesPerSecond: finiteList,
+    }),
+  }),
+  // NaN (no best yet) is written by JSON as null.
+  callbacks: array(
+    object({
+      values: record((value, path) => (typeof value === 'boolean' || value === null ? value : number()(value, path)) as number | boolean),
+    }),
+  ),
+  blobs: array(object({ name: string, byteLength: integer(0) })),
+});
 
 /**
  * Reads `DIR/training.ckpt`.
  * @throws ModelFileError naming the file when it is missing, unreadable or not a valid checkpoint.
  */
 export async function readCheckpoint(directory: string): Promise<TrainingCheckpoint> {
-  const [{ readFile }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const { join } = await import('node:path');
   const path = join(directory, CHECKPOINT_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelFileError(
-      path,
-      code === 'ENOENT' ? 'no checkpoint here (train with --checkpoint-dir first)' : (error as Error).message,
-      { cause: error },
-    );
-  }
-  return parseCheckpoint(bytes, path);
+  return parseCheckpoint(await readModelBytes(path, 'a checkpoint', 'no checkpoint here (train with --checkpoint-dir first)'), path);
 }
 
 /**
@@ -242,15 +287,85 @@ export function trainingCheckpointCallback(
   };
 }
 
-/** Loads a checkpoint's weights and optimizer state into `model` (made from the checkpoint's config). */
-export async function restoreCheckpoint(model: Sequential, checkpoint: TrainingCheckpoint, source: string): Promise<void> {
-  const saved = await deserializeModel(checkpoint.model, { source });
+/**
+ * Loads a checkpoint's weights and optimizer state into `model` (made from the checkpoint's config),
+ * straight from the checkpoint's bytes: no second model, no second core.
+ * @throws ModelFileError naming `source` when they do not fit the model.
+ */
+export function restoreCheckpoint(model: Sequential, checkpoint: TrainingCheckpoint, source: string): void {
+  loadDescribedWeights(model, describeModelFile(checkpoint.model, source), source);
   try {
-    model.setWeights(saved.getWeights());
     model.setOptimizerState(checkpoint.optimizer);
   } catch (error) {
     throw new ModelFileError(source, `the checkpoint does not fit its configuration: ${(error as Error).message}`, { cause: error });
-  } finally {
-    saved.dispose();
   }
+}
+
+/** The lock file of a checkpoint directory: the pid of the run that writes there. */
+export const CHECKPOINT_LOCK = 'training.lock';
+
+/** Who holds `DIR`'s lock now (a live pid), if anyone; a lock of a dead process holds nothing. */
+export async function checkpointLockHolder(directory: string): Promise<number | undefined> {
+  const [{ readFile }, { join }, { isRunning }] = await Promise.all([
+    import('node:fs/promises'),
+    import('node:path'),
+    import('../util/write-atomic.js'),
+  ]);
+  const text = await readFile(join(directory, CHECKPOINT_LOCK), 'utf8').catch(() => undefined);
+  const pid = text === undefined ? Number.NaN : Number.parseInt(text, 10);
+  return Number.isSafeInteger(pid) && pid > 0 && isRunning(pid) ? pid : undefined;
+}
+
+/**
+ * Takes `DIR` for one run: refuses a directory whose checkpoint would be replaced unasked (one there,
+ * not `resuming`, not `overwrite`) and one that another live run holds; writes `DIR/training.lock`
+ * with this pid (a stale lock of a dead process is taken over). Returns the release, which also runs
+ * if the process exits first. Node only.
+ * @throws ArgumentError naming `checkpointDir` and the reason.
+ */
+export async function claimCheckpointDirectory(
+  directory: string,
+  options: { resuming: boolean; overwrite?: boolean },
+): Promise<() => void> {
+  const [fs, { unlinkSync }, { join }] = await Promise.all([import('node:fs/promises'), import('node:fs'), import('node:path')]);
+  const checkpoint = join(directory, CHECKPOINT_FILE);
+  if (!options.resuming && !options.overwrite && (await fs.stat(checkpoint).catch(() => undefined)) !== undefined) {
+    throw new ArgumentError(
+      'checkpointDir',
+      `${directory} already holds a training checkpoint (${checkpoint}): resume it, or pass overwrite to replace it`,
+    );
+  }
+  await fs.mkdir(directory, { recursive: true });
+  const lock = join(directory, CHECKPOINT_LOCK);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fs.writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw error;
+    }
+    const holder = await checkpointLockHolder(directory);
+    if (holder !== undefined) {
+      throw new ArgumentError(
+        'checkpointDir',
+        `${directory} is in use by another run (pid ${holder}, ${lock}): one run per checkpoint directory`,
+      );
+    }
+    // Stale: move it aside (a rename succeeds once), then try to create ours again.
+    const aside = `${lock}.${process.pid}.stale`;
+    await fs.rename(lock, aside).then(
+      () => fs.unlink(aside),
+      () => undefined,
+    );
+  }
+  const release = () => {
+    process.removeListener('exit', release);
+    try {
+      unlinkSync(lock);
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', release);
+  return release;
 }

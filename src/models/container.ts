@@ -15,6 +15,7 @@
  */
 import { ModelFileError } from '../errors.js';
 import { align4, crc32, hex32 } from '../util/bytes.js';
+import { SchemaProblem, type Check } from '../util/schema.js';
 
 export interface ContainerKind {
   /** How messages call a file of this kind: `fmnist-wasm model file`. */
@@ -101,4 +102,17 @@ export function readContainer(
     throw new ModelFileError(source, `the header is not valid UTF-8 JSON (${(error as Error).message})`, { cause: error });
   }
   return { header, bodyAt, bodyEnd, view };
+}
+
+/**
+ * `value` (a header, a manifest) checked against `check`.
+ * @throws ModelFileError naming `source`, `what` was being read and the field: `bad header: config.batchSize: …`.
+ */
+export function checkSchema<T>(check: Check<T>, value: unknown, source: string, what = ''): T {
+  try {
+    return check(value, '');
+  } catch (error) {
+    if (error instanceof SchemaProblem) throw new ModelFileError(source, what === '' ? error.message : `${what}: ${error.message}`);
+    throw error;
+  }
 }

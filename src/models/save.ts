@@ -41,13 +41,15 @@
  * the file and the problem. Serialising is deterministic (no timestamps): the same weights give the
  * same bytes.
  */
-import { loadCore, type Core } from '../core/index.js';
-import { ArgumentError, ModelFileError } from '../errors.js';
-import { layerFromConfig } from '../layers/index.js';
-import { plannedSizes, type LayerConfig } from '../layers/layer.js';
+import type { Core } from '../core/index.js';
+import { ModelFileError } from '../errors.js';
+import { size, type LayerConfig } from '../layers/layer.js';
+import { array, integer, literal, nullable, object, optional, record, shown, string } from '../util/schema.js';
 import { littleEndianBytes, readLittleEndianF32 } from '../util/bytes.js';
-import { readContainer, writeContainer, type ContainerKind } from './container.js';
-import { Sequential, type ArchitectureInfo, type ResolvedCompileOptions } from './sequential.js';
+import { checkSchema, readContainer, writeContainer, type ContainerKind } from './container.js';
+import { checkFinite, modelFromDescription, plannedParameters, type ModelDescription } from './description.js';
+import type { Sequential } from './sequential.js';
+import type { ArchitectureInfo, ResolvedCompileOptions } from './types.js';
 
 export const MODEL_FILE_MAGIC: readonly number[] = [0x89, 0x46, 0x4d, 0x4e, 0x57, 0x0d, 0x0a, 0x1a];
 export const MODEL_FILE_VERSION = 1;
@@ -118,103 +120,74 @@ export interface DeserializeOptions {
  */
 export async function deserializeModel(bytes: Uint8Array, options: DeserializeOptions = {}): Promise<Sequential> {
   const source = options.source ?? 'model file';
-  const parsed = parseModelFile(bytes, source);
-  const core = options.core ?? (await loadCore());
-  return instantiate(parsed, core, source);
+  return modelFromDescription(describeModelFile(bytes, source), { core: options.core, source });
 }
 
 function fail(source: string, problem: string, cause?: unknown): never {
   throw new ModelFileError(source, problem, cause === undefined ? undefined : { cause });
 }
 
-/** Checks framing and checksum, decodes the header. */
-function parseModelFile(bytes: Uint8Array, source: string): { header: ModelHeader; weights: Float32Array } {
-  const { header, bodyAt, view } = readContainer(bytes, MODEL_FILE, source, (view, at, fail) => {
+const HEADER = object({
+  format: literal('fmnist-wasm-model'),
+  name: string,
+  architecture: optional(nullable(object({ name: string, options: record((value) => value) }))),
+  inputShape: array(integer(1), { min: 1 }),
+  seed: integer(0),
+  layers: array((value, path) => object({ className: string, name: string }, { open: true })(value, path) as LayerConfig, { min: 1 }),
+  compile: optional(nullable((value, path) => object({}, { open: true })(value, path) as ResolvedCompileOptions)),
+  parameters: array(object({ name: string, shape: array(integer(0)), offset: integer(0), length: integer(0) })),
+});
+
+/**
+ * The model that model-file bytes describe: framing, checksum and header checked, the weights
+ * checked against what the header's layers make (before any memory is committed: a small file whose
+ * header claims huge layers must not allocate gigabytes). Pure; loads nothing.
+ * @throws ModelFileError naming `source`.
+ */
+export function describeModelFile(bytes: Uint8Array, source = 'model file'): ModelDescription {
+  const {
+    header: json,
+    bodyAt,
+    view,
+  } = readContainer(bytes, MODEL_FILE, source, (view, at, fail) => {
     const weightBytes = view.getUint32(at, true);
     if (weightBytes % 4 !== 0) fail(`corrupt: the weights length ${weightBytes} is not a multiple of 4`);
     return 4 + weightBytes;
   });
-  checkHeader(header as ModelHeader, source);
-  const count = view.getUint32(bodyAt, true) / 4;
-  return { header: header as ModelHeader, weights: readLittleEndianF32(bytes, bodyAt + 4, count) };
-}
-
-function checkHeader(header: ModelHeader, source: string): void {
-  const bad = (problem: string) => fail(source, `bad header: ${problem}`);
-  if (header === null || typeof header !== 'object') bad('expected a JSON object');
-  if (header.format !== 'fmnist-wasm-model') bad(`format is ${JSON.stringify(header.format)}, expected "fmnist-wasm-model"`);
-  if (!Array.isArray(header.inputShape)) bad('inputShape is missing');
-  if (!Array.isArray(header.layers) || header.layers.length === 0) bad('layers is missing or empty');
-  if (!Array.isArray(header.parameters)) bad('parameters is missing');
-  if (typeof header.seed !== 'number') bad('seed is missing');
-  if (typeof header.name !== 'string') bad('name is missing');
-}
-
-function instantiate({ header, weights }: { header: ModelHeader; weights: Float32Array }, core: Core, source: string): Sequential {
+  const header = checkSchema(HEADER, json, source, 'bad header');
   const mismatch = (problem: string) => fail(source, `weights do not match the header: ${problem}`);
-  // The layers' parameter count against the file's weights before any memory is committed: a
-  // small file whose header claims huge layers must not allocate and initialise gigabytes.
-  let parameters: number;
-  try {
-    parameters = plannedSizes(
-      header.inputShape,
-      header.layers.map((config) => layerFromConfig(config)),
-    ).parameters;
-  } catch (error) {
-    fail(source, `the header describes an invalid model: ${(error as Error).message}`, error);
-  }
-  if (parameters !== weights.length) mismatch(`the layers make ${parameters} parameters but the file has ${weights.length} weights`);
-  let model: Sequential;
-  try {
-    model = new Sequential(core, {
-      inputShape: header.inputShape,
-      seed: header.seed,
-      name: header.name,
-      layers: header.layers.map((config) => layerFromConfig(config)),
-    });
-    model.build();
-  } catch (error) {
-    if (error instanceof ArgumentError && error.argument === 'core') throw error;
-    fail(source, `the header describes an invalid model: ${(error as Error).message}`, error);
-  }
-  model.architecture = header.architecture ?? undefined;
-  const slots = model.parameterSlots;
+  const count = view.getUint32(bodyAt, true) / 4;
+  const slots = plannedParameters(header.inputShape, header.layers, source);
+  const parameters = slots.reduce((n, slot) => n + size(slot.shape), 0);
+  if (parameters !== count) mismatch(`the layers make ${parameters} parameters but the file has ${count} weights`);
   const entries = header.parameters;
   if (entries.length !== slots.length) {
     mismatch(`the layers have ${slots.length} parameters (${slots.map((s) => s.name).join(', ')}), the header lists ${entries.length}`);
   }
   let offset = 0;
-  slots.forEach((slot, i) => {
+  const weights = slots.map((slot, i) => {
     const entry = entries[i]!;
-    if (entry === null || typeof entry !== 'object')
-      mismatch(`parameter ${i} is ${JSON.stringify(entry)}, expected { name, shape, offset, length }`);
-    if (entry.name !== slot.name) mismatch(`parameter ${i} is ${JSON.stringify(entry.name)}, the layers make ${JSON.stringify(slot.name)}`);
-    if (!Array.isArray(entry.shape) || entry.shape.length !== slot.shape.length || entry.shape.some((d, j) => d !== slot.shape[j])) {
+    const length = size(slot.shape);
+    if (entry.name !== slot.name) mismatch(`parameter ${i} is ${shown(entry.name)}, the layers make ${JSON.stringify(slot.name)}`);
+    if (entry.shape.length !== slot.shape.length || entry.shape.some((d, j) => d !== slot.shape[j])) {
       mismatch(`${slot.name} has shape ${JSON.stringify(entry.shape)} in the header, the layers need [${slot.shape.join(', ')}]`);
     }
-    if (entry.length !== slot.length || entry.offset !== offset) {
-      mismatch(
-        `${slot.name} is at offset ${entry.offset} with length ${entry.length}, expected offset ${offset} and length ${slot.length}`,
-      );
+    if (entry.length !== length || entry.offset !== offset) {
+      mismatch(`${slot.name} is at offset ${entry.offset} with length ${entry.length}, expected offset ${offset} and length ${length}`);
     }
-    offset += slot.length;
+    offset += length;
+    return { name: slot.name, shape: [...slot.shape], values: readLittleEndianF32(bytes, bodyAt + 4 + 4 * entry.offset, length) };
   });
-  // A valid CRC only says the bytes arrived intact; NaN or ±Inf weights (saved from a diverged run)
-  // would make every prediction NaN and evaluate silently to chance.
-  slots.forEach((slot, i) => {
-    const values = weights.subarray(entries[i]!.offset, entries[i]!.offset + slot.length);
-    const at = values.findIndex((v) => !Number.isFinite(v));
-    if (at >= 0) fail(source, `${slot.name}[${at}] is ${values[at]}: the weights must be finite numbers`);
-  });
-  model.setWeights(slots.map((slot, i) => weights.subarray(entries[i]!.offset, entries[i]!.offset + slot.length)));
-  if (header.compile) {
-    try {
-      model.compile(header.compile);
-    } catch (error) {
-      fail(source, `bad header: compile options: ${(error as Error).message}`, error);
-    }
-  }
-  return model;
+  checkFinite(weights, source);
+  return {
+    name: header.name,
+    inputShape: header.inputShape,
+    seed: header.seed,
+    layers: header.layers,
+    weights,
+    compile: header.compile ?? undefined,
+    architecture: (header.architecture ?? undefined) as ArchitectureInfo | undefined,
+  };
 }
 
 // ---- Node files -----------------------------------------------------------------------------------
@@ -239,13 +212,25 @@ export async function saveModel(model: Sequential, path: string): Promise<void> 
  * @throws ModelFileError naming `path` when it cannot be read or is not a valid model file.
  */
 export async function loadModel(path: string, options: { core?: Core } = {}): Promise<Sequential> {
-  const { readFile } = await import('node:fs/promises');
-  let bytes: Uint8Array;
+  return deserializeModel(await readModelBytes(path, 'a model file'), { core: options.core, source: path });
+}
+
+/** The most a model file or a checkpoint can hold: what a wasm32 core can address. */
+const MAX_FILE_BYTES = 2 ** 32;
+
+/**
+ * The bytes of a model file or checkpoint at `path`: a regular file of at most 4 GiB (a FIFO or a
+ * device is refused, never read). Node only.
+ * @throws ModelFileError naming `path`.
+ */
+export async function readModelBytes(path: string, what: string, missing = 'no such file'): Promise<Uint8Array> {
+  const { FileReadProblem, readRegularFile } = await import('../util/read-file.js');
   try {
-    bytes = await readFile(path);
+    return await readRegularFile(path, MAX_FILE_BYTES, what);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    fail(path, code === 'ENOENT' ? 'no such file' : `cannot read the model file: ${(error as Error).message}`, error);
+    if (error instanceof FileReadProblem) {
+      fail(path, error.code === 'ENOENT' ? missing : `cannot read ${what}: ${error.message}`, error);
+    }
+    throw error;
   }
-  return deserializeModel(bytes, { core: options.core, source: path });
 }

@@ -8,17 +8,17 @@ import { classificationReport, formatClassificationReport, type ClassificationRe
 import { size } from '../layers/layer.js';
 import { ArgumentError, describeValue, ModelFileError } from '../errors.js';
 import type { BatchLogs, Callbacks, EpochLogs, History } from '../train/callbacks.js';
-import type { AugmentOptions, ImageSet } from '../train/fit.js';
+import type { ImageSet } from '../train/fit.js';
 import { earlyStopping, reduceLROnPlateau } from '../train/monitor-callbacks.js';
-import type { OptimizerConfig } from '../train/optimizers.js';
 import { cosineDecay, stepDecay, type LearningRateSchedule } from '../train/schedules.js';
-import { createModel, MODERN_DEFAULTS, type ArchitectureName, type ArchitectureOptions } from './architectures.js';
-import { restoreCheckpoint, trainingCheckpointCallback, type TrainingCheckpoint } from './checkpoint.js';
-import { checkValidationNeeds, type LearningRateScheduleConfig, type TrainingConfig } from './training-config.js';
+import { createModel, MODERN_DEFAULTS, type ArchitectureName, } from './architectures.js';
+import { claimCheckpointDirectory, restoreCheckpoint, trainingCheckpointCallback, type TrainingCheckpoint } from './checkpoint.js';
+import { modelFromDescription } from './description.js';
+import { describeModelFile } from './save.js';
+import { checkValidationNeeds, trainingImages, type LearningRateScheduleConfig, type TrainingConfig } from './training-config.js';
 
-export { checkValidationNeeds, type LearningRateScheduleConfig, type TrainingConfig } from './training-config.js';
+export { checkValidationNeeds, trainingImages, type LearningRateScheduleConfig, type TrainingConfig } from './training-config.js';
 import type { Sequential } from './sequential.js';
-import type { ReductionName } from './types.js';
 
 /**
  * `best`: the strongest CNN we train within 10 minutes on a 2-core machine (2 threads): two conv +
@@ -27,19 +27,20 @@ import type { ReductionName } from './types.js';
  * shifts of one pixel and horizontal flips; 10% of the training images held out for validation,
  * which alone chose these settings (never the test set). Measured figures: the README.
  */
-export const TRAINING_PRESETS: Readonly<Record<'best', Readonly<Omit<TrainingConfig, 'seed'>>>> = Object.freeze({
-  best: {
-    architecture: 'cnn',
-    architectureOptions: { filters: [32, 64], padding: 'same', hidden: [256], activation: 'relu', batchNorm: true, dropout: 0.25 },
-    optimizer: { type: 'adam', learningRate: 0.002 },
-    reduction: 'mean',
-    batchSize: 64,
-    epochs: 14,
-    validationSplit: 0.1,
-    learningRateSchedule: { type: 'cosine' },
-    augment: { shift: 1, flip: true },
-  },
-});
+export const TRAINING_PRESETS: Readonly<Record<'best', Readonly<Omit<TrainingConfig, 'seed'> & { architecture: ArchitectureName }>>> =
+  Object.freeze({
+    best: {
+      architecture: 'cnn',
+      architectureOptions: { filters: [32, 64], padding: 'same', hidden: [256], activation: 'relu', batchNorm: true, dropout: 0.25 },
+      optimizer: { type: 'adam', learningRate: 0.002 },
+      reduction: 'mean',
+      batchSize: 64,
+      epochs: 14,
+      validationSplit: 0.1,
+      learningRateSchedule: { type: 'cosine' },
+      augment: { shift: 1, flip: true },
+    },
+  });
 
 /** An architecture with its modern defaults (MODERN_DEFAULTS), seed 0: override what you need. */
 export function defaultTrainingConfig(architecture: ArchitectureName): TrainingConfig {
@@ -76,6 +77,11 @@ export interface TrainingResult {
   stopped: boolean;
   /** True when early stopping ended the training before its last epoch. */
   stoppedEarly: boolean;
+  /**
+   * With a validation split: the validation metrics of the weights the model ends with (the best
+   * epoch's under early stopping, else the last epoch's), and that epoch (0-based).
+   */
+  kept?: { epoch: number; valLoss: number; valAccuracy: number };
 }
 
 export interface TrainAndEvaluateOptions {
@@ -102,6 +108,10 @@ export interface TrainAndEvaluateOptions {
    * same run left alone.
    */
   resume?: TrainingCheckpoint;
+  /** Replace a checkpoint already in `checkpointDir` (without `resume`). Default false: refused. */
+  overwrite?: boolean;
+  /** For a `'loaded'` configuration without `resume`: the model to train (compiled here with the config's optimizer). */
+  model?: Sequential;
 }
 
 /** Thrown from onBatchEnd to unwind `fit` when the signal is aborted. */
@@ -118,22 +128,47 @@ export async function trainAndEvaluate(
   options: TrainAndEvaluateOptions = {},
 ): Promise<TrainingResult> {
   checkValidationNeeds(config);
-  const loadOptions: LoadOptions & Pick<TrainingConfig, 'threads' | 'simd'> = {
-    ...options.load,
-    threads: config.threads,
-    simd: config.simd,
-  };
-  const model = await createModel(config.architecture, {
-    ...config.architectureOptions,
-    seed: config.seed,
-    core: await loadCore(loadOptions),
-    compile: { optimizer: config.optimizer, reduction: config.reduction },
-  });
+  const resume = options.resume;
+  const source = options.checkpointDir ?? 'checkpoint';
+  const release =
+    options.checkpointDir === undefined
+      ? undefined
+      : await claimCheckpointDirectory(options.checkpointDir, { resuming: resume !== undefined, overwrite: options.overwrite });
+  try {
+    const model = await runModel(config, options, source);
+    return await train(model, config, data, options, release === undefined ? undefined : source);
+  } finally {
+    release?.();
+  }
+}
+
+/** The model a run trains: made from the config's architecture, or the loaded one (given, or the checkpoint's). */
+async function runModel(config: TrainingConfig, options: TrainAndEvaluateOptions, source: string): Promise<Sequential> {
+  const load = async () => loadCore({ ...options.load, threads: config.threads, simd: config.simd });
+  const compile = { optimizer: config.optimizer, reduction: config.reduction };
+  if (config.architecture !== 'loaded') {
+    return createModel(config.architecture, { ...config.architectureOptions, seed: config.seed, core: await load(), compile });
+  }
+  const model =
+    options.resume !== undefined
+      ? await modelFromDescription(describeModelFile(options.resume.model, source), { core: await load(), source })
+      : options.model;
+  if (model === undefined) throw new ArgumentError('model', "a 'loaded' configuration trains the model given in options.model");
+  model.compile(compile);
+  return model;
+}
+
+async function train(
+  model: Sequential,
+  config: TrainingConfig,
+  data: { train: ImageSet; test: ImageSet },
+  options: TrainAndEvaluateOptions,
+  checkpointSource: string | undefined,
+): Promise<TrainingResult> {
+  const resume = options.resume;
   options.onModel?.(model);
   const test = firstImages(data.test, config.testLimit);
-  const used = Math.min(config.limit ?? data.train.count, data.train.count);
-  const trainImages = used - (config.validationSplit === undefined ? 0 : Math.floor(used * config.validationSplit));
-  const resume = options.resume;
+  const trainImages = trainingImages(config, data.train.count);
   const history: History = resume
     ? structuredClone(resume.history)
     : { epoch: [], history: { loss: [], accuracy: [], seconds: [], imagesPerSecond: [] } };
@@ -150,14 +185,14 @@ export async function trainAndEvaluate(
     ...(schedule?.type === 'plateau' ? [reduceLROnPlateau({ monitor: 'valLoss', factor: 0.5, patience: 2 })] : []),
   ];
   if (resume) {
-    const source = options.checkpointDir ?? 'checkpoint';
+    const source = checkpointSource ?? 'checkpoint';
     if (resume.callbacks.length !== stateful.length) {
       throw new ModelFileError(
         source,
         `the checkpoint holds ${resume.callbacks.length} callback states, its configuration makes ${stateful.length}`,
       );
     }
-    await restoreCheckpoint(model, resume, source);
+    restoreCheckpoint(model, resume, source);
     stateful.forEach((callback, i) => callback.setState!(resume.callbacks[i]!));
   }
   let stopped = false;
@@ -205,7 +240,16 @@ export async function trainAndEvaluate(
     imagesPerSecond: trainImages / secondsPerEpoch,
     stopped,
     stoppedEarly: !stopped && history.epoch.length < config.epochs,
+    kept: keptEpoch(history, config.earlyStoppingPatience !== undefined),
   };
+}
+
+/** The epoch whose weights the model ends with, and its validation metrics: the best under early stopping, else the last. */
+function keptEpoch(history: History, earlyStopping: boolean): TrainingResult['kept'] {
+  const { valLoss, valAccuracy } = history.history;
+  if (valLoss === undefined || valAccuracy === undefined || valLoss.length === 0) return undefined;
+  const epoch = earlyStopping ? valLoss.indexOf(Math.min(...valLoss)) : valLoss.length - 1;
+  return { epoch, valLoss: valLoss[epoch]!, valAccuracy: valAccuracy[epoch]! };
 }
 
 /** The schedule function of a schedule config (undefined for 'plateau', which is a callback). */

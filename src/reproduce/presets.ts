@@ -3,6 +3,7 @@
  * we chose where the paper is ambiguous (READINGS, which the report and the README repeat). Every
  * setting can be overridden from `fmnist reproduce`.
  */
+import type { ArchitectureName } from '../models/architectures.js';
 import type { TrainingConfig } from '../models/training.js';
 
 export const READINGS: readonly string[] = [
@@ -31,7 +32,7 @@ export interface PaperRow {
   /** Test accuracy the paper reports, 0..1. */
   paperAccuracy: number;
   /** The paper's settings (the seed is the run's). */
-  config: Omit<TrainingConfig, 'seed'>;
+  config: Omit<TrainingConfig, 'seed'> & { architecture: ArchitectureName };
   /** Why the paper's figure is likely lower than ours, shown in the report when ours is above it. */
   noteWhenAbove?: string;
 }

@@ -13,18 +13,29 @@
  * imports here would fail a Vite build of any page that imports fmnist-wasm.
  */
 
+import { describeFileError } from './read-file.js';
 import { onTerminationSignal } from './signals.js';
 
 /** Temporary files being written now, removed by the signal handlers. */
 const pending = new Set<string>();
 
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+/**
+ * Errors say what is wrong in a few words (`no such file`, `permission denied (EACCES)`), never the
+ * temporary file's name; the original error is the `cause`. `createParents`: make missing parent
+ * directories first.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, options: { createParents?: boolean } = {}): Promise<void> {
   const [{ randomBytes }, fs, { unlinkSync }, { basename, dirname, join }] = await Promise.all([
     import('node:crypto'),
     import('node:fs/promises'),
     import('node:fs'),
     import('node:path'),
   ]);
+  if (options.createParents) {
+    await fs.mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
+      throw new Error(`cannot create the directory ${dirname(path)}: ${describeFileError(error)}`, { cause: error });
+    });
+  }
   await removeStaleTemporaries(dirname(path), basename(path), fs, join);
   const temporary = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
   pending.add(temporary);
@@ -42,7 +53,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await fs.rename(temporary, path);
   } catch (error) {
     await fs.unlink(temporary).catch(() => undefined);
-    throw error;
+    throw new Error(describeFileError(error), { cause: error });
   } finally {
     pending.delete(temporary);
     stopWatching();
@@ -73,7 +84,8 @@ async function removeStaleTemporaries(
   }
 }
 
-function isRunning(pid: number): boolean {
+/** Whether process `pid` runs (EPERM: it does, as another user). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

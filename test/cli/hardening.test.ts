@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupTempDirs, idxImages, idxLabels, patternPixels, tempDir, writeIdxDir } from '../data/fixtures.js';
+import { loadModel } from '../../src/models/save.js';
 import { expectUsageError, fmnist } from '../helpers/cli.js';
 
 let dir: string;
@@ -40,11 +41,11 @@ describe('fmnist bench', () => {
 });
 
 describe('fmnist train checks its destination and options before loading data', () => {
-  it('names --save when its directory is missing or it is a directory', async () => {
-    expectUsageError(
-      await fmnist('train', '--model', 'mlp', '--data', data, '--save', join(dir, 'no-such-dir', 'x.fmnist')),
-      /^fmnist: --save: cannot write .*no-such-dir.x\.fmnist: the directory .*no-such-dir does not exist$/m,
-    );
+  it('names --save when it is a directory or under a file; creates missing directories', async () => {
+    const nested = join(dir, 'made', 'by', 'save', 'x.fmnist');
+    const run = await fmnist('train', '--model', 'scratch-mlp', '--hidden', '8', '--data', data, '--save', nested, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect((await loadModel(nested)).countParams()).toBe(784 * 8 + 8 * 10);
     expectUsageError(await fmnist('train', '--model', 'mlp', '--data', data, '--save', dir), /^fmnist: --save: .* is a directory/);
     const file = join(dir, 'plain-file');
     writeFileSync(file, 'x');

@@ -228,25 +228,40 @@ export async function buildCorpus(): Promise<Corpus> {
   };
 }
 
-/** A model file whose JSON header has one value replaced (checksum recomputed): the checks after the CRC. */
-export function mutateModelHeader(sample: Sample, random: Random): Mutant {
-  const values = [null, -1, 0, 1, 2.5, 1e5, 1e9, 'x', '', [], {}, [1e5, 1e5, 1], true];
+/** Replaces one value of `root`, found by walking down through random keys; returns the path walked and the value. */
+function replaceRandomValue(root: Record<string | number, unknown>, random: Random): string {
+  const values = [null, -1, 0, 1, 2.5, 1e5, 1e9, 'x', '', [], {}, [1e5, 1e5, 1], true, '../x.bin', 'x'.repeat(5000)];
   const value = values[int(random, values.length)];
   const path: (string | number)[] = [];
-  const bytes = withHeader(sample.bytes.slice(), (header) => {
-    // Walk down from the root through random keys, stopping at a random depth or at a leaf.
-    let node = header as Record<string | number, unknown>;
-    for (;;) {
-      const keys = Object.keys(node);
-      const key = Array.isArray(node) ? int(random, node.length) : keys[int(random, keys.length)]!;
-      path.push(key);
-      const child = node[key];
-      if (child === null || typeof child !== 'object' || random() < 0.3) {
-        node[key] = value;
-        return;
-      }
-      node = child as Record<string | number, unknown>;
+  // Walk down from the root through random keys, stopping at a random depth or at a leaf.
+  let node = root;
+  for (;;) {
+    const keys = Object.keys(node);
+    if (keys.length === 0) break;
+    const key = Array.isArray(node) ? int(random, node.length) : keys[int(random, keys.length)]!;
+    path.push(key);
+    const child = node[key];
+    if (child === null || typeof child !== 'object' || random() < 0.3) {
+      node[key] = value;
+      break;
     }
+    node = child as Record<string | number, unknown>;
+  }
+  return `${path.join('.')} set to ${JSON.stringify(value)?.slice(0, 40)}`;
+}
+
+/** A model file or checkpoint whose JSON header has one value replaced (checksum recomputed): the checks after the CRC. */
+export function mutateModelHeader(sample: Sample, random: Random): Mutant {
+  let how = '';
+  const bytes = withHeader(sample.bytes.slice(), (header) => {
+    how = replaceRandomValue(header as Record<string, unknown>, random);
   });
-  return { bytes, how: `header ${path.join('.')} set to ${JSON.stringify(value)}, checksum recomputed` };
+  return { bytes, how: `header ${how}, checksum recomputed` };
+}
+
+/** A JSON file (a TF.js model.json) with one value replaced. */
+export function mutateJson(bytes: Uint8Array, random: Random): Mutant {
+  const json = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  const how = replaceRandomValue(json, random);
+  return { bytes: new TextEncoder().encode(JSON.stringify(json)), how };
 }

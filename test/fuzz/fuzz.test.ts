@@ -9,9 +9,12 @@ import { gunzip, gunzipWithStream, parseIdxImages, parseIdxLabels } from '../../
 import { toModelInput } from '../../src/data/image.js';
 import { decodePng } from '../../src/data/png.js';
 import { DataFormatError, ModelFileError } from '../../src/errors.js';
-import { deserializeModel } from '../../src/models/save.js';
+import { exportModel } from '../../src/interop/formats.js';
+import { describeTfjsFiles } from '../../src/interop/tfjs-import.js';
+import { parseCheckpoint, serializeCheckpoint } from '../../src/models/checkpoint.js';
+import { deserializeModel, serializeModel } from '../../src/models/save.js';
 import { rng } from '../helpers/random.js';
-import { buildCorpus, mutate, mutateCsv, mutateModelHeader, type Corpus, type Mutant, type Sample } from './corpus.js';
+import { buildCorpus, mutate, mutateCsv, mutateJson, mutateModelHeader, type Corpus, type Mutant, type Sample } from './corpus.js';
 
 const CASES = 600;
 
@@ -178,5 +181,61 @@ describe('fuzzed model files', () => {
       );
       expect(outcome.errors).toBeGreaterThan(CASES / 2);
     }
+  });
+});
+
+describe('fuzzed checkpoints and TF.js manifests (mutated JSON, valid checksums)', () => {
+  it('checkpoint: ModelFileError, or a checkpoint that checks out again whole', async () => {
+    const model = await deserializeModel(corpus.models[0]!.bytes);
+    model.compile({ optimizer: 'adam' });
+    const sample: Sample = {
+      name: 'fuzz.ckpt',
+      fields: [],
+      bytes: serializeCheckpoint({
+        config: {
+          architecture: 'mlp',
+          architectureOptions: { hidden: [8] },
+          optimizer: { type: 'adam' },
+          reduction: 'mean',
+          epochs: 3,
+          batchSize: 16,
+          seed: 1,
+        },
+        epoch: 1,
+        finished: false,
+        history: { epoch: [0], history: { loss: [1.5], accuracy: [0.4], seconds: [0.1], imagesPerSecond: [900] } },
+        model: serializeModel(model),
+        optimizer: model.getOptimizerState(),
+        callbacks: [],
+      }),
+    };
+    const outcome = await fuzz(
+      20,
+      (random, i) => (i % 4 === 0 ? mutate(sample, random) : mutateModelHeader(sample, random)),
+      (bytes) => parseCheckpoint(bytes, sample.name),
+      ModelFileError,
+      (checkpoint) => {
+        expect(checkpoint.epoch).toBeLessThanOrEqual(checkpoint.config.epochs);
+        expect(() => parseCheckpoint(serializeCheckpoint(checkpoint), 'again')).not.toThrow();
+      },
+    );
+    expect(outcome.errors).toBeGreaterThan(CASES / 2);
+  });
+
+  it('model.json: ModelFileError, or a description whose weights the .bin holds, all finite', async () => {
+    const model = await deserializeModel(corpus.models[0]!.bytes);
+    const [json, bin] = exportModel(model, 'tfjs');
+    const outcome = await fuzz(
+      21,
+      (random) => mutateJson(json!.bytes, random),
+      (bytes) => describeTfjsFiles([{ name: 'model.json', bytes }, bin!]),
+      ModelFileError,
+      (description) => {
+        const values = description.weights.flatMap((w) => Array.from(w.values));
+        expect(values.length * 4).toBe(bin!.bytes.length);
+        expect(values.every(Number.isFinite)).toBe(true);
+      },
+    );
+    expect(outcome.errors).toBeGreaterThan(CASES / 4);
   });
 });
