@@ -1,6 +1,6 @@
 /** `exportModel`/`importModel`: the formats on bytes (browsers and Node); their Node file forms are in node.ts. */
 import type { Core } from '../core/index.js';
-import { ArgumentError, describeValue, } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
 import type { ModelFile } from './files.js';
 import { toOnnxFile } from './onnx.js';

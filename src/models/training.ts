@@ -11,7 +11,7 @@ import type { BatchLogs, Callbacks, EpochLogs, History } from '../train/callback
 import type { ImageSet } from '../train/fit.js';
 import { earlyStopping, reduceLROnPlateau } from '../train/monitor-callbacks.js';
 import { cosineDecay, stepDecay, type LearningRateSchedule } from '../train/schedules.js';
-import { createModel, MODERN_DEFAULTS, type ArchitectureName, } from './architectures.js';
+import { createModel, MODERN_DEFAULTS, type ArchitectureName } from './architectures.js';
 import { claimCheckpointDirectory, restoreCheckpoint, trainingCheckpointCallback, type TrainingCheckpoint } from './checkpoint.js';
 import { modelFromDescription } from './description.js';
 import { describeModelFile } from './save.js';

@@ -81,6 +81,9 @@ describe('checkpoint headers are checked against their schema', () => {
   it('checks the model blob before a run is made', () => {
     const model = reseal(checkpoint.model.slice());
     new DataView(model.buffer).setFloat32(model.length - 8, Number.POSITIVE_INFINITY, true);
-    refused(serializeCheckpoint({ ...checkpoint, model: reseal(model) }), /its model: dense_2\/bias\[9\] is Infinity: the weights must be finite/);
+    refused(
+      serializeCheckpoint({ ...checkpoint, model: reseal(model) }),
+      /its model: dense_2\/bias\[9\] is Infinity: the weights must be finite/,
+    );
   });
 });
