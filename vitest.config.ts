@@ -47,7 +47,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'relaxed-simd',
-          include: ['test/kernels/{gemm,dense,conv2d,parts,parts-threads,builds}.test.ts'],
+          include: ['test/kernels/{gemm,gemv,dense,conv2d,parts,parts-threads,builds}.test.ts'],
           env: { FMNIST_TEST_RELAXED: '1' },
           execArgv: relaxedSimdArgv,
         },

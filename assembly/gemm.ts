@@ -24,6 +24,11 @@
 //       pack op(A)[block, slice] into MR-high panels  Ap[panel][p][0..MR)  (zero-padded past m)
 //       for each B panel (stays in L1), each A panel (streams from L2): one MR×NR micro-kernel.
 //   The transposed variants differ only in how they pack, so one micro-kernel serves all three.
+//   A block of at most MR − 2 rows of nn (batch 1 at inference, or a part of such a call) takes
+//   the matrix-vector route of assembly/gemv.ts instead: B streamed once in order, nothing packed,
+//   no MR-row tile computed for one row; the same KC slices and per-element operations, so the
+//   same bits. At m = 1 it measured 3-6x faster (784×300: 77 → 26 µs), at MR − 2 rows 1.3-1.5x,
+//   at MR − 1 even (bench/README.md, "Kernel design measurements").
 //   Small m (≤ 8 row panels; batch 15 is 3): B stored [k,n] (nn, tn) is not packed; the
 //   micro-kernel reads full panels in place with B's row stride, so the k×n copy is not paid for
 //   a product too short to amortize it. Packing still wins when many row panels re-read a B whose
@@ -46,6 +51,7 @@
 // The alternatives measured (tiles, unrolling, KC, B in place) are in bench/README.md, "Kernel
 // design measurements".
 
+import { gemv_f32_nn_rows } from './gemv';
 import { part_start, valid_part } from './parts';
 import { fmadd_f32x4, load_f32x4_partial, store_f32x4_partial, vsigmoid_f32x4 } from './simd';
 
@@ -55,6 +61,7 @@ const KC = 256;
 const MC = 128 / MR * MR + MR; // a multiple of MR, ≥ 128 (a batch of 128 in one block)
 const NC = 1024 / NR * NR; // a multiple of NR
 const DIRECT_B_MAX_M = 8 * MR; // nn/tn read B in place up to this m (see the header)
+const GEMV_MAX_M = MR - 2; // nn blocks of up to this many rows take the matrix-vector route (see the header)
 const TILE_BYTES: i32 = MR * NR * 4;
 const APACK_BYTES: i32 = MC * KC * 4;
 const BPACK_BYTES: i32 = KC * NC * 4;
@@ -183,6 +190,15 @@ const ACTIVATION_RELU: i32 = 2;
   const i0 = part_start(rowPanels, rowPart, rowParts) * MR;
   const i1 = min(m, part_start(rowPanels, rowPart + 1, rowParts) * MR);
   if (j0 >= j1 || i0 >= i1) return;
+  if (!transA && !transB && i1 - i0 <= GEMV_MAX_M && (i1 - i0) * (j1 - j0) <= gemm_f32_workspace_bytes() >> 2) {
+    gemv_f32_nn_rows(c, a, b, workspace, k, n, i0, i1, j0, j1, blockSize(k, KC, 1), mode == ADD);
+    if (activation != NO_EPILOGUE) {
+      const ldc = <usize>n << 2;
+      const cblock = c + <usize>i0 * ldc + (<usize>j0 << 2);
+      dense_epilogue(cblock, ldc, bias == 0 ? 0 : bias + (<usize>j0 << 2), i1 - i0, j1 - j0, activation);
+    }
+    return;
+  }
   gemm_block(c, a, b, workspace, m, k, n, mode, transA, transB, i0, i1, j0, j1, bias, activation, rate);
 }
 
@@ -266,7 +282,7 @@ export function gemm_f32_tn_columns(c: usize, a: usize, b: usize, workspace: usi
   }
 }
 
-/** c[rows, cols] (cols ≤ NR, rows ldc bytes apart) = act(c + bias[cols]): dense_f32_forward's last pass. */
+/** c[rows, cols] (rows ldc bytes apart) = act(c + bias[cols]): dense_f32_forward's last pass. */
 // @ts-ignore: decorator
 @inline function dense_epilogue(c: usize, ldc: usize, bias: usize, rows: i32, cols: i32, activation: i32): void {
   // One loop per activation (a constant inside each), so the row loop carries no switch.

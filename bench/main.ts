@@ -13,6 +13,7 @@ import type { BenchModule, BenchRow } from './types.js';
 const FAMILIES: Record<string, () => Promise<BenchModule>> = {
   core: () => import('./core.bench.js'),
   gemm: () => import('./gemm.bench.js'),
+  dense: () => import('./dense.bench.js'),
   conv2d: () => import('./conv2d.bench.js'),
   maxpool2d: () => import('./maxpool2d.bench.js'),
   'softmax-xent': () => import('./softmax-xent.bench.js'),
