@@ -4,13 +4,19 @@ import { ArgumentError, describeValue } from '../errors.js';
 import type { Sequential } from '../models/sequential.js';
 import type { ModelFile } from './files.js';
 import { toOnnxFile } from './onnx.js';
+import { fromOnnxFiles } from './onnx-import.js';
 import { toTfjsFiles } from './tfjs-export.js';
 import { fromTfjsFiles } from './tfjs-import.js';
 
 export type ExportFormat = 'tfjs' | 'onnx';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['tfjs', 'onnx'];
-export type ImportFormat = 'tfjs';
-export const IMPORT_FORMATS: readonly ImportFormat[] = ['tfjs'];
+export type ImportFormat = 'tfjs' | 'onnx';
+export const IMPORT_FORMATS: readonly ImportFormat[] = ['tfjs', 'onnx'];
+
+/** The format a file name says: `.onnx` is ONNX, anything else (model.json, a directory) TF.js. */
+export function importFormatOf(name: string): ImportFormat {
+  return name.toLowerCase().endsWith('.onnx') ? 'onnx' : 'tfjs';
+}
 
 export interface ExportOptions {
   /** File name stem: `<basename>.json` + `<basename>.weights.bin`, or `<basename>.onnx`. Default `model`. */
@@ -35,7 +41,10 @@ export function exportModel(model: Sequential, format: ExportFormat, options: Ex
 }
 
 export interface ImportOptions {
-  /** Default and only: 'tfjs' (a TF.js Layers model.json and its .bin files). */
+  /**
+   * 'tfjs' (a TF.js Layers model.json and its .bin files) or 'onnx' (one .onnx file). Default: 'onnx'
+   * for a single file named `*.onnx`, else 'tfjs'.
+   */
   format?: ImportFormat;
   /** A core of the model's own; loaded when absent. */
   core?: Core;
@@ -43,17 +52,23 @@ export interface ImportOptions {
 
 /**
  * A TF.js Layers model (its `model.json` and the `.bin` files its manifest names, matched by file
- * name) as our Sequential, with its weights; compiled when its `trainingConfig` names an optimizer
- * we have (SGD, Momentum, Adam with categorical cross-entropy), else call `compile` before `fit`.
+ * name) or an ONNX model (one `.onnx` file, as `torch.onnx.export` or our export writes it) as our
+ * Sequential, with its weights. A TF.js model is compiled when its `trainingConfig` names an
+ * optimizer we have (SGD, Momentum, Adam with categorical cross-entropy); otherwise (and always for
+ * ONNX) call `compile` before `fit`. An ONNX model always ends in softmax (README "Interop").
  * Pure: works in browsers.
- * @throws ModelFileError naming the file and the problem (an unsupported layer or activation, named;
- *   a manifest that does not match the topology; a missing or truncated .bin); ArgumentError on an
- *   unknown format.
+ * @throws ModelFileError naming the file and the problem (TF.js: an unsupported layer or activation,
+ *   named; a manifest that does not match the topology; a missing or truncated .bin. ONNX: the node
+ *   and why it cannot be imported); ArgumentError on an unknown format.
  */
 export async function importModel(files: readonly ModelFile[], options: ImportOptions = {}): Promise<Sequential> {
-  const format = options.format ?? 'tfjs';
-  if (format !== 'tfjs') {
-    throw new ArgumentError('format', `expected one of ${IMPORT_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${describeValue(format)}`);
+  const format = options.format ?? (files.length === 1 ? importFormatOf(files[0]!.name) : 'tfjs');
+  switch (format) {
+    case 'tfjs':
+      return fromTfjsFiles(files, options.core);
+    case 'onnx':
+      return fromOnnxFiles(files, options.core);
+    default:
+      throw new ArgumentError('format', `expected one of ${IMPORT_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${describeValue(format)}`);
   }
-  return fromTfjsFiles(files, options.core);
 }

@@ -9,7 +9,8 @@ import type { Sequential } from '../models/sequential.js';
 import { FileReadProblem, readRegularFile } from '../util/read-file.js';
 import { cut } from '../util/schema.js';
 import type { ModelFile } from './files.js';
-import { exportModel, importModel, type ExportFormat, type ImportOptions } from './formats.js';
+import { exportModel, importFormatOf, importModel, type ExportFormat, type ImportOptions } from './formats.js';
+import { ONNX_MAX_BYTES } from './onnx-import.js';
 import { manifestBytes, MODEL_JSON_MAX_BYTES, readModelJson } from './tfjs-import.js';
 
 /**
@@ -62,11 +63,18 @@ export async function saveModelAs(model: Sequential, path: string, format: Expor
 
 /**
  * Reads a TF.js Layers `model.json` (or a directory holding one) and the weight files its manifest
- * names, from the same directory, and imports it as in `importModel`.
+ * names, from the same directory, or one `.onnx` file, and imports it as in `importModel`. The
+ * format: `options.format`, else ONNX for a path ending in `.onnx`, else TF.js.
  * @throws ModelFileError naming the file that is missing, unreadable, not a regular file, too large,
  *   outside the model's directory or invalid.
  */
 export async function importModelFrom(path: string, options: ImportOptions = {}): Promise<Sequential> {
+  if ((options.format ?? importFormatOf(path)) === 'onnx') {
+    const bytes = await readRegularFile(path, ONNX_MAX_BYTES, 'an ONNX model').catch((error: unknown) => {
+      throw error instanceof FileReadProblem ? new ModelFileError(path, error.message, { cause: error }) : error;
+    });
+    return importModel([{ name: path, bytes }], { ...options, format: 'onnx' });
+  }
   const [{ stat, realpath }, { dirname, join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
   const isDirectory = await stat(path).then(
     (stats) => stats.isDirectory(),

@@ -16,8 +16,10 @@ import type { Core } from '../core/index.js';
 import { CLASS_NAMES } from '../data/classes.js';
 import { ModelFileError } from '../errors.js';
 import { layerFromConfig } from '../layers/index.js';
-import { plannedSizes, type LayerConfig } from '../layers/layer.js';
-import { Sequential } from '../models/sequential.js';
+import { plannedSizes } from '../layers/layer.js';
+import { modelFromDescription, type ModelDescription } from '../models/description.js';
+import type { Sequential } from '../models/sequential.js';
+import type { ModelFile } from './files.js';
 import { mapGraph, type GraphEnding } from './onnx-import-graph.js';
 import { layerName, type MappedLayer } from './onnx-import-layers.js';
 import { BATCH, dataTypeName, int64, type Dim, type Fail, type NodeObject, type TensorObject } from './onnx-import-values.js';
@@ -29,17 +31,15 @@ export const ONNX_IMPORT_OPSETS = { min: 9, max: 22 } as const;
 /** The most a wasm32 core can address. */
 const WASM32_BYTES = 2 ** 32;
 
-/** A validated ONNX model, ready to be built on a core. */
-export interface OnnxImport {
+/**
+ * A validated ONNX model, ready to be built on a core (modelFromDescription): `name` is the graph's
+ * (`torch_jit`, or our model's), `inputShape` ours ([features] or NHWC [height, width, channels]),
+ * `weights` every parameter of the layers in their order and our layouts (`dense_1/kernel` [in, out],
+ * Conv2D kernels HWIO).
+ */
+export interface OnnxImport extends ModelDescription {
   /** The file as errors name it. */
   source: string;
-  /** The graph's name (`torch_jit`, or our model's name). */
-  name: string;
-  /** Per-sample input shape, ours: [features] or [height, width, channels] (NHWC). */
-  inputShape: number[];
-  layers: LayerConfig[];
-  /** Every parameter of the layers, in their order: `dense_1/kernel` [in, out], Conv2D kernels HWIO. */
-  weights: { name: string; shape: number[]; values: Float32Array }[];
   /** One per output position: the file's `class_names` metadata, else Fashion-MNIST's (10 outputs), else "0", "1", … */
   classNames: string[];
   /** What the graph ended in; the layers always end in softmax. */
@@ -210,19 +210,28 @@ function classNames(json: string | undefined, classes: number): string[] {
   return classes === CLASS_NAMES.length ? [...CLASS_NAMES] : Array.from({ length: classes }, (_, i) => String(i));
 }
 
+/** The largest ONNX file read: weights and their gradients (8 bytes a parameter) must fit in 4 GiB. */
+export const ONNX_MAX_BYTES = 2 ** 31;
+
 /**
- * The parsed model on a core: the layers built, the weights set. Fails only on what no file can
- * cause (a core that already holds a model).
+ * The parsed model on a core (one of its own when absent), through the same path as every model file.
+ * @throws ArgumentError when the core already serves a model.
  */
-export async function buildOnnxModel(parsed: OnnxImport, core?: Core): Promise<Sequential> {
-  const model = await Sequential.create({
-    inputShape: parsed.inputShape,
-    layers: parsed.layers.map((config) => layerFromConfig(config)),
-    name: parsed.name,
-    core,
-  });
-  model.build();
-  const byName = new Map(parsed.weights.map((w) => [w.name, w.values]));
-  model.setWeights(model.parameterSlots.map((slot) => byName.get(slot.name) ?? new Float32Array(slot.length)));
-  return model;
+export function buildOnnxModel(parsed: OnnxImport, core?: Core): Promise<Sequential> {
+  return modelFromDescription(parsed, { core, source: parsed.source });
+}
+
+/**
+ * An ONNX model as our Sequential: `files` is the one `.onnx` file (by bytes: works in browsers).
+ * @throws ModelFileError naming the file, the node and the reason (see parseOnnx).
+ */
+export function fromOnnxFiles(files: readonly ModelFile[], core?: Core): Promise<Sequential> {
+  const onnx = files.length === 1 ? files : files.filter((f) => f.name.toLowerCase().endsWith('.onnx'));
+  if (onnx.length !== 1) {
+    throw new ModelFileError(
+      onnx.length === 0 ? 'model.onnx' : onnx.map((f) => f.name).join(', '),
+      `expected exactly one .onnx file among ${files.map((f) => f.name).join(', ') || 'no files'}, got ${onnx.length}`,
+    );
+  }
+  return buildOnnxModel(parseOnnx(onnx[0]!.bytes, onnx[0]!.name), core);
 }

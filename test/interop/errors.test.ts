@@ -117,7 +117,10 @@ describe('importModel rejects, naming the file and the problem', () => {
   });
 
   it('an unknown format', async () => {
-    await expect(importModel(await smallMlpFiles(), { format: 'onnx' as 'tfjs' })).rejects.toThrow(ArgumentError);
+    await expect(importModel(await smallMlpFiles(), { format: 'keras' as 'tfjs' })).rejects.toThrow(ArgumentError);
+    await expect(importModel(await smallMlpFiles(), { format: 'keras' as 'tfjs' })).rejects.toThrow(
+      /format: expected one of 'tfjs', 'onnx', got "keras"/,
+    );
   });
 
   it('leaves a core passed in free when the import fails', async () => {
