@@ -25,6 +25,7 @@
  * | Softmax, LogSoftmax (last)             | softmax as the output activation                          |
  * | Dropout, Identity, layout Transposes   | nothing                                                   |
  */
+import { cut } from '../util/schema.js';
 import { LayerOps, physical, running, type Chain, type MappedLayer, type Running } from './onnx-import-layers.js';
 import {
   Attributes,
@@ -33,6 +34,8 @@ import {
   decodeTensor,
   foldConstant,
   normalizeAxis,
+  opName,
+  quote,
   type ConstantTensor,
   type Dim,
   type Fail,
@@ -129,7 +132,7 @@ class ChainMapper implements Chain {
     const [batch, ...dims] = source.input.dims;
     this.batch = batch!;
     this.opset = source.opset;
-    const what = `the input ${JSON.stringify(source.input.name)} [${source.input.dims.join(', ')}]`;
+    const what = `the input ${quote(source.input.name)} [${source.input.dims.join(', ')}]`;
     if (dims.length === 1) {
       this.current = running(dims as number[], 'flat', failFile);
     } else if (dims.length === 3) {
@@ -150,7 +153,7 @@ class ChainMapper implements Chain {
     this.source.nodes.forEach((node, index) => this.visit(node, index));
     const output = this.values.get(this.source.output);
     if (output !== this.current) {
-      this.failFile(`the graph output ${JSON.stringify(this.source.output)} is not the end of the chain of layers`);
+      this.failFile(`the graph output ${quote(this.source.output)} is not the end of the chain of layers`);
     }
     const { dims, layout, chw } = this.current;
     if (layout !== 'flat' || (chw !== undefined && chw.c > 1 && chw.h * chw.w > 1)) {
@@ -174,27 +177,28 @@ class ChainMapper implements Chain {
 
   private visit(node: NodeObject, index: number): void {
     const op = node.opType ?? '';
-    const label = node.name ? JSON.stringify(node.name) : `#${index}`;
-    const fail: Fail = (reason) => this.failFile(`node ${label} (${op || 'no op_type'}): ${reason}`);
+    const label = node.name ? quote(node.name) : `#${index}`;
+    const where = `node ${label} (${op ? opName(op) : 'no op_type'})`;
+    const fail: Fail = (reason) => this.failFile(`${where}: ${reason}`);
     if (node.domain !== undefined && node.domain !== '' && node.domain !== 'ai.onnx') {
-      fail(`ops of domain ${JSON.stringify(node.domain)} are not supported`);
+      fail(`ops of domain ${quote(node.domain)} are not supported`);
     }
     const name = node.output[0];
     if (name === undefined || name === '') fail('the node has no output');
-    if (this.values.has(name)) fail(`its output ${JSON.stringify(name)} is already defined (ONNX names each value once)`);
-    this.values.set(name, this.evaluate(node, op, `node ${label} (${op})`, fail));
+    if (this.values.has(name)) fail(`its output ${quote(name)} is already defined (ONNX names each value once)`);
+    this.values.set(name, this.evaluate(node, op, where, fail));
   }
 
   /** The value of the node's first output (its others, such as MaxPool's indices, are never computed). */
   private evaluate(node: NodeObject, op: string, where: string, fail: Fail): Value {
-    const spec = Object.hasOwn(OPS, op) ? OPS[op]! : fail(`the op ${op} is not supported (supported: ${SUPPORTED})`);
+    const spec = Object.hasOwn(OPS, op) ? OPS[op]! : fail(`the op ${opName(op)} is not supported (supported: ${SUPPORTED})`);
     const [min, max] = spec.inputs;
     if (node.input.length < min || node.input.length > max) {
       fail(`it has ${node.input.length} inputs, ${op} takes ${min === max ? min : `${min} to ${max}`}`);
     }
     const attributes = new Attributes(node, fail);
     const unknown = attributes.unknown(spec.attributes);
-    if (unknown.length > 0) fail(`${op} has no attribute ${unknown.join(', ')}`);
+    if (unknown.length > 0) fail(`${op} has no attribute ${cut(unknown.map(quote).join(', '), 200)}`);
     if (op === 'Constant') return constantValue(attributes, fail);
     const inputs = node.input.map((name) => (name === '' ? undefined : this.lookup(name, fail)));
     const runningInputs = inputs.filter((v): v is Running => v?.kind === 'running');
@@ -209,7 +213,7 @@ class ChainMapper implements Chain {
     if (runningInputs.length > 1) fail('it combines two tensors of the graph: only a chain of layers can be imported');
     const x = runningInputs[0]!;
     if (x !== this.current) {
-      const input = JSON.stringify(node.input[inputs.indexOf(x)]);
+      const input = quote(node.input[inputs.indexOf(x)]);
       fail(`its input ${input} is used again after a later layer: the graph branches, and only a chain of layers can be imported`);
     }
     if (op !== 'Add' && inputs[0] !== x) fail('the running tensor must be its first input');
@@ -223,10 +227,9 @@ class ChainMapper implements Chain {
 
   private lookup(name: string, fail: Fail): Value {
     const value =
-      this.values.get(name) ??
-      fail(`input ${JSON.stringify(name)} is not the output of an earlier node, an initializer or the graph input`);
+      this.values.get(name) ?? fail(`input ${quote(name)} is not the output of an earlier node, an initializer or the graph input`);
     if (value.kind !== 'initializer') return value;
-    const decoded = decodeTensor(value.tensor, `initializer ${JSON.stringify(name)}`, fail);
+    const decoded = decodeTensor(value.tensor, `initializer ${quote(name)}`, fail);
     this.values.set(name, decoded);
     return decoded;
   }

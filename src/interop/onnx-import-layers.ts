@@ -4,7 +4,7 @@
  * (through `fail`) and says what was found and what is supported.
  */
 import type { ActivationName, LayerClassName, LayerConfig } from '../layers/layer.js';
-import { type Attributes, BATCH, count, type ConstantTensor, type Dim, type Fail, type FloatTensor } from './onnx-import-values.js';
+import { type Attributes, BATCH, count, quote, type ConstantTensor, type Dim, type Fail, type FloatTensor } from './onnx-import-values.js';
 
 /** A layer of the import with its weights by local name (`kernel`, `bias`, `gamma`, …), in our layouts. */
 export interface MappedLayer {
@@ -280,7 +280,8 @@ export class LayerOps {
     const autoPad = attributes.string('auto_pad', 'NOTSET');
     if (autoPad === 'VALID') return 'valid';
     if (autoPad === 'SAME_UPPER' || (autoPad === 'SAME_LOWER' && odd)) return 'same';
-    if (autoPad !== 'NOTSET') this.fail(`auto_pad ${autoPad} is not supported (the extra padding row would be at the top)`);
+    if (autoPad !== 'NOTSET')
+      this.fail(`auto_pad ${quote(autoPad)} is not supported (only NOTSET, VALID, SAME_UPPER, and SAME_LOWER with odd kernels)`);
     const pads = attributes.ints('pads') ?? [0, 0, 0, 0];
     if (pads.every((p) => p === 0)) return 'valid';
     if (pads.join(',') === same.join(',')) return 'same';

@@ -7,6 +7,7 @@
  * here hold numbers or that symbol.
  */
 import { readLittleEndianF32 } from '../util/bytes.js';
+import { cut } from '../util/schema.js';
 
 /** The graph input's first dimension when it is symbolic (`dim_param`, or no value at all). */
 export const BATCH = 'batch' as const;
@@ -62,6 +63,19 @@ export interface NodeObject {
   input: string[];
   output: string[];
   attribute: AttributeObject[];
+}
+
+/**
+ * A name from the file as a message shows it: quoted (so a newline in it cannot break the one-line
+ * message) and cut to a readable length.
+ */
+export function quote(name: string | undefined): string {
+  return JSON.stringify(cut(name ?? '', 80));
+}
+
+/** An op type as a message shows it: as it is when it looks like one, else quoted. */
+export function opName(op: string): string {
+  return /^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(op) ? op : quote(op);
 }
 
 /** ONNX TensorProto.DataType names, for messages. */
@@ -176,8 +190,8 @@ export class Attributes {
     for (const attribute of node.attribute) {
       const name = attribute.name ?? '';
       if (name === '') fail('an attribute has no name');
-      if (attribute.type === undefined || attribute.type === 0) fail(`attribute ${name} has no type`);
-      if (this.byName.has(name)) fail(`attribute ${name} is given twice`);
+      if (attribute.type === undefined || attribute.type === 0) fail(`attribute ${quote(name)} has no type`);
+      if (this.byName.has(name)) fail(`attribute ${quote(name)} is given twice`);
       this.byName.set(name, attribute);
     }
   }
@@ -195,7 +209,7 @@ export class Attributes {
     const attribute = this.byName.get(name);
     if (attribute !== undefined && attribute.type !== type) {
       this.fail(
-        `attribute ${name} is ${ATTRIBUTE_NAMES[attribute.type ?? 0] ?? `of type ${attribute.type}`}, expected ${ATTRIBUTE_NAMES[type]}`,
+        `attribute ${quote(name)} is ${ATTRIBUTE_NAMES[attribute.type ?? 0] ?? `of type ${attribute.type}`}, expected ${ATTRIBUTE_NAMES[type]}`,
       );
     }
     return attribute;

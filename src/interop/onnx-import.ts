@@ -22,8 +22,9 @@ import type { Sequential } from '../models/sequential.js';
 import type { ModelFile } from './files.js';
 import { mapGraph, type GraphEnding } from './onnx-import-graph.js';
 import { layerName, type MappedLayer } from './onnx-import-layers.js';
-import { BATCH, dataTypeName, int64, type Dim, type Fail, type NodeObject, type TensorObject } from './onnx-import-values.js';
+import { BATCH, dataTypeName, int64, quote, type Dim, type Fail, type NodeObject, type TensorObject } from './onnx-import-values.js';
 import { ModelProto } from './onnx-schema.js';
+import { cut } from '../util/schema.js';
 
 /** The opsets whose versions of the ops we map mean what we compute. */
 export const ONNX_IMPORT_OPSETS = { min: 9, max: 22 } as const;
@@ -102,7 +103,7 @@ export function parseOnnx(bytes: Uint8Array, source: string): OnnxImport {
   // IR < 4 lists the initializers among the inputs too.
   const inputs = graph.input.filter((i) => !initializerNames.has(i.name ?? ''));
   if (inputs.length !== 1)
-    failFile(`the graph has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}): expected one, the images`);
+    failFile(`the graph has ${inputs.length} inputs (${cut(inputs.map((i) => quote(i.name)).join(', '), 200)}): expected one, the images`);
   if (graph.output.length !== 1) failFile(`the graph has ${graph.output.length} outputs: expected one, the class scores`);
   const input = inputs[0]!;
   const mapping = mapGraph(
@@ -141,7 +142,7 @@ export function parseOnnx(bytes: Uint8Array, source: string): OnnxImport {
 
 /** The input's dimensions: the first the batch (symbolic or fixed), the others fixed. */
 function inputDims(input: ValueInfoObject, failFile: Fail): Dim[] {
-  const what = `the input ${JSON.stringify(input.name)}`;
+  const what = `the input ${quote(input.name)}`;
   const tensor = input.type?.tensorType ?? failFile(`${what} is not a tensor`);
   if (tensor.elemType !== 1) failFile(`${what} is ${dataTypeName(tensor.elemType)}: expected float32`);
   const dims = tensor.shape?.dim ?? failFile(`${what} has no shape`);
@@ -152,7 +153,7 @@ function inputDims(input: ValueInfoObject, failFile: Fail): Dim[] {
       return value;
     }
     if (i === 0) return BATCH;
-    return failFile(`${what}: dimension ${i} is symbolic (${JSON.stringify(d.dimParam ?? '?')}): only the batch dimension may be`);
+    return failFile(`${what}: dimension ${i} is symbolic (${quote(d.dimParam ?? '?')}): only the batch dimension may be`);
   });
 }
 

@@ -108,9 +108,13 @@ function mutateFields(bytes: Uint8Array, random: Random): Mutant {
         'Shape',
         'Concat',
         '',
+        'Re\nlu',
+        'X'.repeat(5000),
       ]);
-      how = `node ${node.name} op ${node.opType} → ${op}`;
+      how = `node ${node.name} op ${node.opType} → ${JSON.stringify(op.slice(0, 20))}`;
       node.opType = op;
+      // Names and op types are the file's: a newline or a long one must not break the one-line message.
+      if (random() < 0.3) node.name = pick(random, ['', 'a\nb', 'n'.repeat(5000)]);
       break;
     }
     case 3: {
@@ -200,6 +204,7 @@ describe('fuzzed ONNX files', () => {
       } catch (error) {
         if (!(error instanceof ModelFileError)) throw new Error(`${where}: threw ${String(error)}`, { cause: error });
         expect(error.message, where).not.toMatch(/\n/);
+        expect(error.message.length, where).toBeLessThanOrEqual(1000);
         expect(error.file, where).toBe(sample.name);
         outcome.errors++;
         continue;

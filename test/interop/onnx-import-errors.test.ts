@@ -21,6 +21,7 @@ function refusal(bytes: Uint8Array): ModelFileError {
   const e = error as ModelFileError;
   expect(e.file).toBe(FILE);
   expect(e.message).not.toMatch(/\n/);
+  expect(e.message.length).toBeLessThanOrEqual(1000);
   return e;
 }
 
@@ -121,7 +122,7 @@ describe('parseOnnx refuses, naming the file, the node and the reason', () => {
           conv.attribute = conv.attribute.filter((a: { name: string }) => a.name !== 'kernel_shape');
           w.rawData = w.rawData!.slice(0, 4 * 32);
         }),
-      'node "/conv1/Conv" (Conv): auto_pad SAME_LOWER is not supported',
+      'node "/conv1/Conv" (Conv): auto_pad "SAME_LOWER" is not supported',
     ],
     [
       'MaxPool window 3, stride 2',
@@ -276,7 +277,7 @@ describe('parseOnnx refuses, naming the file, the node and the reason', () => {
     [
       'an attribute the op does not have',
       () => mlp({ middle: (g, x) => g.node('Sigmoid', [x], [int('axis', 1)]) }),
-      'node "/Sigmoid" (Sigmoid): Sigmoid has no attribute axis',
+      'node "/Sigmoid" (Sigmoid): Sigmoid has no attribute "axis"',
     ],
     [
       'an attribute without a type',
@@ -284,7 +285,7 @@ describe('parseOnnx refuses, naming the file, the node and the reason', () => {
         edit(mlp(), (m) => {
           delete m.graph.node[0].attribute[0].type;
         }),
-      'node "/fc1/Gemm" (Gemm): attribute alpha has no type',
+      'node "/fc1/Gemm" (Gemm): attribute "alpha" has no type',
     ],
     [
       'more inputs than the op takes',
@@ -340,7 +341,7 @@ describe('parseOnnx refuses, naming the file, the node and the reason', () => {
         edit(mlp(), (m) => {
           m.graph.input.push({ ...m.graph.input[0], name: 'mask' });
         }),
-      'the graph has 2 inputs (input, mask): expected one, the images',
+      'the graph has 2 inputs ("input", "mask"): expected one, the images',
     ],
     [
       'a symbolic dimension besides the batch',
