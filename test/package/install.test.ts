@@ -20,17 +20,15 @@ let packed: { files: { path: string }[]; filename: string };
 let installLog: string;
 
 /**
- * The user's npm: the one running `npm test` (npm_execpath), else the first on PATH outside
- * node_modules/.bin (a dependency brings an old npm there, which `npm run` puts first).
+ * The user's npm: the first on PATH outside node_modules/.bin. A dependency brings an old npm
+ * there, which `npm run` puts first (so npm test's nested `npm run` scripts, and npm_execpath, are it).
  */
-function npm(args: string[], cwd: string): string {
-  const execPath = process.env.npm_execpath;
+function npm(args: string[], cwd: string): { stdout: string; stderr: string } {
   const path = (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.endsWith(join('node_modules', '.bin')));
   const env = { ...process.env, PATH: path.join(delimiter), npm_config_fund: 'false', npm_config_audit: 'false' };
-  const [command, prefix] = execPath?.endsWith('.js') ? [process.execPath, [execPath]] : ['npm', []];
-  const result = spawnSync(command, [...prefix, ...args], { cwd, encoding: 'utf8', env });
+  const result = spawnSync('npm', args, { cwd, encoding: 'utf8', env });
   if (result.status !== 0) throw new Error(`npm ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return `${result.stdout}\n${result.stderr}`;
+  return { stdout: result.stdout, stderr: result.stderr };
 }
 
 function run(command: string, args: string[], cwd = consumer): { status: number | null; stdout: string; stderr: string } {
@@ -41,13 +39,14 @@ function run(command: string, args: string[], cwd = consumer): { status: number 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'fmnist-package-'));
   // The build `npm test` made: packing must not run a build of its own.
-  const json = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], REPO);
-  packed = (JSON.parse(json.slice(json.indexOf('['))) as (typeof packed)[])[0]!;
+  const { stdout } = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], REPO);
+  packed = (JSON.parse(stdout) as (typeof packed)[])[0]!;
   consumer = join(work, 'consumer');
   mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   // --prefer-offline: the dependencies come from npm's cache, which `npm ci` filled.
-  installLog = npm(['install', '--prefer-offline', join(work, packed.filename), '@types/node@20'], consumer);
+  const install = npm(['install', '--prefer-offline', join(work, packed.filename), '@types/node@20'], consumer);
+  installLog = `${install.stdout}\n${install.stderr}`;
 }, 300_000);
 
 afterAll(() => {
