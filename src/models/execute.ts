@@ -56,8 +56,8 @@ export class Executor {
     this.forward(rows, model.head, true, step);
     const { y: logits, dy: dlogits } = run.layers[model.head]!;
     const mode = reduction === 'sum' ? Reduction.Sum : Reduction.Mean;
-    const loss = k.softmax_xent_f32_fused(dlogits, logits, run.targets.byteOffset, rows, model.classes, mode);
-    k.argmax_f32_rows(run.predictions.byteOffset, logits, rows, model.classes);
+    const loss = k.softmax_xent_f32_fused(dlogits, logits, run.targets, rows, model.classes, mode);
+    k.argmax_f32_rows(run.predictions, logits, rows, model.classes);
     return mode === Reduction.Sum ? loss / rows : loss;
   }
 
@@ -88,14 +88,7 @@ export class Executor {
   ): { loss: number; correct: number } {
     const { model, run, k } = this;
     const orderAt = run.order + start * 4;
-    const batch = [
-      run.input.byteOffset,
-      run.targets.byteOffset,
-      planned.images.byteOffset,
-      planned.labels.byteOffset,
-      orderAt,
-      rows,
-    ] as const;
+    const batch = [run.input, run.targets, planned.images.byteOffset, planned.labels.byteOffset, orderAt, rows] as const;
     if (augment) {
       // Shifted and mirrored as images of the set's rows x cols, whatever the model's input shape ([784] or [28, 28, 1]).
       const { rows: height, cols: width } = planned.set;
@@ -108,7 +101,7 @@ export class Executor {
     const loss = this.forwardAndLoss(rows, reduction, step);
     // Accuracy of this batch: compare the argmax with the labels (one i32 per sample, not per element).
     const memory = this.core.arena.memory.buffer;
-    const predictions = new Int32Array(memory, run.predictions.byteOffset, rows);
+    const predictions = new Int32Array(memory, run.predictions, rows);
     const order = new Int32Array(memory, orderAt, rows);
     const labels = new Uint8Array(memory, planned.labels.byteOffset, planned.set.count);
     let correct = 0;
@@ -131,8 +124,8 @@ export class Executor {
     for (let first = 0; first < count; first += run.rows) {
       const rows = Math.min(run.rows, count - first);
       k.gather_batch_u8_f32(
-        run.input.byteOffset,
-        run.targets.byteOffset,
+        run.input,
+        run.targets,
         planned.images.byteOffset,
         planned.labels.byteOffset,
         indices + first * 4,
@@ -142,7 +135,7 @@ export class Executor {
       );
       this.forward(rows, model.head, true);
       const { y: logits, dy: dlogits } = run.layers[model.head]!;
-      lossSum += k.softmax_xent_f32_fused(dlogits, logits, run.targets.byteOffset, rows, model.classes, Reduction.Sum);
+      lossSum += k.softmax_xent_f32_fused(dlogits, logits, run.targets, rows, model.classes, Reduction.Sum);
       k.argmax_f32_rows(planned.predictions.byteOffset + first * 4, logits, rows, model.classes);
     }
     const memory = this.core.arena.memory.buffer;
@@ -154,41 +147,6 @@ export class Executor {
     return { loss: lossSum / count, correct, predictions };
   }
 
-  /** Softmax outputs and argmax labels of `count` images (u8 pixels or f32 values), in batches. */
-  predict(images: Uint8Array | Float32Array, count: number): { labels: Int32Array; probabilities: Float32Array } {
-    const { model, run, k } = this;
-    const { pixels, classes } = model;
-    const arena = this.core.arena;
-    const labels = new Int32Array(count);
-    const probabilities = new Float32Array(count * classes);
-    const last = model.layers.length - 1;
-    for (let first = 0; first < count; first += run.rows) {
-      const rows = Math.min(run.rows, count - first);
-      if (images instanceof Float32Array) {
-        arena.f32(run.input).set(images.subarray(first * pixels, (first + rows) * pixels));
-      } else {
-        arena.u8(run.stagingPixels).set(images.subarray(first * pixels, (first + rows) * pixels));
-        // targets 0: no one-hot, so the labels pointer is never read.
-        k.gather_batch_u8_f32(
-          run.input.byteOffset,
-          0,
-          run.stagingPixels.byteOffset,
-          run.stagingPixels.byteOffset,
-          run.stagingIndices.byteOffset,
-          rows,
-          pixels,
-          classes,
-        );
-      }
-      this.forward(rows, last, false);
-      const output = run.layers[last]!.y;
-      probabilities.set(new Float32Array(arena.memory.buffer, output, rows * classes), first * classes);
-      k.argmax_f32_rows(run.predictions.byteOffset, output, rows, classes);
-      labels.set(new Int32Array(arena.memory.buffer, run.predictions.byteOffset, rows), first);
-    }
-    return { labels, probabilities };
-  }
-
   /**
    * Loss (mean per sample) and gradients of given f32 inputs and labels, left in the gradient region.
    * @throws ArgumentError naming `labels` when a label is not a class.
@@ -197,10 +155,9 @@ export class Executor {
     const { model, run } = this;
     const rows = labels.length;
     const classes = model.classes;
-    const arena = this.core.arena;
-    arena.f32(run.input).set(inputs);
-    const targets = arena.f32(run.targets);
-    targets.fill(0, 0, rows * classes);
+    const memory = this.core.arena.memory.buffer;
+    new Float32Array(memory, run.input, inputs.length).set(inputs);
+    const targets = new Float32Array(memory, run.targets, rows * classes).fill(0);
     for (let r = 0; r < rows; r++) {
       const label = labels[r]!;
       if (!Number.isInteger(label) || label < 0 || label >= classes) {

@@ -13,6 +13,7 @@ export {
   type SequentialOptions,
   type WeightTensor,
 } from './sequential.js';
+export type { Classification, ModelImage } from './inference.js';
 export {
   ARCHITECTURES,
   MODERN_DEFAULTS,

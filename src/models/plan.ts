@@ -26,7 +26,7 @@
  * momentum and Adam, from zero state, at a zero update).
  */
 import type { Core } from '../core/index.js';
-import type { ArenaBuffer } from '../core/arena.js';
+import type { ArenaBuffer, DType } from '../core/arena.js';
 import { ArgumentError, describeValue } from '../errors.js';
 import {
   initialize,
@@ -42,27 +42,31 @@ import type { ImageSet } from '../train/fit.js';
 import { stateBuffers, type OptimizerName } from '../train/optimizers.js';
 import { Rng } from '../train/rng.js';
 
-/** The built model: its layers, where parameters and gradients live, and what the kernel sequences need. */
-export interface ModelPlan {
+/** A built stack of layers: what a run is laid out for (`layOutRun`). */
+export interface LayerStack {
   readonly layers: readonly Layer[];
   readonly inputShape: Shape;
-  /** The model's seed: initialisation, and the per-step draws of dropout. */
-  readonly seed: number;
   /** Values per input sample. */
   readonly pixels: number;
   /** Size of the logits. */
   readonly classes: number;
-  readonly slots: readonly ParameterSlot[];
   /** Per layer, its batch buffers in `BatchSlot.index` order (every run plans them for itself). */
   readonly batchSlots: readonly (readonly BatchSlot[])[];
+  /** First layer with parameters (trainable ones): backward stops there and skips its dx. */
+  readonly firstTrainable: number;
+}
+
+/** The built model: its layers, where parameters and gradients live, and what the kernel sequences need. */
+export interface ModelPlan extends LayerStack {
+  /** The model's seed: initialisation, and the per-step draws of dropout. */
+  readonly seed: number;
+  readonly slots: readonly ParameterSlot[];
   readonly paramBase: number;
   readonly gradBase: number;
   /** f32 elements from paramBase to the end of the last (padded) parameter. */
   readonly paramCount: number;
   /** Index of the layer whose output is the logits (the output layer, or the one before a final Activation('softmax')). */
   readonly head: number;
-  /** First layer with parameters (trainable ones): backward stops there and skips its dx. */
-  readonly firstTrainable: number;
   /** Arena position after regions 1–2. */
   readonly markAfterGrads: number;
 }
@@ -75,27 +79,43 @@ export interface PlannedSet {
   readonly predictions: ArenaBuffer;
 }
 
-/** Regions 4–6 for one batch capacity and one list of datasets. */
-export interface RunPlan {
+/** Region 4 of a run (`layOutRun`), by address. */
+interface RunBuffers {
   /** Batch capacity. */
   readonly rows: number;
-  readonly sets: readonly PlannedSet[];
-  readonly input: ArenaBuffer;
-  readonly targets: ArenaBuffer;
+  /** f32 [rows, ...inputShape]. */
+  readonly input: number;
   /**
    * Per layer, the addresses its passes work on in this run: input, output (in-place layers share
-   * their input's), their gradients, its batch buffers, the workspace.
+   * their input's), their gradients (training runs), its batch buffers, the workspace.
    */
   readonly layers: readonly LayerBuffers[];
-  readonly predictions: ArenaBuffer;
-  readonly workspace: ArenaBuffer;
-  readonly stagingPixels: ArenaBuffer;
-  readonly stagingIndices: ArenaBuffer;
+  /** i32 [rows]: argmax labels. */
+  readonly predictions: number;
+  /** u8 [rows, pixels]: pixels the gather kernel scales into `input`. */
+  readonly stagingPixels: number;
+  /** i32 [rows]: 0, 1, 2, … (the gather kernel's indices into the staging pixels). */
+  readonly stagingIndices: number;
+  /** Scratch shared by the layers. */
+  readonly workspace: number;
+  /** Arena position this run was planned from (release to it to drop the run). */
+  readonly mark: number;
+}
+
+/** Regions 4–6 for one batch capacity and one list of datasets: what training and evaluation run on. */
+export interface RunPlan extends RunBuffers {
+  readonly sets: readonly PlannedSet[];
+  /** f32 [rows, classes]: one-hot targets. */
+  readonly targets: number;
   /** Shuffled training order and the identity order; 0 when the run holds no dataset. */
   readonly order: number;
   readonly identity: number;
-  /** Arena position this run was planned from (release to it to drop the run). */
-  readonly mark: number;
+}
+
+/** Region 4 without gradients, targets or datasets, for `predict`: the forward pass only. */
+export interface InferenceRun extends RunBuffers {
+  /** f32 [rows, classes]: the model's output (its softmax, when it ends in one). */
+  readonly output: number;
 }
 
 /**
@@ -206,42 +226,8 @@ export function planOptimizerState(core: Core, model: ModelPlan, type: Optimizer
 export function planRun(core: Core, model: ModelPlan, rows: number, sets: readonly ImageSet[]): RunPlan {
   sets.forEach((set, i) => checkSet(model, set, i === 0 ? 'train' : 'validationData'));
   const arena = core.arena;
-  const k = core.kernels;
   const mark = arena.mark();
-  const input = arena.allocate('input', [rows, ...model.inputShape]);
-  const targets = arena.allocate('targets', [rows, model.classes]);
-  const outputs: number[] = [];
-  const outputGrads: number[] = [];
-  let previous = input.byteOffset;
-  let previousGrad = 0;
-  for (const layer of model.layers) {
-    if (!layer.inPlace) {
-      previous = arena.allocate(`${layer.name}/output`, [rows, ...outputShapeOf(layer)]).byteOffset;
-      previousGrad = arena.allocate(`${layer.name}/output_grad`, [rows, ...outputShapeOf(layer)]).byteOffset;
-    }
-    outputs.push(previous);
-    outputGrads.push(previousGrad);
-  }
-  const batch = model.batchSlots.map((own) =>
-    own.map((slot) => arena.allocate(slot.name, slot.perSample ? [rows, ...slot.shape] : slot.shape, slot.dtype).byteOffset),
-  );
-  const predictions = arena.allocate('batch/predictions', [rows], 'i32');
-  const stagingPixels = arena.allocate('staging/pixels', [rows * model.pixels], 'u8');
-  const stagingIndices = arena.allocate('staging/indices', [rows], 'i32');
-  const workspaceBytes = Math.max(16, ...model.layers.map((layer) => layer.workspaceBytes(k, rows)));
-  const workspace = arena.allocate('workspace', [workspaceBytes], 'u8');
-  // The first trained layer computes no dx (nothing below it learns); neither do the layers under it.
-  const layerBuffers = model.layers.map(
-    (_, i): LayerBuffers =>
-      Object.freeze({
-        x: i === 0 ? input.byteOffset : outputs[i - 1]!,
-        y: outputs[i]!,
-        dx: i === 0 || i <= model.firstTrainable ? 0 : outputGrads[i - 1]!,
-        dy: outputGrads[i]!,
-        batch: Object.freeze(batch[i]!),
-        workspace: workspace.byteOffset,
-      }),
-  );
+  const { targets, ...buffers } = placeRun(core, model, 'training', rows, mark);
   const planned = sets.map((set, i) => ({
     set,
     images: arena.allocate(`data/${i}/images`, [set.count * model.pixels], 'u8'),
@@ -258,21 +244,73 @@ export function planRun(core: Core, model: ModelPlan, rows: number, sets: readon
   }
   if (identity) fillIdentity(arena.i32(identity));
   if (order) fillIdentity(arena.i32(order));
-  fillIdentity(arena.i32(stagingIndices));
-  return {
-    rows,
-    sets: planned,
-    input,
-    targets,
-    layers: layerBuffers,
-    predictions,
-    workspace,
-    stagingPixels,
-    stagingIndices,
-    order: order?.byteOffset ?? 0,
-    identity: identity?.byteOffset ?? 0,
-    mark,
-  };
+  fillIdentity(new Int32Array(arena.memory.buffer, buffers.stagingIndices, rows));
+  return { ...buffers, targets, sets: planned, order: order?.byteOffset ?? 0, identity: identity?.byteOffset ?? 0 };
+}
+
+/** Plans an inference run of `rows` capacity at the arena's current top (region 4 without gradients). */
+export function planInferenceRun(core: Core, model: ModelPlan, rows: number): InferenceRun {
+  const arena = core.arena;
+  const { targets: _, ...buffers } = placeRun(core, model, 'inference', rows, arena.mark());
+  arena.commit();
+  fillIdentity(new Int32Array(arena.memory.buffer, buffers.stagingIndices, rows));
+  return { ...buffers, output: buffers.layers[buffers.layers.length - 1]!.y };
+}
+
+/** A training run holds gradients and one-hot targets; an inference run the forward pass's buffers only. */
+type RunKind = 'training' | 'inference';
+
+/** Places a buffer of `shape` (per sample, the run's capacity in front, when `perSample`) and returns its address. */
+type Place = (name: string, shape: Shape, dtype: DType, perSample: boolean) => number;
+
+/**
+ * Region 4 of a run, in arena order: the one description of what a run holds per batch, which
+ * `placeRun` lays out in the arena. Every layer's buffers but the workspace (which needs the
+ * kernels' sizes).
+ */
+function layOutRun(stack: LayerStack, kind: RunKind, place: Place) {
+  const training = kind === 'training';
+  const input = place('input', stack.inputShape, 'f32', true);
+  const targets = training ? place('targets', [stack.classes], 'f32', true) : 0;
+  const outputs: number[] = [];
+  const outputGrads: number[] = [];
+  let previous = input;
+  let previousGrad = 0;
+  for (const layer of stack.layers) {
+    if (!layer.inPlace) {
+      previous = place(`${layer.name}/output`, outputShapeOf(layer), 'f32', true);
+      if (training) previousGrad = place(`${layer.name}/output_grad`, outputShapeOf(layer), 'f32', true);
+    }
+    outputs.push(previous);
+    outputGrads.push(previousGrad);
+  }
+  const batch = stack.batchSlots.map((own) => own.map((slot) => place(slot.name, slot.shape, slot.dtype, slot.perSample)));
+  const predictions = place('batch/predictions', [], 'i32', true);
+  const stagingPixels = place('staging/pixels', [stack.pixels], 'u8', true);
+  const stagingIndices = place('staging/indices', [], 'i32', true);
+  // The first trained layer computes no dx (nothing below it learns); neither do the layers under it.
+  const layers = stack.layers.map((_, i) => ({
+    x: i === 0 ? input : outputs[i - 1]!,
+    y: outputs[i]!,
+    dx: i === 0 || i <= stack.firstTrainable ? 0 : outputGrads[i - 1]!,
+    dy: outputGrads[i]!,
+    batch: Object.freeze(batch[i]!),
+  }));
+  return { input, targets, layers, predictions, stagingPixels, stagingIndices };
+}
+
+/** `layOutRun` in the arena for a capacity of `rows`, then the workspace; the layers' buffers frozen. */
+function placeRun(core: Core, model: ModelPlan, kind: RunKind, rows: number, mark: number): RunBuffers & { targets: number } {
+  const arena = core.arena;
+  const layout = layOutRun(
+    model,
+    kind,
+    (name, shape, dtype, perSample) => arena.allocate(name, perSample ? [rows, ...shape] : shape, dtype).byteOffset,
+  );
+  const workspaceBytes = Math.max(16, ...model.layers.map((layer) => layer.workspaceBytes(core.kernels, rows)));
+  const workspace = arena.allocate('workspace', [workspaceBytes], 'u8').byteOffset;
+  const layers = layout.layers.map((buffers): LayerBuffers => Object.freeze({ ...buffers, workspace }));
+  return { ...layout, rows, layers, workspace, mark };
 }
 
 /** The run's upload of `set`, if it holds that very set (same arrays and count). */
@@ -324,20 +362,6 @@ export function checkSoftmaxOutput(plan: ModelPlan): void {
   }
   const headShape = outputShapeOf(plan.layers[plan.head]!);
   if (headShape.length !== 1) throw new ArgumentError('layers', `the output must be 1-D [classes], got [${headShape.join(', ')}]`);
-}
-
-/**
- * @throws ArgumentError naming `count` or `images` when `images` is not a Uint8Array/Float32Array of
- *   count·inputSize values.
- */
-export function checkImages(model: ModelPlan, images: Uint8Array | Float32Array, count: number): void {
-  if (!Number.isInteger(count) || count < 1) throw new ArgumentError('count', `expected a positive integer, got ${describeValue(count)}`);
-  if (!(images instanceof Uint8Array) && !(images instanceof Float32Array)) {
-    throw new ArgumentError('images', 'expected a Uint8Array (pixels 0..255) or a Float32Array (values 0..1)');
-  }
-  if (images.length !== count * model.pixels) {
-    throw new ArgumentError('images', `expected ${count} x ${model.pixels} = ${count * model.pixels} values, got ${images.length}`);
-  }
 }
 
 /**

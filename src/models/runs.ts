@@ -1,15 +1,30 @@
 /**
- * A model's run plans: the current one, kept while its batch size and datasets serve (fit → evaluate
- * on the validation set re-uploads nothing), and, while a fit holds it, temporary ones planned above it
- * and released afterwards, so evaluate/predict from a callback never move the training's buffers.
+ * A model's run plans, stacked above its optimizer state in this order:
+ *   1. the current run (activations and gradients for one batch size, the uploaded datasets), kept
+ *      while its batch size and datasets serve (fit → evaluate on the validation set re-uploads
+ *      nothing);
+ *   2. the inference run (forward-only buffers for `predict`), kept above it whatever the current
+ *      run is used for, and re-planned only for a larger call than it holds, up to
+ *      MAX_INFERENCE_ROWS: a small call never shrinks what a later large one uses, and a call that
+ *      fits plans and allocates nothing;
+ *   3. while a fit holds the current run, temporary runs planned above everything for an
+ *      evaluation from a callback and released afterwards, so nothing below ever moves.
+ * Replacing the current run releases everything above it; the inference run is planned again on
+ * its next use.
  */
 import type { Core } from '../core/index.js';
 import type { ImageSet } from '../train/fit.js';
 import { Executor } from './execute.js';
-import { findSet, planRun, type ModelPlan, type PlannedSet, type RunPlan } from './plan.js';
+import { findSet, planInferenceRun, planRun, type InferenceRun, type ModelPlan, type PlannedSet, type RunPlan } from './plan.js';
+
+/** Rows per forward pass of `predict` at most: a larger call runs in passes of this many. */
+export const MAX_INFERENCE_ROWS = 256;
 
 export class RunPlans {
   private current: RunPlan | undefined;
+  /** Arena position after the current run (where the inference run starts). */
+  private currentTop = 0;
+  private inference: InferenceRun | undefined;
   /** True while a fit trains on the current run: it must not be replaced. */
   held = false;
 
@@ -25,22 +40,39 @@ export class RunPlans {
     return this.current?.sets.map((s) => s.set) ?? [];
   }
 
-  /** Forgets the current run (its memory is re-planned from `base` next time). */
+  /** Forgets every run (their memory is re-planned from the model's base next time). */
   clear(): void {
     this.current = undefined;
+    this.inference = undefined;
   }
 
   /**
    * The run for `rows` and `sets`: the current one when it has these rows and holds every set, else a
-   * new one planned from the arena position `base`, replacing it.
+   * new one planned from the arena position `base`, replacing it (and dropping the inference run).
    */
   prepare(model: ModelPlan, base: number, rows: number, sets: readonly ImageSet[]): RunPlan {
     const current = this.current;
     if (current && current.rows === rows && sets.every((set) => findSet(current, set) !== undefined)) return current;
     this.core.arena.release(base);
-    this.current = undefined;
+    this.clear();
     this.current = planRun(this.core, model, rows, sets);
+    this.currentTop = this.core.arena.mark();
     return this.current;
+  }
+
+  /**
+   * The inference run for passes of up to `rows` (at most MAX_INFERENCE_ROWS): the kept one when it
+   * holds that many, else one for the next power of two, planned above the current run (or at `base`
+   * without one). Never moves the current run.
+   */
+  inferenceFor(model: ModelPlan, base: number, rows: number): InferenceRun {
+    const kept = this.inference;
+    if (kept !== undefined && kept.rows >= rows) return kept;
+    this.core.arena.release(this.current ? this.currentTop : base);
+    this.inference = undefined;
+    const capacity = Math.min(MAX_INFERENCE_ROWS, 2 ** Math.ceil(Math.log2(rows)));
+    this.inference = planInferenceRun(this.core, model, capacity);
+    return this.inference;
   }
 
   /**

@@ -4,27 +4,30 @@
  * Sequential: a stack of layers with Keras' vocabulary (add, compile, fit, evaluate, predict,
  * summary), running on its own wasm core.
  *
- * The model holds three plans (src/models/plan.ts): the model plan (parameters and gradients, made
- * at build), the optimizer state (made at compile) and the current run plan (activations, scratch and
- * the uploaded datasets for one batch size, re-made only when the batch size or the datasets change;
- * src/models/runs.ts keeps them). The kernel sequences run from them (src/models/execute.ts); `fit`
- * hands the loop in src/train/fit.ts a narrow stepper over one run plan, never the model.
+ * The model holds its plans (src/models/plan.ts): the model plan (parameters and gradients, made at
+ * build), the optimizer state (made at compile) and the runs src/models/runs.ts keeps: the current
+ * run (activations, gradients and the uploaded datasets for one batch size, re-made only when the
+ * batch size or the datasets change) and, above it, the inference run of `predict`. The kernel
+ * sequences run from them (src/models/execute.ts, src/models/inference.ts); `fit` hands the loop in
+ * src/train/fit.ts a narrow stepper over one run plan, never the model.
  *
  * One model, one training at a time: a `fit` (or `compile`, `trainOnBatch`, `dispose`) while a fit
  * runs fails at once. `evaluate`, `predict` and `computeGradients` from a callback work and leave the
- * training as it would be without them: they reuse the training run when it fits, else they plan a
- * temporary run above it and release it.
+ * training as it would be without them: `predict` runs on its own run, the others reuse the training
+ * run when it fits, else plan a temporary run above it and release it.
  */
 import { loadCore, type Core } from '../core/index.js';
 import { ArgumentError, describeValue } from '../errors.js';
 import type { Layer, ParameterSlot, Shape } from '../layers/layer.js';
 import type { History } from '../train/callbacks.js';
 import { fitSettings, runFit, type FitOptions, type ImageSet } from '../train/fit.js';
-import { Optimizer, resolveOptimizer } from '../train/optimizers.js';
+import { compileModel, compileOptions, type Compiled } from './compile.js';
 import { Executor, trainingStepper } from './execute.js';
-import { checkBatch, checkImages, checkSet, checkSoftmaxOutput, findSet, planModel, planOptimizerState, type ModelPlan } from './plan.js';
+import { defaultClassNames, Inference, type Classification, type ModelImage } from './inference.js';
+import { checkBatch, checkSet, checkSoftmaxOutput, findSet, planModel, type ModelPlan } from './plan.js';
 import { plannedSet, RunPlans } from './runs.js';
 import { formatSummary } from './summary.js';
+import { readOptimizerState, readTensors, writeOptimizerState, writeTensors } from './weights.js';
 import type {
   ArchitectureInfo,
   CompileOptions,
@@ -54,16 +57,6 @@ export type {
 const DEFAULT_EVAL_BATCH = 256;
 const coresInUse = new WeakSet<Core>();
 
-/** What `compile` sets up. */
-interface Compiled {
-  readonly options: ResolvedCompileOptions;
-  readonly optimizer: Optimizer;
-  /** Addresses of the optimizer's state buffers (velocity; Adam's m and v), each over the parameter layout. */
-  readonly state: readonly number[];
-  /** Arena position after the optimizer state: run plans start here. */
-  readonly mark: number;
-}
-
 export class Sequential {
   readonly core: Core;
   readonly inputShape: Shape;
@@ -77,6 +70,10 @@ export class Sequential {
   /** The run plans; held while `fit` runs. */
   private readonly runs: RunPlans;
   private disposed = false;
+  /** Set through `classNames`. */
+  private names: readonly string[] | undefined;
+  /** The inference passes, made on first use. */
+  private passes: Inference | undefined;
   /**
    * Set to true (from a callback) to stop the running `fit` after the current batch, as Keras'
    * `model.stop_training`. `fit` resets it when it starts.
@@ -183,23 +180,9 @@ export class Sequential {
   compile(options: CompileOptions = {}): this {
     this.checkNotTraining('compile');
     const plan = this.planned();
-    const loss = options.loss ?? 'categoricalCrossentropy';
-    if (loss !== 'categoricalCrossentropy')
-      throw new ArgumentError('loss', `expected 'categoricalCrossentropy', got ${describeValue(loss)}`);
-    const reduction = options.reduction ?? 'mean';
-    if (reduction !== 'mean' && reduction !== 'sum')
-      throw new ArgumentError('reduction', `expected 'mean' or 'sum', got ${describeValue(reduction)}`);
-    const optimizer = resolveOptimizer(options.optimizer ?? 'sgd');
-    if (plan.slots.length === 0) throw new ArgumentError('layers', 'the model has no parameters to train');
-    checkSoftmaxOutput(plan);
+    const resolved = compileOptions(plan, options);
     this.runs.clear();
-    const { state, mark } = planOptimizerState(this.core, plan, optimizer.type);
-    this.compiled = {
-      options: { optimizer, loss, reduction },
-      optimizer: new Optimizer(optimizer, this.core.kernels, plan.paramBase, plan.gradBase, state, plan.paramCount),
-      state,
-      mark,
-    };
+    this.compiled = compileModel(this.core, plan, resolved);
     return this;
   }
 
@@ -267,21 +250,65 @@ export class Sequential {
   }
 
   /**
-   * Class probabilities (softmax output) and argmax labels for `count` images: u8 pixels (scaled by
-   * 1/255 like the training data) or f32 values already in 0..1.
-   * @throws ArgumentError when `images` is not a Uint8Array/Float32Array of count·inputSize values.
+   * The class probabilities (the model's output: its softmax) of ONE image: a Uint8Array of the
+   * model's input size in pixels 0..255 (scaled by 1/255, as the training data), a Float32Array of
+   * values already in 0..1, or an RgbaImage/ImageData (made 28x28 gray by `toModelInput` with its
+   * default options; a model of 784 inputs).
+   *
+   * What it allocates: with `output` (a Float32Array of at least `classes` values, reused from call
+   * to call), nothing, in JS or in wasm memory: the image is copied once into the model's inference
+   * run, the layers run on its fixed buffers, the probabilities are copied into `output`, which is
+   * returned. Without `output`, a new Float32Array(classes). An RgbaImage also allocates its
+   * conversion. The first call plans the inference run; later calls reuse it (see the batch form).
+   * Gives the bits the image gets inside a batch.
+   * @throws ArgumentError naming `image` (another type or size, a NaN or ±Infinity value) or `output`
+   *   (not a Float32Array of at least `classes` values); nothing is written then.
    */
-  predict(images: Uint8Array | Float32Array, count: number): PredictResult {
-    const plan = this.planned();
-    checkImages(plan, images, count);
-    return this.runs.with(
-      plan,
-      this.runBase(plan),
-      Math.min(count, DEFAULT_EVAL_BATCH),
-      [],
-      () => true,
-      (executor) => executor.predict(images, count),
-    );
+  predict(image: ModelImage, output?: Float32Array): Float32Array;
+  /**
+   * Class probabilities and argmax labels of `count` images laid one after the other: a Uint8Array
+   * of u8 pixels (0..255, scaled by 1/255) or a Float32Array of values in 0..1.
+   *
+   * What it allocates: `labels` (count i32) and the result object; `probabilities` is `output` when
+   * given (a Float32Array of at least count·classes values, its first count·classes written), else a
+   * new Float32Array. The images run in passes of up to 256 on the model's inference run, planned
+   * on the first call and re-planned (larger) only when a call needs more rows than it holds: a
+   * small call never shrinks what a later large one runs on, and training runs are never touched.
+   * @throws ArgumentError naming `count`, `images` (another type or size; the index of the first
+   *   image holding NaN or ±Infinity) or `output`; nothing is written then.
+   */
+  predict(images: Uint8Array | Float32Array, count: number, output?: Float32Array): PredictResult;
+  predict(images: ModelImage, countOrOutput?: number | Float32Array, output?: Float32Array): Float32Array | PredictResult {
+    const inference = this.inference();
+    if (typeof countOrOutput === 'number') return inference.batch(images as Uint8Array | Float32Array, countOrOutput, output);
+    return inference.one(images, countOrOutput);
+  }
+
+  /**
+   * The most probable class of ONE image (any form `predict` takes), with its name and probability.
+   * Allocates the result and, without `output`, its `probabilities` (else `output`, as `predict`).
+   * @throws ArgumentError as `predict` of one image.
+   */
+  classify(image: ModelImage, output?: Float32Array): Classification {
+    return this.inference().classify(image, this.classNames, output);
+  }
+
+  /**
+   * The name of each class, by label, for `classify`: those set here (by an application, or by a
+   * loader whose file carries them), else Fashion-MNIST's CLASS_NAMES for a model of 10 classes,
+   * else the labels as text.
+   * @throws ArgumentError when set to anything but one string per class.
+   */
+  get classNames(): readonly string[] {
+    return this.names ?? defaultClassNames(this.planned().classes);
+  }
+
+  set classNames(names: readonly string[]) {
+    const classes = this.planned().classes;
+    if (!Array.isArray(names) || names.length !== classes || names.some((name) => typeof name !== 'string')) {
+      throw new ArgumentError('classNames', `expected ${classes} strings (one per class), got ${describeValue(names)}`);
+    }
+    this.names = Object.freeze([...names]);
   }
 
   /**
@@ -305,43 +332,21 @@ export class Sequential {
    */
   computeGradients(inputs: Float32Array, labels: ArrayLike<number>): { loss: number; gradients: WeightTensor[] } {
     const { loss } = this.lossAndGradients(inputs, labels);
-    const memory = this.core.arena.memory.buffer;
-    const gradients = this.planned().slots.map((slot) => ({
-      name: slot.name,
-      shape: [...slot.shape],
-      values: new Float32Array(memory, slot.gradByteOffset, slot.length).slice(),
-    }));
-    return { loss, gradients };
+    return { loss, gradients: readTensors(this.core.arena.memory.buffer, this.planned().slots, true) };
   }
 
   /** Copies of every parameter, in layer order. */
   getWeights(): WeightTensor[] {
-    const slots = this.planned().slots;
-    const memory = this.core.arena.memory.buffer;
-    return slots.map((slot) => ({
-      name: slot.name,
-      shape: [...slot.shape],
-      values: new Float32Array(memory, slot.byteOffset, slot.length).slice(),
-    }));
+    return readTensors(this.core.arena.memory.buffer, this.planned().slots);
   }
 
   /**
-   * Overwrites the parameters, in `getWeights()` order.
+   * Overwrites the parameters, in `getWeights()` order, after checking every length (nothing is
+   * written when one does not match).
    * @throws RangeError naming the parameter when a length does not match.
    */
   setWeights(weights: readonly (Float32Array | WeightTensor)[]): void {
-    const slots = this.planned().slots;
-    if (weights.length !== slots.length) {
-      throw new RangeError(`weights: expected ${slots.length} tensors (${slots.map((s) => s.name).join(', ')}), got ${weights.length}`);
-    }
-    slots.forEach((slot, i) => {
-      const entry = weights[i]!;
-      const values = entry instanceof Float32Array ? entry : entry.values;
-      if (values.length !== slot.length) {
-        throw new RangeError(`${slot.name}: expected shape [${slot.shape.join(', ')}] (${slot.length} values), got ${values.length}`);
-      }
-      new Float32Array(this.core.arena.memory.buffer, slot.byteOffset, slot.length).set(values);
-    });
+    writeTensors(this.core.arena.memory.buffer, this.planned().slots, weights);
   }
 
   /** The parameter slots (name, shape, addresses), in layer order. */
@@ -373,13 +378,7 @@ export class Sequential {
   /** A copy of the optimizer's state: steps taken, current rate and state buffers (for checkpoints). */
   getOptimizerState(): OptimizerState {
     const { optimizer, state } = this.compiledOrThrow();
-    const count = this.planned().paramCount;
-    const memory = this.core.arena.memory.buffer;
-    return {
-      iterations: optimizer.iterations,
-      learningRate: optimizer.learningRate,
-      buffers: state.map((address) => new Float32Array(memory, address, count).slice()),
-    };
+    return readOptimizerState(this.core.arena.memory.buffer, optimizer, state, this.planned().paramCount);
   }
 
   /**
@@ -389,23 +388,7 @@ export class Sequential {
   setOptimizerState(saved: OptimizerState): void {
     this.checkNotTraining('setOptimizerState');
     const { optimizer, state } = this.compiledOrThrow();
-    const count = this.planned().paramCount;
-    if (
-      !Number.isSafeInteger(saved.iterations) ||
-      saved.iterations < 0 ||
-      !(saved.learningRate > 0 && Number.isFinite(saved.learningRate)) ||
-      saved.buffers.length !== state.length ||
-      saved.buffers.some((b) => !(b instanceof Float32Array) || b.length !== count)
-    ) {
-      throw new ArgumentError(
-        'optimizerState',
-        `expected iterations ≥ 0, a positive learningRate and ${state.length} buffers of ${count} values (${optimizer.config.type}), got ${saved.buffers.length} buffers`,
-      );
-    }
-    const memory = this.core.arena.memory.buffer;
-    state.forEach((address, i) => new Float32Array(memory, address, count).set(saved.buffers[i]!));
-    optimizer.iterations = saved.iterations;
-    optimizer.learningRate = saved.learningRate;
+    writeOptimizerState(this.core.arena.memory.buffer, optimizer, state, this.planned().paramCount, saved);
   }
 
   /** A Keras-style text table: layer (type), output shape, parameter count; then the totals. */
@@ -426,6 +409,7 @@ export class Sequential {
     this.runs.clear();
     this.compiled = undefined;
     this.plan = undefined;
+    this.passes = undefined;
     (this.core as Core & { dispose?: () => void }).dispose?.();
   }
 
@@ -441,6 +425,12 @@ export class Sequential {
     if (this.disposed) throw new ArgumentError('model', 'the model is disposed');
     this.plan ??= planModel(this.core, this.inputShape, this.stack, this.seed);
     return this.plan;
+  }
+
+  private inference(): Inference {
+    const plan = this.planned();
+    this.passes ??= new Inference(this.core.kernels, plan, this.runs, () => this.runBase(plan));
+    return this.passes;
   }
 
   /** Where run plans start: after the optimizer state once compiled, else after the gradients. */
