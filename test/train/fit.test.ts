@@ -121,7 +121,8 @@ describe('fit', () => {
     const train = syntheticSet(120, ROWS, COLS, 4, 5);
     const test = syntheticSet(30, ROWS, COLS, 4, 6);
     const memory = model.core.exports.memory;
-    await model.fit(train, { epochs: 1, batchSize: 8, validationData: test }); // plans once
+    await model.fit(train, { epochs: 1, batchSize: 8, validationData: test }); // plans the training run once
+    model.predict(test.images, test.count); // plans predict's own inference run once, above it
     const bytes = memory.buffer.byteLength;
     const planned = model.core.arena.plannedBytes;
     const sizes: number[] = [];
