@@ -1,4 +1,4 @@
-// `npm run bench [-- <family>...] [--quick] [--json] [--threads N] [--rounds N]`: runs each bench/<family>.bench.ts (all by
+// `npm run bench [-- <family>...] [--quick] [--json] [--threads N] [--rounds N] [--browser]`: runs each bench/<family>.bench.ts (all by
 // default, or the families named) against build/release.wasm and prints one Markdown table per
 // family (--json: one JSON object on stdout instead; progress goes to stderr). Either way the
 // results, with the machine and package versions, are written to bench/results/<timestamp>.json.
@@ -21,6 +21,8 @@ const FAMILIES: Record<string, () => Promise<BenchModule>> = {
   train: () => import('./train.bench.js'),
   threads: () => import('./threads.bench.js'),
   profile: () => import('./profile.bench.js'),
+  infer: () => import('./infer.bench.js'),
+  'infer-profile': () => import('./infer-profile.bench.js'),
 };
 
 export function formatTable(rows: BenchRow[]): string {
@@ -35,6 +37,7 @@ export function formatTable(rows: BenchRow[]): string {
 async function main(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const json = argv.includes('--json');
+  const browser = argv.includes('--browser');
   let rest = argv;
   /** The positive integer after `flag` (removed from `rest`), or `fallback`. */
   const count = (flag: string, fallback: number): number => {
@@ -48,8 +51,8 @@ async function main(argv: string[]): Promise<void> {
   };
   const threads = count('--threads', Math.max(2, availableParallelism()));
   const rounds = count('--rounds', 1);
-  const unknownFlag = rest.find((a) => a.startsWith('-') && a !== '--quick' && a !== '--json');
-  if (unknownFlag) throw new RangeError(`unknown option ${unknownFlag} (expected --quick, --json, --threads N, --rounds N)`);
+  const unknownFlag = rest.find((a) => a.startsWith('-') && a !== '--quick' && a !== '--json' && a !== '--browser');
+  if (unknownFlag) throw new RangeError(`unknown option ${unknownFlag} (expected --quick, --json, --threads N, --rounds N, --browser)`);
   const names = rest.filter((a) => !a.startsWith('-'));
   for (const name of names) {
     if (!(name in FAMILIES))
@@ -72,7 +75,7 @@ async function main(argv: string[]): Promise<void> {
     const start = performance.now();
     process.stderr.write(`bench: ${name}…\n`);
     const { run, legend } = await FAMILIES[name]();
-    const rows = await run({ quick, threads, rounds });
+    const rows = await run({ quick, threads, rounds, browser });
     results.families.push({ family: name, rows, legend, seconds: (performance.now() - start) / 1000 });
     if (!json) console.log(`\n## ${name}${quick ? ' (quick)' : ''}\n\n${formatTable(rows)}${legend ? `\n\n${legend}` : ''}`);
   }

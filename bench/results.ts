@@ -48,6 +48,7 @@ export function machine(): Machine {
     '@tensorflow/tfjs-layers',
     '@tensorflow/tfjs-backend-wasm',
     '@tensorflow/tfjs-backend-cpu',
+    'onnxruntime-web',
   ])
     packages[name] = version(name);
   return {

@@ -7,6 +7,8 @@ export interface BenchOptions {
   threads: number;
   /** Rounds of our training runs, train and profile families (`--rounds N`, default 1): medians of runs taking turns. */
   rounds: number;
+  /** Run in Chromium instead of Node (`--browser`; the families that have a browser form: infer). */
+  browser?: boolean;
 }
 
 /** One table row: column name → value (numbers are formatted to 3 significant digits). */

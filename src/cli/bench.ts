@@ -16,9 +16,10 @@ export function benchCommand(): Command {
     .option('--quick', 'a short run (under 2 minutes)', false)
     .option('--json', 'print one JSON object on stdout', false)
     .option('--threads <n>', 'threads of our multi-threaded rows (default: all cores, at least 2)', positiveInteger)
-    .option('--rounds <n>', 'train, profile: run our variants N times, taking turns, and show medians (default 1)', positiveInteger)
+    .option('--rounds <n>', 'train, profile, infer: run the variants N times, taking turns, and show medians (default 1)', positiveInteger)
+    .option('--browser', 'infer: measure in Chromium (a cross-origin-isolated page) instead of Node', false)
     .argument('[families...]', 'only these benchmark families (e.g. gemm conv2d train)')
-    .action(async (families: string[], flags: { quick: boolean; json: boolean; threads?: number; rounds?: number }) => {
+    .action(async (families: string[], flags: { quick: boolean; json: boolean; threads?: number; rounds?: number; browser: boolean }) => {
       const root = new URL('../../', import.meta.url);
       const entry = fileURLToPath(new URL('bench/main.ts', root));
       const tsx = fileURLToPath(new URL('node_modules/tsx/dist/cli.mjs', root));
@@ -36,6 +37,7 @@ export function benchCommand(): Command {
         ...(flags.json ? ['--json'] : []),
         ...(flags.threads === undefined ? [] : ['--threads', String(flags.threads)]),
         ...(flags.rounds === undefined ? [] : ['--rounds', String(flags.rounds)]),
+        ...(flags.browser ? ['--browser'] : []),
       ];
       const code = await new Promise<number>((resolve) => {
         spawn(process.execPath, args, { stdio: 'inherit', cwd: fileURLToPath(root) }).on('exit', (status) => resolve(status ?? 1));
