@@ -190,7 +190,7 @@ const ACTIVATION_RELU: i32 = 2;
   const i0 = part_start(rowPanels, rowPart, rowParts) * MR;
   const i1 = min(m, part_start(rowPanels, rowPart + 1, rowParts) * MR);
   if (j0 >= j1 || i0 >= i1) return;
-  if (!transA && !transB && i1 - i0 <= GEMV_MAX_M && (i1 - i0) * (j1 - j0) <= gemm_f32_workspace_bytes() >> 2) {
+  if (!transA && !transB && i1 - i0 <= GEMV_MAX_M && (i1 - i0) * (j1 - j0) + KC + 4 <= gemm_f32_workspace_bytes() >> 2) {
     gemv_f32_nn_rows(c, a, b, workspace, k, n, i0, i1, j0, j1, blockSize(k, KC, 1), mode == ADD);
     if (activation != NO_EPILOGUE) {
       const ldc = <usize>n << 2;

@@ -24,7 +24,8 @@
 // With several rows of A, each four-row strip of B (4·n floats, 4.8 KB for n = 300) is reused from
 // L1 by every row before the next strip is read, so B still streams once.
 //
-// Workspace: t holds (i1 − i0)·(j1 − j0) floats (gemm.ts checks it fits). No alignment needed.
+// Workspace: t holds (i1 − i0)·(j1 − j0) floats, and for one row kcb i32 indices after them
+// (gemm.ts checks it fits). t 16-byte aligned.
 
 import { add_f32, fmadd_f32x4, load_f32x4_partial, store_f32x4_partial, zero_f32 } from './simd';
 
@@ -38,16 +39,10 @@ import { add_f32, fmadd_f32x4, load_f32x4_partial, store_f32x4_partial, zero_f32
   return fmadd_f32x4(vacc, vx3, v128.load(b3 + o));
 }
 
-/** acc[0..cols) gets four steps of k: rows b, b + ldb, b + 2·ldb, b + 3·ldb of B times x[0..4). */
+/** acc[0..cols) gets four steps of k: rows b0, b1, b2, b3 of B times vx0..vx3 (x's values splatted), in that order. */
 // @ts-ignore: decorator
-@inline function strip4(acc: usize, b0: usize, ldb: usize, x: usize, cols: i32): void {
-  const vx0 = v128.load32_splat(x, 0);
-  const vx1 = v128.load32_splat(x, 4);
-  const vx2 = v128.load32_splat(x, 8);
-  const vx3 = v128.load32_splat(x, 12);
-  let b1 = b0 + ldb;
-  let b2 = b1 + ldb;
-  let b3 = b2 + ldb;
+@inline function strip4(acc: usize, b0: usize, b1: usize, b2: usize, b3: usize,
+  vx0: v128, vx1: v128, vx2: v128, vx3: v128, cols: i32): void {
   let n = cols;
   for (; n >= 16; n -= 16) {
     v128.store(acc, madd4(v128.load(acc, 0), vx0, vx1, vx2, vx3, b0, b1, b2, b3, 0), 0);
@@ -69,6 +64,13 @@ import { add_f32, fmadd_f32x4, load_f32x4_partial, store_f32x4_partial, zero_f32
     vacc = fmadd_f32x4(vacc, vx3, load_f32x4_partial(b3, n));
     store_f32x4_partial(acc, vacc, n);
   }
+}
+
+/** strip4 on four consecutive rows of B from b0 (ldb bytes apart) times x[0..4). */
+// @ts-ignore: decorator
+@inline function strip4x(acc: usize, b0: usize, ldb: usize, x: usize, cols: i32): void {
+  strip4(acc, b0, b0 + ldb, b0 + 2 * ldb, b0 + 3 * ldb, v128.load32_splat(x, 0), v128.load32_splat(x, 4),
+    v128.load32_splat(x, 8), v128.load32_splat(x, 12), cols);
 }
 
 /** acc[0..cols) gets one step of k: row b of B times x[0]. */
@@ -96,6 +98,10 @@ export function gemv_f32_nn_rows(c: usize, a: usize, b: usize, t: usize, k: i32,
   const colBytes = <usize>cols << 2;
   const c0 = c + <usize>i0 * ldb + (<usize>j0 << 2);
   const a0 = a + <usize>i0 * lda;
+  if (rows == 1) {
+    gemv_f32_nn_row(c0, a0, b + (<usize>j0 << 2), t, k, ldb, cols, kcb, accumulate);
+    return;
+  }
   for (let pc = 0; pc < k; pc += kcb) {
     const kc = min(kcb, k - pc);
     const inC = pc == 0 && !accumulate;
@@ -106,7 +112,7 @@ export function gemv_f32_nn_rows(c: usize, a: usize, b: usize, t: usize, k: i32,
     let x = a0 + (<usize>pc << 2);
     let p = 0;
     for (; p + 4 <= kc; p += 4) {
-      for (let r = 0; r < rows; r++) strip4(acc0 + <usize>r * accStride, bp, ldb, x + <usize>r * lda, cols);
+      for (let r = 0; r < rows; r++) strip4x(acc0 + <usize>r * accStride, bp, ldb, x + <usize>r * lda, cols);
       bp += ldb << 2;
       x += 16;
     }
@@ -118,5 +124,49 @@ export function gemv_f32_nn_rows(c: usize, a: usize, b: usize, t: usize, k: i32,
     if (!inC) {
       for (let r = 0; r < rows; r++) add_f32(c0 + <usize>r * ldb, t + <usize>r * colBytes, cols);
     }
+  }
+}
+
+/**
+ * One row of A (batch 1): c0[0..cols) (= or +=) x·B, as gemv_f32_nn_rows but streaming only the
+ * rows of B whose x is not ±0 (blank pixels, ReLU zeros: about half of them in the models here).
+ * Per KC slice, the indices of the nonzero x are listed first (branch-free), then those rows go
+ * through strip4/strip1 in k order. Bit-identical to summing every row: a skipped product
+ * x·b = ±0 (b finite) added to an accumulator that is never −0 (it starts at +0, and a sum of
+ * nonzero terms that cancels rounds to +0) leaves it unchanged, and the remaining products are
+ * added in the same order. (A weight of ±Infinity or NaN times a zero x gives NaN when summed,
+ * nothing when skipped: the one case where a row alone and in a batch can differ.)
+ * Workspace: t holds cols floats, then (16-byte aligned) kcb i32 indices.
+ */
+function gemv_f32_nn_row(c0: usize, x0: usize, b0: usize, t: usize, k: i32, ldb: usize, cols: i32, kcb: i32,
+  accumulate: bool): void {
+  const idx = t + ((<usize>cols << 2) + 15 & ~15);
+  for (let pc = 0; pc < k; pc += kcb) {
+    const kc = min(kcb, k - pc);
+    const inC = pc == 0 && !accumulate;
+    const acc = inC ? c0 : t;
+    zero_f32(acc, cols);
+    const x = x0 + (<usize>pc << 2);
+    let count = 0;
+    for (let p = 0; p < kc; p++) {
+      store<i32>(idx + (<usize>count << 2), p);
+      count += i32(load<f32>(x + (<usize>p << 2)) != 0);
+    }
+    const bp = b0 + <usize>pc * ldb;
+    let q = 0;
+    for (; q + 4 <= count; q += 4) {
+      const at = idx + (<usize>q << 2);
+      const p0 = <usize>load<i32>(at, 0);
+      const p1 = <usize>load<i32>(at, 4);
+      const p2 = <usize>load<i32>(at, 8);
+      const p3 = <usize>load<i32>(at, 12);
+      strip4(acc, bp + p0 * ldb, bp + p1 * ldb, bp + p2 * ldb, bp + p3 * ldb, v128.load32_splat(x + (p0 << 2)),
+        v128.load32_splat(x + (p1 << 2)), v128.load32_splat(x + (p2 << 2)), v128.load32_splat(x + (p3 << 2)), cols);
+    }
+    for (; q < count; q++) {
+      const p = <usize>load<i32>(idx + (<usize>q << 2));
+      strip1(acc, bp + p * ldb, x + (p << 2), cols);
+    }
+    if (!inC) add_f32(c0, t, cols);
   }
 }

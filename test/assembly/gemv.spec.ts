@@ -4,7 +4,7 @@
 // sum in k order, then stored (first slice) or added to C. Values are not small integers, so any
 // other order or fusing would change bits. The k tails of the four-row unroll (k mod 4 = 1..3),
 // the column tails (vectors of 16, of 4, 1-3 lanes) and the slice count all vary; cells outside
-// the range must stay NaN.
+// the range must stay NaN. One row also with ±0 inputs (their rows of B are skipped).
 import { gemv_f32_nn_rows } from '../../assembly/gemv';
 
 const K = 11; // slices of 4, 4, 3 with kcb = 4 (any kcb ≥ 1 is valid for the routine)
@@ -39,12 +39,14 @@ function expected(a: usize, b: usize, c0: f32, i: i32, j: i32, kcb: i32, accumul
   return c;
 }
 
-function check(i0: i32, i1: i32, j0: i32, j1: i32, kcb: i32, accumulate: bool): void {
+function check(i0: i32, i1: i32, j0: i32, j1: i32, kcb: i32, accumulate: bool, zeros: bool = false): void {
   const a = memory.data(4 * M * K, 16);
   const b = memory.data(4 * K * N, 16);
   const c = memory.data(4 * M * N + 16, 16);
   const t = memory.data(4 * M * N, 16);
   fill(a, M * K, 1);
+  // Zero inputs (one row skips their rows of B): every third value +0, every seventh −0.
+  if (zeros) for (let i = 0; i < M * K; i++) if (i % 3 == 0 || i % 7 == 0) store<f32>(a + (<usize>i << 2), i % 7 == 0 ? -0.0 : 0);
   fill(b, K * N, 2);
   fillNaN(t, M * N);
   if (accumulate) fill(c, M * N, 3);
@@ -73,6 +75,14 @@ describe('gemv_f32_nn_rows', () => {
     check(0, 1, 0, N, 4, false);
     check(0, 1, 0, N, 3, false);
     check(0, 1, 0, N, 1, false);
+  });
+
+  it('one row with zero inputs, whose rows of B it skips: the same bits', () => {
+    for (let i = 0; i < M; i++) {
+      check(i, i + 1, 0, N, K, false, true);
+      check(i, i + 1, 3, 22, 4, false, true);
+      check(i, i + 1, 0, N, 3, true, true);
+    }
   });
 
   it('row and column ranges that start and end off the panels', () => {

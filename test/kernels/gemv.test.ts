@@ -9,7 +9,8 @@
 // panel tail. Operations: gemm_f32_nn storing and accumulating into a random C, dense_f32_forward
 // with each activation, with and without bias. The rows alone are also checked against the f64
 // reference (test/kernels/gemm.test.ts derives the tolerance), and the `_part` forms at 1..7 parts
-// against the unsplit call. Runs on the debug and release builds, and on the relaxed builds in the
+// against the unsplit call. One row with about half its inputs ±0 (the route skips those rows of B)
+// must match the batch too. Runs on the debug and release builds, and on the relaxed builds in the
 // vitest project "relaxed-simd" (relaxed_madd in both routes, so the bits match there too).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomF32 } from '../helpers/random.js';
@@ -71,6 +72,27 @@ function operands(rows: number, k: number, n: number): Operands {
     bias: randomF32(n, seed + 2),
     c0: randomF32(rows * n, seed + 3),
   };
+}
+
+/**
+ * `operands` with about half of x ±0, as a single image's inputs are (blank pixels, ReLU zeros): the
+ * one-row route skips those rows of B. Zeros scattered, in runs of 4-40, a row's whole first KC
+ * slice zero (row 1) and a row entirely zero (row 2); −0 among them; C's initial values include ±0.
+ */
+function sparseOperands(rows: number, k: number, n: number): Operands {
+  const o = operands(rows, k, n);
+  const { x, c0 } = o;
+  for (let i = 0; i < x.length; i++) {
+    const h = (Math.imul(i + 1, 2654435761) >>> 0) % 100;
+    if (h < 30) x[i] = h < 10 ? -0 : 0;
+    if (h >= 96) x.fill(0, i, Math.min(x.length, i + 4 + (h - 96) * 12));
+  }
+  if (rows > 2) {
+    x.fill(0, k, k + Math.min(k, 256));
+    x.fill(-0, 2 * k, 3 * k);
+  }
+  for (let i = 0; i < c0.length; i += 5) c0[i] = i % 10 === 0 ? -0 : 0;
+  return o;
 }
 
 /**
@@ -171,6 +193,42 @@ for (const build of kernelTestBuilds(['debug', 'release'])) {
                   compare(what, got, big.subarray(r0 * n, (r0 + m) * n), n) ??
                   (op.kind === 'gemm' && !misaligned ? referenceFailure(what, got, o, r0, m, op.accumulate) : null);
                 if (failure) failures.push(failure);
+              }
+            }
+          }
+        }
+      }
+      expect(failures.slice(0, 10), `${failures.length} of ${cases} cases failed`).toEqual([]);
+    });
+
+    it('one row with zero inputs (the route skips their rows of B) = the same row inside a batch, bit for bit', () => {
+      const failures: string[] = [];
+      let cases = 0;
+      for (const [k, n] of [
+        [1, 7],
+        [4, 17],
+        [5, 3],
+        [17, 300],
+        [257, 33],
+        [300, 200],
+        [784, 300],
+        [1025, 75],
+        [5408, 9],
+      ] as const) {
+        for (const batch of [24, 64]) {
+          const o = sparseOperands(batch, k, n);
+          for (const op of OPS) {
+            const big = runRows(o, op, 0, batch, false, unsplit(op, k, n));
+            for (const r0 of [0, 1, 2, 3, 11]) {
+              cases++;
+              const got = runRows(o, op, r0, 1, r0 === 3, unsplit(op, k, n));
+              const what = `${opName(op)} row ${r0} of ${batch} k=${k} n=${n}`;
+              const failure =
+                compare(what, got, big.subarray(r0 * n, (r0 + 1) * n), n) ??
+                (op.kind === 'gemm' ? referenceFailure(what, got, o, r0, 1, op.accumulate) : null);
+              if (failure) failures.push(failure);
+              if (op.kind === 'gemm' && !op.accumulate && r0 === 2 && got.some((bits) => bits !== 0)) {
+                failures.push(`${what}: an all-zero row gives ${value(got.find((bits) => bits !== 0)!)}, not +0`);
               }
             }
           }
