@@ -4,17 +4,27 @@
 // load of a shared machine hits both alike.
 // Dispatch: sigmoid over 32 elements with the split threshold at 1 element, so 2 threads split it
 // into two 16-element parts: 2 threads − 1 thread = what a dispatch and a join add to a call.
+// The typed-array API: core.matmul (copies in, one kernel, copy out) on 1 and 2 threads. Sharing:
+// cores of 1, 2 and 3 threads alive in one process, each core's core.matmul timed alone (a block of
+// calls of that core) and in turn (one call of each core after the other), in rounds taking turns.
 import { hasRelaxedSimd, loadCore, type Core } from '../src/core/index.js';
 import { splitPolicy } from '../src/core/threads.js';
 import { randomF32 } from '../test/helpers/random.js';
-import { round } from './harness.js';
+import { median, round } from './harness.js';
 import type { BenchOptions, BenchRow } from './types.js';
 
 export const legend =
   'µs: median per call over samples of back-to-back calls, 1 and 2 threads alternated sample by sample. ' +
   'dispatch + join: sigmoid of 32 elements split into two parts of 16 (threshold lowered for this row only) minus the same call on one thread. ' +
   "× 1 thread: 1-thread median / 2-thread median (above 1 = threads faster); best ×: the same with each side's fastest sample, " +
-  'which on a shared machine approximates the samples where both threads had a core. Compare within a run.';
+  'which on a shared machine approximates the samples where both threads had a core. ' +
+  'Sharing rows: GFLOP/s of core.matmul (typed arrays, copies included) of a core of 1, 2 or 3 threads, medians over rounds of ' +
+  'a block of its calls alone and of calls in turn with the other two cores; in turn × alone: median of the per-round ratios ' +
+  '(1 = the other cores cost it nothing). Compare within a run.';
+
+/** The paper's first dense layer at batch 128, as the typed-array rows multiply it. */
+const MATMUL = { m: 128, k: 784, n: 300 } as const;
+const matmulGflops = (ms: number) => (2 * MATMUL.m * MATMUL.k * MATMUL.n) / (ms * 1e6);
 
 /** Best (lowest) sample of each function in the last `medians` call: µs per call. */
 let best: number[] = [];
@@ -86,6 +96,28 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
       '× 1 thread': '',
       note: `dispatch + join ≈ ${round(two! - one!)} µs`,
     });
+
+    // The typed-array API: what an embedder calling core.matmul sees, copies included.
+    {
+      const { m, k, n } = MATMUL;
+      const a = randomF32(m * k, 1);
+      const b = randomF32(k * n, 2);
+      const [t1, t2] = medians(
+        cores.map((core) => () => core.matmul(a, b, m, k, n)),
+        options.quick ? 5 : 20,
+        samples,
+      );
+      rows.push(
+        timedRow(
+          simd,
+          'core.matmul (typed arrays)',
+          `${m}x${k}x${n}`,
+          t1!,
+          t2!,
+          `${round(matmulGflops(t1! / 1e3))} / ${round(matmulGflops(t2! / 1e3))} GFLOP/s, copies included`,
+        ),
+      );
+    }
 
     // GEMM at the paper's shapes, and the elementwise / optimizer kernels at an MLP's sizes.
     const gemms = [
@@ -274,5 +306,48 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
     }
     for (const core of cores) core.dispose();
   }
+  rows.push(...(await sharingRows('strict', options.quick ? 3 : 9, options.quick ? 5 : 20)));
   return rows;
+}
+
+/**
+ * Cores of 1, 2 and 3 threads alive in one process, sharing the pool's workers: each core's
+ * core.matmul timed alone (a block of `calls` calls of that core only) and in turn (`calls`
+ * rounds of one call of each core), the two taking turns `rounds` times. In turn, each core should
+ * run about as fast as alone: the workers a core does not use must not take the CPU from it.
+ */
+export async function sharingRows(simd: 'strict' | 'relaxed', rounds: number, calls: number): Promise<BenchRow[]> {
+  const { m, k, n } = MATMUL;
+  const a = randomF32(m * k, 1);
+  const b = randomF32(k * n, 2);
+  const cores = [await loadCore({ threads: 1, simd }), await loadCore({ threads: 2, simd }), await loadCore({ threads: 3, simd })];
+  const call = (core: Core) => core.matmul(a, b, m, k, n);
+  for (const core of cores) for (let i = 0; i < 3; i++) call(core);
+  const alone: number[][] = cores.map(() => []);
+  const inTurn: number[][] = cores.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    cores.forEach((core, c) => {
+      const start = performance.now();
+      for (let i = 0; i < calls; i++) call(core);
+      alone[c]!.push((performance.now() - start) / calls);
+    });
+    const sums = cores.map(() => 0);
+    for (let i = 0; i < calls; i++) {
+      cores.forEach((core, c) => {
+        const start = performance.now();
+        call(core);
+        sums[c]! += performance.now() - start;
+      });
+    }
+    sums.forEach((sum, c) => inTurn[c]!.push(sum / calls));
+  }
+  for (const core of cores) core.dispose();
+  return cores.map((core, c) => ({
+    simd,
+    kernel: `sharing: core.matmul on ${core.threads} thread${core.threads === 1 ? '' : 's'} (cores of 1, 2, 3 alive)`,
+    shape: `${m}x${k}x${n}`,
+    'alone GFLOP/s': round(matmulGflops(median(alone[c]!))),
+    'in turn GFLOP/s': round(matmulGflops(median(inTurn[c]!))),
+    'in turn × alone': round(median(alone[c]!.map((t, r) => t / inTurn[c]![r]!))),
+  }));
 }

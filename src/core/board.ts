@@ -18,6 +18,11 @@
  * Messages (attach/detach a core) bump the worker's POSTED word before postMessage, then WAKE: the
  * worker, blocked in its task loop, returns to its event loop until it has handled as many
  * messages as POSTED says.
+ * Spinning: a worker that was one of a task's workers spins after it (SPIN) for the next task of
+ * that core, then sleeps in Atomics.wait on WAKE; a worker the task did not ask for sleeps at once.
+ * The pool sets QUIET to the last task's SEQ when another core runs on the calling thread alone (a core of one thread, a
+ * call too small to split, the typed-array functions' copies): the spinning workers then sleep at
+ * once instead of taking the CPU from it. Cores in one process share the workers this way.
  */
 
 // Int32 words.
@@ -34,10 +39,22 @@ export const PARTS = 8;
 export const WORKERS = 9;
 /** The arg a worker replaces by its own workspace, or −1. */
 export const WORKSPACE_ARG = 10;
+/**
+ * The last task whose workers must not spin for a next one: the pool stores its SEQ there, and a
+ * worker that saw that task sleeps (a worker slow to see the task still sees the quiet after it).
+ */
+export const QUIET = 11;
+/** A worker's spin after a task, in iterations (SPIN; tests raise it to see who spins). */
+export const SPIN_BUDGET = 12;
 /** POSTED word of worker w: POSTED_BASE + w. */
 export const POSTED_BASE = 16;
 export const MAX_WORKERS = 240;
-export const INT_WORDS = POSTED_BASE + MAX_WORKERS;
+/** STATE word of worker w: STATE_BASE + w, one of the states below (for tests and diagnostics). */
+export const STATE_BASE = POSTED_BASE + MAX_WORKERS;
+export const INT_WORDS = STATE_BASE + MAX_WORKERS;
+export const AWAKE = 0;
+export const SPINNING = 1;
+export const SLEEPING = 2;
 
 /** Part count in NEXT that no claim passes (parts are at most MAX_PARTS < CLOSED). */
 export const CLOSED = 255;
@@ -57,14 +74,21 @@ export const MESSAGE_CHARS = 480;
 export const BOARD_BYTES = MESSAGE_BYTE_OFFSET + MESSAGE_CHARS * 2;
 
 /**
- * Busy-wait iterations (Atomics.load) before blocking: about 2.5 ms here, longer than the gap
- * between two training steps (the loss read-back, callbacks, the next gather). A worker that falls
- * asleep between an MLP's kernels takes 50-180 µs to wake, longer than most of those kernels, so
- * the caller ends up running every part itself: with about 0.1-0.2 ms of spin, mlp at batch 64
- * trained slower on 2 threads than on 1. A worker spins this long only after its last task, then
- * sleeps.
+ * A worker's busy-wait iterations (Atomics.load) after a task before it sleeps: about 2.5 ms here,
+ * longer than the gap between two training steps (the loss read-back, callbacks, the next gather).
+ * A worker that falls asleep between an MLP's kernels takes 50-180 µs to wake, longer than most of
+ * those kernels, so the caller ends up running every part itself: with about 0.1-0.2 ms of spin,
+ * mlp at batch 64 trained slower on 2 threads than on 1.
  */
 export const SPIN = 500_000;
+/** Spins of QUIET's check: every 64th iteration (a second load each time would slow the spin's reaction). */
+export const QUIET_EVERY = 64;
+/**
+ * The caller's busy-wait iterations in a join before it blocks: about 0.1 ms, more than the parts
+ * of a training step's kernels differ by. A longer wait means a late worker, whose part needs the
+ * CPU the caller would spin on (more threads than cores, or a busy machine).
+ */
+export const JOIN_SPIN = 20_000;
 
 /** The three views of a board. */
 export interface BoardViews {

@@ -63,7 +63,7 @@ export function createCore(exports: CoreExports, arena: Arena, options: CoreOpti
   const usable = () => {
     if (disposed) throw new DisposedError('core', 'this core was disposed; load a new one with loadCore()');
   };
-  const typed: TypedContext = { arena, kernels, usable };
+  const typed: TypedContext = { arena, kernels, usable, coreId: context?.coreId ?? 0 };
   const core: Core = {
     exports,
     kernels,

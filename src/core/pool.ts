@@ -23,6 +23,10 @@ import {
   POSTED_BASE,
   SEQ,
   SPIN,
+  SPIN_BUDGET,
+  STATE_BASE,
+  JOIN_SPIN,
+  QUIET,
   WAKE,
   WORKERS,
   WORKSPACE_ARG,
@@ -103,10 +107,26 @@ export class WorkerPool {
   private f64!: Float64Array;
   private message!: Uint16Array;
   private seq = 0;
+  /** The core whose task the workers ran last (they may be spinning for its next one); 0: none. */
+  private hotCore = 0;
   private pendingAttaches = 0;
   private nextId = 1;
   private names: readonly string[] = [];
   private readonly finalizer = new FinalizationRegistry<number>((id) => this.detach(id));
+  /** @internal A worker's spin after a task, in iterations (tests raise it to see who spins; SPIN). */
+  get spinBudget(): number {
+    return this.board === undefined ? SPIN : this.board[SPIN_BUDGET]!;
+  }
+
+  set spinBudget(iterations: number) {
+    Atomics.store(this.board, SPIN_BUDGET, iterations);
+  }
+
+  /** @internal What each worker does now: 'awake' (running or about to), 'spinning' or 'sleeping'. */
+  workerStates(): ('awake' | 'spinning' | 'sleeping')[] {
+    return this.workers.map((_, w) => (['awake', 'spinning', 'sleeping'] as const)[Atomics.load(this.board, STATE_BASE + w)]!);
+  }
+
   /** Tasks run on the board so far, for tests and benchmarks. */
   dispatches = 0;
   /** @internal False leaves every part to the workers (tests use it to make a worker's failure certain). */
@@ -121,11 +141,14 @@ export class WorkerPool {
    * for a moment, and must not see (or claim) the tasks of the next generation.
    */
   private newBoard(): void {
+    // Read before the board is replaced: a fresh board's words are 0 (no spin at all).
+    const budget = this.spinBudget;
     const views = boardViews(new SharedArrayBuffer(BOARD_BYTES));
     this.board = views.words;
     this.f64 = views.f64;
     this.message = views.message;
     this.board[NEXT] = CLOSED;
+    this.board[SPIN_BUDGET] = budget;
   }
 
   /** Workers in the pool (across every core). */
@@ -219,6 +242,7 @@ export class WorkerPool {
     this.dispatches++;
     this.seq = (this.seq + 1) & 0xffffff;
     const seq = this.seq;
+    this.hotCore = task.core;
     const tag = seq << 8;
     board[CORE] = task.core;
     board[KERNEL] = task.kernel;
@@ -289,8 +313,18 @@ export class WorkerPool {
     for (;;) {
       const finished = Atomics.load(board, FINISHED);
       if (finished >= count) return;
-      if (this.blocking && ++spins > SPIN) Atomics.wait(board, FINISHED, finished);
+      if (this.blocking && ++spins > JOIN_SPIN) Atomics.wait(board, FINISHED, finished);
     }
+  }
+
+  /**
+   * Core `core` (an attached core's id, or 0 for a core of one thread) runs on the calling thread
+   * alone: workers spinning for another core's next task sleep now instead of taking the CPU from it.
+   */
+  quiet(core: number): void {
+    if (this.hotCore === 0 || this.hotCore === core) return;
+    this.hotCore = 0;
+    Atomics.store(this.board, QUIET, this.seq);
   }
 }
 
@@ -346,6 +380,11 @@ function workerEnded(worker: PoolWorker, error: unknown): void {
 }
 
 let shared: WorkerPool | undefined;
+
+/** `quiet` of this thread's pool, if it has one: a core of one thread calls it without making a pool. */
+export function quietWorkers(core: number): void {
+  shared?.quiet(core);
+}
 
 /** This thread's pool, created on first use. */
 export function workerPool(): WorkerPool {

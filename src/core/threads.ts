@@ -16,7 +16,7 @@ import { ArgumentError, describeValue } from '../errors.js';
 import type { CoreExports } from './abi.js';
 import { type Arg, type Args, type At, KERNELS, type KernelSpec, type PartsSplit, type RangesSplit } from './kernel-table.js';
 import type { Arena } from './arena.js';
-import { type Kernel, MAX_ARGS, type Task, type WorkerPool, workerPool } from './pool.js';
+import { type Kernel, MAX_ARGS, quietWorkers, type Task, type WorkerPool, workerPool } from './pool.js';
 
 /**
  * Fewest FLOPs per part of a split GEMM/conv: about 10-12 µs of work at 40-48 GFLOP/s. A dispatch
@@ -110,13 +110,16 @@ function kernelFunction(name: Name, exports: CoreExports, context: ThreadContext
   const splitter = context !== undefined && context.threads > 1 ? splitterOf(name, spec, raw, exports, context) : undefined;
   // Positional parameters, not rest args: nothing is allocated per call. Extra args are ignored by wasm.
   const call = new Float64Array(MAX_ARGS);
+  // A call on the calling thread alone ends other cores' workers' spin (pool.ts: quiet).
+  const coreId = context?.coreId ?? 0;
   if (splitter === undefined) {
     return ((a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) => {
       check(call, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
+      quietWorkers(coreId);
       return whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
     }) satisfies Kernel;
   }
-  const { pool, coreId, threads } = context!;
+  const { pool, threads } = context!;
   const task: Task = {
     core: coreId,
     kernel: WORKER_KERNELS.indexOf(SPECS[name].split!.by === 'parts' ? `${name}_part` : name),
@@ -132,7 +135,10 @@ function kernelFunction(name: Name, exports: CoreExports, context: ThreadContext
   return ((a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) => {
     check(call, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
     const parts = splitter.partsOf(call);
-    if (parts <= 1) return whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
+    if (parts <= 1) {
+      pool.quiet(coreId);
+      return whole(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
+    }
     task.parts = parts;
     pool.run(task);
   }) satisfies Kernel;

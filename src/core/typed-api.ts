@@ -9,6 +9,7 @@
 import { Padding } from './abi.js';
 import type { CoreExports } from './abi.js';
 import type { Arena, ArenaBuffer, DType } from './arena.js';
+import { quietWorkers } from './pool.js';
 
 export interface Conv2dShape {
   batch: number;
@@ -37,6 +38,8 @@ export interface TypedContext {
   arena: Arena;
   kernels: CoreExports;
   usable(): void;
+  /** The core's id in the worker pool (0: one thread), so the copies end other cores' workers' spin. */
+  coreId: number;
 }
 
 interface Temporary {
@@ -57,6 +60,7 @@ function withTemporaries<K extends string, T>(
   body: (buffers: Record<K, ArenaBuffer>) => T,
 ): T {
   t.usable();
+  quietWorkers(t.coreId);
   const { arena } = t;
   const mark = arena.mark();
   try {

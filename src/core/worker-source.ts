@@ -17,7 +17,7 @@ const CALL_ARGS = Array.from({ length: B.MAX_ARGS }, (_, i) => `out[${i}]`).join
 
 export const WORKER_SOURCE = `'use strict';
 const ${CONSTANTS};
-let port, board, f64, message, names, me, handled = 0, seen = 0;
+let port, board, f64, message, names, me, handled = 0, seen = 0, hot = false;
 const instances = new Map();
 const out = new Float64Array(MAX_ARGS);
 function abort(memory) {
@@ -32,12 +32,13 @@ function abort(memory) {
     throw new Error('abort: ' + text(messagePtr) + ' at ' + text(filePtr) + ':' + line + ':' + column);
   };
 }
+// Claims and runs parts of task seq; false when the task does not ask for this worker.
 function work(seq) {
-  if (me >= board[WORKERS]) return;
+  if (me >= board[WORKERS]) return false;
   const tag = (seq & 0xffffff) << 8;
   for (;;) {
     const next = Atomics.load(board, NEXT);
-    if ((next & ~255) !== tag || (next & 255) >= board[PARTS]) return;
+    if ((next & ~255) !== tag || (next & 255) >= board[PARTS]) return true;
     if (Atomics.compareExchange(board, NEXT, next, next + 1) !== next) continue;
     try {
       const exports = instances.get(board[CORE]);
@@ -64,14 +65,27 @@ function loop() {
     const seq = Atomics.load(board, SEQ);
     if (seq !== seen) {
       seen = seq;
-      work(seq);
+      hot = work(seq);
       continue;
     }
     const wake = Atomics.load(board, WAKE);
     if (Atomics.load(board, POSTED_BASE + me) !== handled || Atomics.load(board, SEQ) !== seen) continue;
-    let spins = 0;
-    while (Atomics.load(board, WAKE) === wake && ++spins < SPIN);
-    if (spins === SPIN) Atomics.wait(board, WAKE, wake);
+    if (hot && Atomics.load(board, QUIET) !== seen) {
+      // Spin for the next task of the same core, until the pool quiets the task seen or the budget ends.
+      hot = false;
+      const budget = Atomics.load(board, SPIN_BUDGET);
+      Atomics.store(board, STATE_BASE + me, SPINNING);
+      let spins = 0;
+      while (Atomics.load(board, WAKE) === wake && ++spins < budget && (spins % QUIET_EVERY !== 0 || Atomics.load(board, QUIET) !== seen));
+      if (Atomics.load(board, WAKE) !== wake) {
+        Atomics.store(board, STATE_BASE + me, AWAKE);
+        continue;
+      }
+    }
+    hot = false;
+    Atomics.store(board, STATE_BASE + me, SLEEPING);
+    Atomics.wait(board, WAKE, wake);
+    Atomics.store(board, STATE_BASE + me, AWAKE);
   }
 }
 function onMessage(data) {

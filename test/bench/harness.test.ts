@@ -136,13 +136,22 @@ describe('bench harness', () => {
     expect(kernels.get('gather_batch_u8_f32')?.calls).toBe(1);
   });
 
-  it('measures the threads family: a dispatch row and 1 vs 2 thread rows', async () => {
+  it('measures the threads family: a dispatch row, 1 vs 2 thread rows and the sharing rows', async () => {
     const rows = await runThreads(quick);
     expect(rows[0]!.kernel).toMatch(/^dispatch \+ join/);
+    const sharing = rows.filter((row) => String(row.kernel).startsWith('sharing: '));
     for (const row of rows) {
+      if (sharing.includes(row)) continue;
       expect(Number(row['1 thread µs'])).toBeGreaterThan(0);
       expect(Number(row['2 threads µs'])).toBeGreaterThan(0);
     }
     expect(rows.some((row) => row.kernel === 'gemm_f32_nn' && row.shape === '128x784x300')).toBe(true);
+    expect(rows.some((row) => row.kernel === 'core.matmul (typed arrays)')).toBe(true);
+    // Cores of 1, 2 and 3 threads, each timed alone and in turn with the others.
+    expect(sharing.map((row) => String(row.kernel).match(/on (\d) thread/)?.[1])).toEqual(['1', '2', '3']);
+    for (const row of sharing) {
+      expect(Number(row['alone GFLOP/s'])).toBeGreaterThan(0);
+      expect(Number(row['in turn GFLOP/s'])).toBeGreaterThan(0);
+    }
   });
 });
