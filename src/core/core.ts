@@ -38,10 +38,12 @@ export interface Core {
   /** Row-wise softmax of x [rows, cols], max-subtracted. */
   softmax(x: Float32Array, rows: number, cols: number): Float32Array;
   /**
-   * Ends this core's use of the worker threads (the workers themselves once no core uses them).
-   * Not needed for correctness: workers never keep a Node process alive, and a core that is
-   * garbage-collected is detached too. Later calls of `kernels` or the typed-array API throw
-   * `DisposedError`.
+   * Ends this core's use of the worker threads (the workers themselves once no core uses them) and
+   * hands its wasm instance and memory to the next `loadCore` of the same build, which would
+   * otherwise make a new memory (memories live outside the JS heap: the collector frees them late).
+   * Later calls of `kernels`, `exports` or the typed-array API, and reads of `exports.memory`
+   * (so `arena` views), throw `DisposedError`. Not needed for correctness: workers never keep a
+   * Node process alive, and a core that is garbage-collected is detached too.
    */
   dispose(): void;
   [Symbol.dispose](): void;
@@ -53,6 +55,19 @@ export interface CoreOptions {
   simd: 'strict' | 'relaxed';
   /** The core's place in the worker pool, when it has more than one thread (threads.ts: attachThreads). */
   context?: ThreadContext;
+  /** Called once the core is disposed: loadCore hands its instance to the next core (recycle.ts). */
+  onDispose?: () => void;
+}
+
+const disposedCores = new WeakSet<object>();
+const disposedError = () => new DisposedError('core', 'this core was disposed; load a new one with loadCore()');
+
+/**
+ * Throws what a disposed core's calls throw, for code handed a core it has not used yet (a model).
+ * @throws DisposedError when `core` was disposed.
+ */
+export function assertNotDisposed(core: object): void {
+  if (disposedCores.has(core)) throw disposedError();
 }
 
 /** A core over instantiated exports and their arena. */
@@ -61,7 +76,7 @@ export function createCore(exports: CoreExports, arena: Arena, options: CoreOpti
   const kernels = coreKernels(exports, context);
   let disposed = false;
   const usable = () => {
-    if (disposed) throw new DisposedError('core', 'this core was disposed; load a new one with loadCore()');
+    if (disposed) throw disposedError();
   };
   const typed: TypedContext = { arena, kernels, usable, coreId: context?.coreId ?? 0 };
   const core: Core = {
@@ -78,10 +93,15 @@ export function createCore(exports: CoreExports, arena: Arena, options: CoreOpti
     dispose() {
       if (disposed) return;
       disposed = true;
+      disposedCores.add(core);
       context?.pool.detach(context.coreId, core);
-      // Every kernel of a disposed core throws, whoever holds `core.kernels` (a model's optimizer does).
-      const table = kernels as unknown as Record<string, unknown>;
-      for (const name of Object.keys(table)) if (typeof table[name] === 'function') table[name] = usable;
+      // Every kernel of a disposed core throws, whoever holds `core.kernels` (a model's optimizer
+      // does), and so do its raw exports and its memory: the next core may reuse the instance.
+      for (const table of [kernels, exports] as unknown as Record<string, unknown>[]) {
+        for (const name of Object.keys(table)) if (typeof table[name] === 'function') table[name] = usable;
+      }
+      Object.defineProperty(exports, 'memory', { get: usable });
+      options.onDispose?.();
     },
     [Symbol.dispose]() {
       core.dispose();

@@ -9,6 +9,7 @@ import { Arena } from './arena.js';
 import { type Core, createCore } from './core.js';
 import {
   baseUrl,
+  checkSimd,
   compileCore,
   createSharedMemory,
   defaultWasmUrl,
@@ -18,6 +19,7 @@ import {
   type CompiledCore,
   type LoadOptions,
 } from './load.js';
+import { reclaim, release } from './recycle.js';
 import { attachThreads } from './threads.js';
 
 export type { CoreExports } from './abi.js';
@@ -44,7 +46,7 @@ export async function loadCore(options: LoadOptions = {}): Promise<Core> {
   let compiled: CompiledCore;
   let simd: 'strict' | 'relaxed';
   if (options.url !== undefined || options.wasm !== undefined) {
-    compiled = await compileCore(options.wasm !== undefined ? { wasm: options.wasm } : { url: new URL(options.url!, baseUrl()) });
+    compiled = await (options.wasm !== undefined ? compileCore({ wasm: options.wasm }) : compiledBuild(new URL(options.url!, baseUrl())));
     simd = simdMode === 'relaxed' ? 'relaxed' : 'strict';
     if (compiled.memoryImport === undefined && threads > 1) {
       if (options.threads !== undefined) {
@@ -63,13 +65,40 @@ export async function loadCore(options: LoadOptions = {}): Promise<Core> {
     }
     const picked = pickBuild(simdMode, threads > 1, options.debug);
     simd = picked.simd;
-    compiled = await compileCore({ url: defaultWasmUrl(picked.build) });
+    compiled = await compiledBuild(defaultWasmUrl(picked.build));
   }
-  const memory = compiled.memoryImport === undefined ? undefined : createSharedMemory(compiled.memoryImport);
-  const exports = await instantiateCompiled(compiled, memory);
+  // A disposed core's instance of this module, or a new one (recycle.ts).
+  const instance = reclaim(compiled.module) ?? (await instantiateCompiled(compiled, sharedMemory(compiled)));
+  const memory = compiled.memoryImport === undefined ? undefined : instance.memory;
+  // The core's own copy of the exports, which its dispose() can make throw without touching the instance.
+  const exports = { ...instance };
   const arena = new Arena(exports);
   const context = memory !== undefined && threads > 1 ? await attachThreads(compiled.module, memory, arena, threads) : undefined;
-  return createCore(exports, arena, { threads, threadsReason: reason, simd, ...(context === undefined ? {} : { context }) });
+  return createCore(exports, arena, {
+    threads,
+    threadsReason: reason,
+    simd,
+    ...(context === undefined ? {} : { context }),
+    onDispose: () => release(compiled.module, instance),
+  });
+}
+
+/** Compiled builds by URL: every core of a build shares one module, and a disposed core's instance fits the next. */
+const compiledBuilds = new Map<string, Promise<CompiledCore>>();
+
+function compiledBuild(url: URL): Promise<CompiledCore> {
+  checkSimd(); // before the cache: a runtime without SIMD gets its message every time
+  let compiled = compiledBuilds.get(url.href);
+  if (compiled === undefined) {
+    compiled = compileCore({ url });
+    compiledBuilds.set(url.href, compiled);
+    compiled.catch(() => compiledBuilds.delete(url.href));
+  }
+  return compiled;
+}
+
+function sharedMemory(compiled: CompiledCore): WebAssembly.Memory | undefined {
+  return compiled.memoryImport === undefined ? undefined : createSharedMemory(compiled.memoryImport);
 }
 
 /** The thread count: validated when given, else the runtime's default and why. */

@@ -99,6 +99,13 @@ function canBlock(): boolean {
   }
 }
 
+/**
+ * How long the workers outlive the last core detached from them: a loop that makes and disposes a
+ * core per model keeps its workers (spawning one takes about 0.1 s) instead of ending and starting
+ * them every time.
+ */
+const IDLE_MS = 500;
+
 export class WorkerPool {
   private readonly workers: PoolWorker[] = [];
   private readonly attached = new Map<number, number>();
@@ -113,6 +120,7 @@ export class WorkerPool {
   private nextId = 1;
   private names: readonly string[] = [];
   private readonly finalizer = new FinalizationRegistry<number>((id) => this.detach(id));
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** @internal A worker's spin after a task, in iterations (tests raise it to see who spins; SPIN). */
   get spinBudget(): number {
     return this.board === undefined ? SPIN : this.board[SPIN_BUDGET]!;
@@ -162,6 +170,8 @@ export class WorkerPool {
     if (this.names.length === 0) this.names = names;
     else if (this.names !== names) throw new Error('internal: one kernel table per pool');
     this.pendingAttaches++;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     try {
       const live = (w: number) => this.workers[w] !== undefined && this.workers[w].ended === undefined;
       for (let w = 0; w < workers; w++) {
@@ -199,6 +209,7 @@ export class WorkerPool {
       return id;
     } finally {
       this.pendingAttaches--;
+      if (this.attached.size === 0 && this.pendingAttaches === 0) this.endWhenIdle();
     }
   }
 
@@ -207,19 +218,28 @@ export class WorkerPool {
     this.finalizer.register(owner, id, owner);
   }
 
-  /** Drops the core's instances from the workers; ends every worker once no core is attached. */
+  /** Drops the core's instances from the workers; ends every worker once no core has been attached for IDLE_MS. */
   detach(id: number, owner?: object): void {
     if (owner !== undefined) this.finalizer.unregister(owner);
     const workers = this.attached.get(id);
     if (workers === undefined) return;
     this.attached.delete(id);
-    if (this.attached.size === 0 && this.pendingAttaches === 0) {
+    for (let w = 0; w < workers; w++) if (this.workers[w] !== undefined) this.post(w, { type: 'detach', id });
+    if (this.attached.size === 0 && this.pendingAttaches === 0) this.endWhenIdle();
+  }
+
+  /** Ends every worker IDLE_MS from now unless a core attaches before. */
+  private endWhenIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.attached.size > 0 || this.pendingAttaches > 0) return;
       for (const worker of this.workers) worker.terminate();
       this.workers.length = 0;
       this.newBoard();
-      return;
-    }
-    for (let w = 0; w < workers; w++) this.post(w, { type: 'detach', id });
+    }, IDLE_MS);
+    // The timer must not keep a Node process alive (the workers do not either).
+    (this.idleTimer as { unref?: () => void }).unref?.();
   }
 
   private post(w: number, message: unknown): void {

@@ -16,6 +16,7 @@
  * training as it would be without them: `predict` runs on its own run, the others reuse the training
  * run when it fits, else plan a temporary run above it and release it.
  */
+import { assertNotDisposed } from '../core/core.js';
 import { loadCore, type Core } from '../core/index.js';
 import { ArgumentError, describeValue } from '../errors.js';
 import type { Layer, ParameterSlot, Shape } from '../layers/layer.js';
@@ -83,8 +84,10 @@ export class Sequential {
   /**
    * @param core a core of its own (`await loadCore()`): the model plans the core's whole arena.
    * @throws ArgumentError when the core already serves another model or the options are invalid.
+   * @throws DisposedError when the core was disposed.
    */
   constructor(core: Core, options: SequentialOptions) {
+    assertNotDisposed(core); // before the check below: a disposed core may have held another model
     if (coresInUse.has(core)) {
       throw new ArgumentError('core', "this core already holds another model's arena: call loadCore() once per model (it is cheap)");
     }

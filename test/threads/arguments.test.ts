@@ -9,6 +9,7 @@ import { KERNELS } from '../../src/core/kernel-table.js';
 import { type ActivationCode, loadCore, type Core } from '../../src/core/index.js';
 import { workerPool } from '../../src/core/pool.js';
 import { ArgumentError, DisposedError } from '../../src/errors.js';
+import { createModel } from '../../src/models/architectures.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 type Spec = { args: readonly { name: string; kind: string; values?: readonly number[]; min?: number }[] };
@@ -106,6 +107,20 @@ describe('a disposed core', () => {
       );
       expect(() => core.matmul(new Float32Array(1), new Float32Array(1), 1, 1, 1)).toThrow(DisposedError);
     }
+  });
+});
+
+describe('a disposed core given to a model', () => {
+  it('is refused as disposed, not as held by another model (issue 20 item 11)', async () => {
+    const model = await createModel('mlp', { core: await loadCore({ threads: 1, simd: 'strict' }) });
+    model.dispose();
+    await expect(createModel('mlp', { core: model.core })).rejects.toThrow(DisposedError);
+    await expect(createModel('mlp', { core: model.core })).rejects.toThrow(
+      /^core: this core was disposed; load a new one with loadCore\(\)$/,
+    );
+    const unused = await loadCore({ threads: 1, simd: 'strict' });
+    unused.dispose();
+    await expect(createModel('mlp', { core: unused })).rejects.toThrow(DisposedError);
   });
 });
 
