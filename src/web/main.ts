@@ -1,13 +1,10 @@
 /**
  * The demo page: the training form drives worker.ts; the charts, the metrics and the result views
- * follow its messages. The "classify" panel runs on this thread: a model file (or the model just
- * trained) is deserialized onto a core of its own and predicts test images or an uploaded picture.
- *
- * Over 400 lines on purpose: it is the page's wiring (form, charts, results, classify panel), each
- * section short and tied to the DOM ids of index.html; the drawing lives in chart.ts and views.ts.
+ * follow its messages. The "classify" panel (classify.ts) runs on this thread with a model file or
+ * the model just trained. Each section is short and tied to the DOM ids of index.html; the drawing
+ * lives in chart.ts and views.ts.
  */
 import {
-  CLASS_NAMES,
   MODERN_DEFAULTS,
   defaultTrainingConfig,
   deserializeModel,
@@ -15,28 +12,23 @@ import {
   hasWasmSimd,
   loadCore,
   readFashionMnistFiles,
-  toModelInput,
   type ArchitectureName,
   type DataSplit,
   type OptimizerName,
-  type Sequential,
 } from '../browser.js';
 // 'fmnist-wasm/interop' for a package user: the ONNX writer brings protobufjs, which the bundler resolves.
 import { exportModel } from '../interop/index.js';
 import { LineChart } from './chart.js';
+import { setupClassify } from './classify.js';
 import type { FromWorker, ToWorker, TrainSettings } from './protocol.js';
-import { drawImage, renderConfusion, renderGrid, renderProbabilities, renderReport } from './views.js';
+import { byId, renderConfusion, renderGrid, renderReport } from './views.js';
 
 /** The .wasm, emitted by Vite as an asset (this literal form is what Vite rewrites). */
 const WASM_URL = new URL('../../build/release.wasm', import.meta.url);
 /** How long Stop waits for the worker to wind down before terminating it. */
 const STOP_GRACE_MS = 5000;
 
-const $ = <T extends HTMLElement>(id: string): T => {
-  const node = document.getElementById(id);
-  if (node === null) throw new Error(`demo: #${id} is missing from index.html`);
-  return node as T;
-};
+const $ = byId;
 
 const form = $<HTMLFormElement>('train-form');
 const startButton = $<HTMLButtonElement>('start');
@@ -359,46 +351,9 @@ stopButton.addEventListener('click', () => {
   }, STOP_GRACE_MS);
 });
 
-// ---- classify with a model -----------------------------------------------------------------------
+// ---- classify with a model (classify.ts) ---------------------------------------------------------
 
-let model: Sequential | undefined;
 let testSplit: Promise<DataSplit> | undefined;
-const modelStatus = $('model-status');
-
-async function useModel(bytes: Uint8Array, source: string): Promise<void> {
-  modelStatus.textContent = `Loading ${source}…`;
-  try {
-    // A model plans its core's whole arena, so each gets a core of its own. The wasm memory of a
-    // dropped one is outside the JS heap, where the collector does not hurry: release it now.
-    const core = await loadCore({ url: WASM_URL });
-    const loaded = await deserializeModel(bytes, { core, source }).catch((error: unknown) => {
-      core.dispose();
-      throw error;
-    });
-    model?.dispose();
-    model = loaded;
-    const name = model.architecture?.name ?? model.name;
-    modelStatus.textContent = `Loaded ${source}: ${name}, ${model.countParams().toLocaleString('en-US')} parameters.`;
-    modelStatus.classList.remove('error');
-    ($('classify-tests') as HTMLFieldSetElement).disabled = false;
-    ($('classify-upload') as HTMLFieldSetElement).disabled = false;
-    document.body.dataset.model = 'loaded';
-  } catch (error) {
-    model?.dispose();
-    model = undefined;
-    modelStatus.textContent = `Cannot load the model: ${(error as Error).message}`;
-    modelStatus.classList.add('error');
-    document.body.dataset.model = 'error';
-  }
-}
-
-$<HTMLInputElement>('model-file').addEventListener('change', async (event) => {
-  const file = (event.target as HTMLInputElement).files?.[0];
-  if (file) await useModel(new Uint8Array(await file.arrayBuffer()), file.name);
-});
-$<HTMLButtonElement>('use-trained').addEventListener('click', async () => {
-  if (trainedModelFile) await useModel(trainedModelFile, 'the model just trained');
-});
 
 /** The test split, from the picked files or the data URL, fetched once. */
 function loadTestSplit(): Promise<DataSplit> {
@@ -411,68 +366,4 @@ function loadTestSplit(): Promise<DataSplit> {
   return testSplit;
 }
 
-$<HTMLButtonElement>('classify-test').addEventListener('click', async () => {
-  if (!model) return;
-  const summary = $('classify-summary');
-  try {
-    summary.textContent = 'Loading the test images…';
-    const test = await loadTestSplit();
-    const start = Math.max(0, Math.min(test.count - 1, Math.floor(Number($<HTMLInputElement>('test-start').value) || 0)));
-    const count = Math.max(1, Math.min(test.count - start, Math.floor(Number($<HTMLInputElement>('test-count').value) || 100)));
-    const pixels = test.images.subarray(start * 784, (start + count) * 784);
-    const t0 = performance.now();
-    const { labels, probabilities } = model.predict(pixels, count);
-    const ms = performance.now() - t0;
-    let correct = 0;
-    for (let i = 0; i < count; i++) if (labels[i] === test.labels[start + i]) correct++;
-    summary.textContent =
-      `Images ${start}–${start + count - 1}: ${correct} of ${count} correct (${((100 * correct) / count).toFixed(1)}%), ` +
-      `predicted in ${ms.toFixed(1)} ms.`;
-    summary.dataset.predictions = Array.from(labels).join(',');
-    summary.dataset.start = String(start);
-    renderGrid(
-      $('classify-grid'),
-      Array.from(labels, (predicted, i) => ({
-        pixels: pixels.subarray(i * 784, (i + 1) * 784),
-        index: start + i,
-        predicted,
-        label: test.labels[start + i]!,
-        confidence: probabilities[i * 10 + predicted]!,
-      })),
-    );
-  } catch (error) {
-    summary.textContent = `Cannot classify: ${(error as Error).message}`;
-  }
-});
-
-async function classifyPicture(): Promise<void> {
-  const file = $<HTMLInputElement>('upload-image').files?.[0];
-  if (!model || !file) return;
-  const prediction = $('upload-prediction');
-  try {
-    const bitmap = await createImageBitmap(file);
-    // Decode at most 512 px on a side: toModelInput averages areas, so this loses nothing at 28x28.
-    const scale = Math.min(1, 512 / Math.max(bitmap.width, bitmap.height));
-    const width = Math.max(1, Math.round(bitmap.width * scale));
-    const height = Math.max(1, Math.round(bitmap.height * scale));
-    const canvas = new OffscreenCanvas(width, height);
-    const context = canvas.getContext('2d')!;
-    context.drawImage(bitmap, 0, 0, width, height);
-    bitmap.close();
-    const rgba = context.getImageData(0, 0, width, height);
-    const invertChoice = $<HTMLSelectElement>('upload-invert').value;
-    const pixels = toModelInput({ data: rgba.data, width, height }, { invert: invertChoice === 'auto' ? 'auto' : invertChoice === 'yes' });
-    drawImage($<HTMLCanvasElement>('upload-preview'), pixels);
-    const { labels, probabilities } = model.predict(pixels, 1);
-    const label = labels[0]!;
-    prediction.textContent = `Prediction: ${CLASS_NAMES[label]} (${(probabilities[label]! * 100).toFixed(1)}%)`;
-    prediction.dataset.predicted = String(label);
-    renderProbabilities($('upload-probabilities'), probabilities);
-    $('upload-result').hidden = false;
-  } catch (error) {
-    prediction.textContent = `Cannot read this picture: ${(error as Error).message}`;
-    $('upload-result').hidden = false;
-  }
-}
-$<HTMLInputElement>('upload-image').addEventListener('change', () => void classifyPicture());
-$<HTMLSelectElement>('upload-invert').addEventListener('change', () => void classifyPicture());
+setupClassify({ wasmUrl: WASM_URL, trainedModelFile: () => trainedModelFile, loadTestSplit });

@@ -5,6 +5,13 @@
  */
 import { CLASS_NAMES, type ClassificationReport } from '../browser.js';
 
+/** The element of index.html with this id; a missing id is a bug of the page, said at once. */
+export const byId = <T extends HTMLElement>(id: string): T => {
+  const node = document.getElementById(id);
+  if (node === null) throw new Error(`demo: #${id} is missing from index.html`);
+  return node as T;
+};
+
 /** Draws one 28x28 u8 image (0 = background) into a canvas, pixel for pixel; CSS scales it up. */
 export function drawImage(canvas: HTMLCanvasElement, pixels: Uint8Array, invert = true): void {
   canvas.width = 28;

@@ -1,16 +1,68 @@
 // The demo page (src/web) in Chromium: it loads, trains in a worker, shows the results, loads a
-// model saved by the CLI and predicts what Node predicts, classifies an uploaded picture, stops a
-// run, and says so when WebAssembly SIMD is missing. Each test opens its own page.
+// model saved by the CLI and predicts what Node predicts, classifies an uploaded picture and a
+// drawing (with their latencies), stops a run, and says so when WebAssembly SIMD is missing. Each
+// test opens its own page.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { PNG } from 'pngjs';
+import { CLASS_NAMES } from '../../src/data/classes.js';
 import { expect, test } from './fixtures.js';
 import { cli, firstImages, OUT_DIR, REPO, testImagesIdx } from './pages.js';
 
 const TRAIN_IMAGES = 10_000;
 const COMPARED_IMAGES = 100;
+
+/** Presses the mouse on the drawing pad and draws a T-shirt-like zig-zag, leaving the button down. */
+async function strokeOnPad(page: Page): Promise<void> {
+  // page.mouse works in the viewport: the pad, at the page's end, is scrolled into it first.
+  await page.locator('#pad').scrollIntoViewIfNeeded();
+  const pad = await page.locator('#pad').boundingBox();
+  expect(pad).not.toBeNull();
+  const { x, y, width, height } = pad ?? { x: 0, y: 0, width: 0, height: 0 };
+  // A T-shirt-like zig-zag: across the shoulders, down the body, back and forth.
+  const path = [
+    [0.2, 0.2],
+    [0.8, 0.2],
+    [0.7, 0.5],
+    [0.7, 0.85],
+    [0.3, 0.85],
+    [0.3, 0.5],
+    [0.6, 0.5],
+    [0.6, 0.75],
+  ] as const;
+  await page.mouse.move(x + path[0][0] * width, y + path[0][1] * height);
+  await page.mouse.down();
+  for (const [px, py] of path.slice(1)) await page.mouse.move(x + px * width, y + py * height, { steps: 8 });
+}
+
+/** The gray levels of a 28x28 preview canvas as drawn (views.ts's drawImage shows the model's pixels inverted). */
+function previewGray(page: Page, selector: string): Promise<number[]> {
+  return page.$eval(selector, (c) =>
+    Array.from(
+      (c as HTMLCanvasElement)
+        .getContext('2d')
+        ?.getImageData(0, 0, 28, 28)
+        .data.filter((_, i) => i % 4 === 0) ?? [],
+    ),
+  );
+}
+
+/** A shown classification: its class named, the model's and the whole path's latencies finite, positive and in the text. */
+async function expectLatency(page: Page, selector: string, className: string): Promise<void> {
+  const element = page.locator(selector);
+  await expect(element).toBeVisible();
+  await expect(element).toHaveAttribute('data-class-name', className);
+  const modelMs = Number(await element.getAttribute('data-latency-ms'));
+  const totalMs = Number(await element.getAttribute('data-total-ms'));
+  expect(Number.isFinite(modelMs) && modelMs > 0, `model latency ${modelMs}`).toBe(true);
+  expect(Number.isFinite(totalMs) && totalMs >= modelMs, `total latency ${totalMs} (model ${modelMs})`).toBe(true);
+  const text = (await element.textContent()) ?? '';
+  const escaped = className.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  expect(text).toMatch(new RegExp(`^${escaped} \\(\\d+\\.\\d%\\) in \\d+\\.\\d+ ms \\(model\\) / \\d+\\.\\d+ ms \\(total\\)$`));
+  test.info().annotations.push({ type: 'measured', description: `${selector}: ${text}` });
+}
 
 async function waitForState(page: Page, states: string[], timeout: number): Promise<string | undefined> {
   await page.waitForFunction((wanted) => wanted.includes(document.body.dataset.state ?? ''), states, { timeout });
@@ -141,6 +193,13 @@ test(`trains scratch-mlp for one epoch on ${TRAIN_IMAGES} images in a worker: te
     expect(box).not.toBeNull();
     const height = Math.ceil((box?.y ?? 0) + (box?.height ?? 0) + 16);
     await page.screenshot({ path: join(REPO, 'docs/demo.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height } });
+    // The drawing pad's picture: the model just trained classifies a stroke, with its latency.
+    await page.click('#use-trained');
+    await page.waitForFunction(() => document.body.dataset.model !== undefined, null, { timeout: 60_000 });
+    await strokeOnPad(page);
+    await page.mouse.up();
+    await expect(page.locator('#pad-probabilities meter')).toHaveCount(10);
+    await page.locator('#classify-draw').screenshot({ path: join(REPO, 'docs/demo-draw.png') });
   }
 });
 
@@ -199,18 +258,54 @@ test.describe('a model saved by the CLI', () => {
     await page.setInputFiles('#upload-image', pngPath);
     await page.waitForSelector('#upload-prediction[data-predicted]', { timeout: 30_000 });
     expect(Number(await page.getAttribute('#upload-prediction', 'data-predicted'))).toBe(nodeLabels[0]);
-    const preview = await page.$eval('#upload-preview', (c) =>
-      Array.from(
-        (c as HTMLCanvasElement)
-          .getContext('2d')
-          ?.getImageData(0, 0, 28, 28)
-          .data.filter((_, i) => i % 4 === 0) ?? [],
-      ),
-    );
+    const preview = await previewGray(page, '#upload-preview');
     const mismatches = preview.filter((v, i) => v !== 255 - (idx[16 + i] ?? 0)).length;
     expect(preview).toHaveLength(784);
     expect(mismatches).toBe(0);
     await expect(page.locator('#upload-probabilities meter')).toHaveCount(10);
+    await expectLatency(page, '#upload-prediction', CLASS_NAMES[nodeLabels[0]!]!);
+  });
+
+  test('the drawing pad: a mouse stroke is classified while drawn and when it ends, as Node classifies its 28x28 pixels, with its latency; Clear resets it', async ({
+    page,
+    pageErrors,
+  }) => {
+    await loadModel(page);
+    await strokeOnPad(page);
+    // Still drawing: classified on an animation frame, the probability bars left for the stroke's end.
+    await page.waitForSelector('#pad-prediction[data-predicted][aria-busy="true"]', { timeout: 30_000 });
+    await page.mouse.up();
+    await expect(page.locator('#pad-prediction')).toHaveAttribute('aria-busy', 'false');
+    await expect(page.locator('#pad-probabilities meter')).toHaveCount(10);
+    const predicted = Number(await page.getAttribute('#pad-prediction', 'data-predicted'));
+    expect(CLASS_NAMES[predicted]).toBeDefined();
+    await expectLatency(page, '#pad-prediction', CLASS_NAMES[predicted]!);
+    // The 28x28 preview is what the model saw (drawn inverted): Node's CLI gives the same class for those pixels.
+    const seen = (await previewGray(page, '#pad-preview')).map((v) => 255 - v);
+    expect(seen).toHaveLength(784);
+    expect(seen.filter((v) => v > 128).length, 'ink in the 28x28 drawing').toBeGreaterThan(40);
+    const drawnIdx = firstImages(idx, 1);
+    drawnIdx.set(seen, 16);
+    const drawnPath = join(scratch, 'drawn-idx3-ubyte');
+    writeFileSync(drawnPath, drawnIdx);
+    const node = cli<{ predictions: { label: number }[] }>(['predict', '--load', modelPath, '--json', drawnPath]);
+    expect(predicted).toBe(node.predictions[0]?.label);
+    await page.locator('#classify').screenshot({ path: join(OUT_DIR, 'browser-draw.png') });
+
+    await page.click('#pad-clear');
+    const ink = await page.$eval('#pad', (c) => {
+      const canvas = c as HTMLCanvasElement;
+      const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray(1);
+      let lit = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] !== 0 || data[i + 1] !== 0 || data[i + 2] !== 0) lit++;
+      return lit;
+    });
+    expect(ink).toBe(0);
+    await expect(page.locator('#pad-result')).toBeHidden();
+    await expect(page.locator('#pad-prediction')).not.toHaveAttribute('data-predicted');
+    await expect(page.locator('#pad-prediction')).not.toHaveAttribute('data-latency-ms');
+    await expect(page.locator('#pad-prediction')).toHaveText(/^Draw on the pad/);
+    expect(pageErrors).toEqual([]);
   });
 });
 
