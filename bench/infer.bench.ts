@@ -77,9 +77,10 @@ interface Rounds {
 
 /**
  * A pause before each variant's turn: a runtime that just worked may keep its threads spinning for
- * a while (ours 2.5 ms, ORT-web's pool likewise), which on 2 cores would slow the next one.
+ * a while, which on 2 cores slows the next one (ours 2.5 ms; ORT-web's 2-thread pool 150-200 ms
+ * here, measured with process.cpuUsage: after a 20 ms pause, our next single images ran 1.6x slower).
  */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
 function quantile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
