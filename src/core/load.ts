@@ -173,8 +173,10 @@ async function readWasm(url: URL): Promise<Uint8Array> {
 /** Instantiates on this thread; `memory` is required when the module imports one. */
 export async function instantiateCompiled(compiled: CompiledCore, memory?: WebAssembly.Memory): Promise<CoreExports> {
   const imports = memory === undefined ? {} : { env: { memory } };
-  const { exports } = await instantiate<Record<string, unknown>>(compiled.module, imports);
-  return exports as unknown as CoreExports;
+  // The instance's own exports, not the loader's demangled ones: those wrap each function in a
+  // rest-args closure (an array per kernel call); the loader is here for its imports (abort).
+  const { instance } = await instantiate<Record<string, unknown>>(compiled.module, imports);
+  return instance.exports as unknown as CoreExports;
 }
 
 /** Instantiates a single-thread core (the module's own memory): what the kernel tests and benchmarks use. */

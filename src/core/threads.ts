@@ -88,7 +88,7 @@ export function coreKernels(exports: CoreExports, context?: ThreadContext): Core
     const fn = raw[name];
     if (typeof fn !== 'function') table[name] = fn;
     else if (name in KERNELS) table[name] = kernelFunction(name as Name, exports, context);
-    else table[name] = unwrapped(fn as Kernel);
+    else table[name] = fn as Kernel;
   }
   return table as unknown as CoreExports;
 }
@@ -105,7 +105,7 @@ interface Splitter {
 function kernelFunction(name: Name, exports: CoreExports, context: ThreadContext | undefined): Kernel {
   const spec = SPECS[name];
   const raw = exports as unknown as Record<string, Kernel>;
-  const whole = unwrapped(raw[name]!);
+  const whole = raw[name]!;
   const check = argumentCheck(name, spec.args);
   const splitter = context !== undefined && context.threads > 1 ? splitterOf(name, spec, raw, exports, context) : undefined;
   // Positional parameters, not rest args: nothing is allocated per call. Extra args are ignored by wasm.
@@ -206,9 +206,9 @@ function splitterOf(
   const at = Object.fromEntries(spec.args.map((arg, i) => [arg.name, i])) as At<string>;
   if (split.by === 'parts') {
     const part = raw[`${name}_part`];
-    return part === undefined ? undefined : partsSplitter(split, at, spec.args.length, unwrapped(part), exports, context);
+    return part === undefined ? undefined : partsSplitter(split, at, spec.args.length, part, exports, context);
   }
-  return rangesSplitter(split, at, spec.args.length, unwrapped(raw[name]!), context.threads);
+  return rangesSplitter(split, at, spec.args.length, raw[name]!, context.threads);
 }
 
 function partsSplitter(
@@ -274,10 +274,3 @@ function product(call: Args, indices: readonly number[]): number {
   return result;
 }
 
-/**
- * The wasm function itself: @assemblyscript/loader wraps each export in a rest-args function (one
- * array per call, and `length` 0); its `original` is the export, whose `length` is the wasm arity.
- */
-function unwrapped(kernel: Kernel): Kernel {
-  return (kernel as Kernel & { original?: Kernel }).original ?? kernel;
-}
