@@ -30,6 +30,7 @@
  * seed and `iterations`), and the schedule's position (from the epoch and step).
  */
 import { ArgumentError, ModelFileError } from '../errors.js';
+import { importNode } from '../util/node.js';
 import { align4, littleEndianBytes, readLittleEndianF32 } from '../util/bytes.js';
 import type { CallbackModel, CallbackState, Callbacks, History } from '../train/callbacks.js';
 import type { MonitorName } from '../train/monitor-callbacks.js';
@@ -244,7 +245,7 @@ const HEADER = object({
  * @throws ModelFileError naming the file when it is missing, unreadable or not a valid checkpoint.
  */
 export async function readCheckpoint(directory: string): Promise<TrainingCheckpoint> {
-  const { join } = await import('node:path');
+  const { join } = await importNode('path');
   const path = join(directory, CHECKPOINT_FILE);
   return parseCheckpoint(await readModelBytes(path, 'a checkpoint', 'no checkpoint here (train with --checkpoint-dir first)'), path);
 }
@@ -276,7 +277,7 @@ export function trainingCheckpointCallback(
         optimizer: m.getOptimizerState(),
         callbacks: stateful.map((callback) => callback.getState!()),
       };
-      const [{ join }, { writeFileAtomic }] = await Promise.all([import('node:path'), import('../util/write-atomic.js')]);
+      const [{ join }, { writeFileAtomic }] = await Promise.all([importNode('path'), import('../util/write-atomic.js')]);
       const path = join(directory, CHECKPOINT_FILE);
       try {
         await writeFileAtomic(path, serializeCheckpoint(checkpoint));
@@ -307,8 +308,8 @@ export const CHECKPOINT_LOCK = 'training.lock';
 /** Who holds `DIR`'s lock now (a live pid), if anyone; a lock of a dead process holds nothing. */
 export async function checkpointLockHolder(directory: string): Promise<number | undefined> {
   const [{ readFile }, { join }, { isRunning }] = await Promise.all([
-    import('node:fs/promises'),
-    import('node:path'),
+    importNode('fs/promises'),
+    importNode('path'),
     import('../util/write-atomic.js'),
   ]);
   const text = await readFile(join(directory, CHECKPOINT_LOCK), 'utf8').catch(() => undefined);
@@ -327,7 +328,7 @@ export async function claimCheckpointDirectory(
   directory: string,
   options: { resuming: boolean; overwrite?: boolean },
 ): Promise<() => void> {
-  const [fs, { unlinkSync }, { join }] = await Promise.all([import('node:fs/promises'), import('node:fs'), import('node:path')]);
+  const [fs, { unlinkSync }, { join }] = await Promise.all([importNode('fs/promises'), importNode('fs'), importNode('path')]);
   const checkpoint = join(directory, CHECKPOINT_FILE);
   if (!options.resuming && !options.overwrite && (await fs.stat(checkpoint).catch(() => undefined)) !== undefined) {
     throw new ArgumentError(

@@ -5,8 +5,9 @@
  * non-blocking, so even opening a FIFO without a writer returns. Errors are `FileReadProblem`s that
  * say what is wrong in a few words; callers wrap them in their typed error naming the file.
  *
- * The Node modules load lazily, as in write-atomic.ts (browser bundles stub `node:*`).
+ * The Node modules load lazily through util/node.ts, out of bundlers' sight.
  */
+import { importNode } from './node.js';
 
 export class FileReadProblem extends Error {
   constructor(
@@ -58,7 +59,7 @@ export function describeFileError(error: unknown): string {
  * @throws FileReadProblem otherwise, or when it cannot be opened or read.
  */
 export async function readRegularFile(path: string, maxBytes: number, what = 'this file'): Promise<Uint8Array> {
-  const [{ open }, { constants }] = await Promise.all([import('node:fs/promises'), import('node:fs')]);
+  const [{ open }, { constants }] = await Promise.all([importNode('fs/promises'), importNode('fs')]);
   let handle: import('node:fs/promises').FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);

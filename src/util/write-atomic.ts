@@ -8,11 +8,12 @@
  * a shell reports it); a SIGKILL cannot be caught, so every write first removes the temporary files
  * of the same NAME whose process is gone.
  *
- * The Node modules load lazily: models/save.ts reaches this module from the browser entry (through
+ * The Node modules load lazily (util/node.ts, out of bundlers' sight): models/save.ts reaches this module from the browser entry (through
  * a dynamic import), and a bundler's browser stub for `node:*` has no named exports, so static named
  * imports here would fail a Vite build of any page that imports fmnist-wasm.
  */
 
+import { importNode } from './node.js';
 import { describeFileError } from './read-file.js';
 import { onTerminationSignal } from './signals.js';
 
@@ -26,10 +27,10 @@ const pending = new Set<string>();
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: { createParents?: boolean } = {}): Promise<void> {
   const [{ randomBytes }, fs, { unlinkSync }, { basename, dirname, join }] = await Promise.all([
-    import('node:crypto'),
-    import('node:fs/promises'),
-    import('node:fs'),
-    import('node:path'),
+    importNode('crypto'),
+    importNode('fs/promises'),
+    importNode('fs'),
+    importNode('path'),
   ]);
   if (options.createParents) {
     await fs.mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
