@@ -1,5 +1,6 @@
-// The ABI: every export of the wasm core, the same in every build (asconfig.json). src/core/abi.ts
-// mirrors this list with types and docs. The `_part` exports follow the contract in ./parts.ts.
+// The ABI: every export of the wasm core, the same in the four release builds (asconfig.json).
+// src/core/abi.ts mirrors this list with types and docs. The `_part` exports follow the contract in
+// ./parts.ts. The inference build exports the subset in ./inference.ts.
 export {
   gemm_f32_nn, gemm_f32_tn, gemm_f32_nt, gemm_f32_workspace_bytes,
   gemm_f32_nn_part, gemm_f32_tn_part, gemm_f32_nt_part,
@@ -29,8 +30,4 @@ export {
   batchnorm_f32_forward_train_part, batchnorm_f32_forward_inference_part, batchnorm_f32_backward_part,
   batchnorm_f32_workspace_bytes,
 } from './batchnorm';
-
-/** First byte past the module's static data: the arena starts here (16-byte aligned by the caller). */
-export function heap_base(): usize {
-  return __heap_base;
-}
+export { heap_base } from './heap';

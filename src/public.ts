@@ -18,6 +18,7 @@ export {
   type Core,
   type CoreExports,
   type DType,
+  type KernelSet,
   type LoadOptions,
   type MaxPool2dShape,
 } from './core/index.js';

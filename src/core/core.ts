@@ -6,9 +6,11 @@
  * their inputs into arena temporaries, run one kernel and copy the result out; layers and
  * training use the zero-copy arena API (`kernels`) instead.
  */
-import { DisposedError } from '../errors.js';
+import { ArgumentError, DisposedError } from '../errors.js';
 import type { CoreExports } from './abi.js';
 import type { Arena } from './arena.js';
+import { KERNELS } from './kernel-table.js';
+import type { KernelSet } from './load.js';
 import { coreKernels, type ThreadContext } from './threads.js';
 import { type Conv2dShape, conv2d, type MaxPool2dShape, matmul, maxPool2d, softmax, type TypedContext } from './typed-api.js';
 
@@ -27,6 +29,8 @@ export interface Core {
   readonly threadsReason: string;
   /** The build's SIMD: 'strict' (SIMD128, same bits everywhere) or 'relaxed' (FMA, may differ in the last bits between machines). */
   readonly simd: 'strict' | 'relaxed';
+  /** 'inference' when the build has the forward kernels only (`loadCore({ kernels: 'inference' })`). */
+  readonly kernelSet: KernelSet;
   /** The planner for buffers in wasm memory. */
   readonly arena: Arena;
   /** a [m,k] · b [k,n] → [m,n], row-major. */
@@ -74,6 +78,7 @@ export function assertNotDisposed(core: object): void {
 export function createCore(exports: CoreExports, arena: Arena, options: CoreOptions): Core {
   const { context } = options;
   const kernels = coreKernels(exports, context);
+  const kernelSet = withoutMissing(kernels);
   let disposed = false;
   const usable = () => {
     if (disposed) throw disposedError();
@@ -86,6 +91,7 @@ export function createCore(exports: CoreExports, arena: Arena, options: CoreOpti
     threads: options.threads,
     threadsReason: options.threadsReason,
     simd: options.simd,
+    kernelSet,
     matmul: (a, b, m, k, n) => matmul(typed, a, b, m, k, n),
     conv2d: (input, filters, shape, bias) => conv2d(typed, input, filters, shape, bias),
     maxPool2d: (input, shape) => maxPool2d(typed, input, shape),
@@ -110,4 +116,22 @@ export function createCore(exports: CoreExports, arena: Arena, options: CoreOpti
   // A core dropped without dispose() is detached from the workers once it is garbage-collected.
   context?.pool.watch(core, context.coreId);
   return core;
+}
+
+/**
+ * The inference build lacks the training kernels: each becomes a function that says so, rather than
+ * "not a function" halfway through a step. Returns the kernel set the exports make.
+ */
+function withoutMissing(kernels: CoreExports): KernelSet {
+  const table = kernels as unknown as Record<string, unknown>;
+  const missing = Object.keys(KERNELS).filter((name) => !(name in table));
+  for (const name of missing) {
+    table[name] = () => {
+      throw new ArgumentError(
+        'kernels',
+        `this core was loaded with kernels: 'inference' (forward passes only) and has no ${name}: load a core with the default kernels to train or evaluate`,
+      );
+    };
+  }
+  return missing.length === 0 ? 'all' : 'inference';
 }

@@ -3,7 +3,7 @@
  * threads and returns a `Core` (core.ts) with its arena, its kernels and the typed-array API
  * (typed-api.ts).
  */
-import { describeValue } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 import { importNode, isNode } from '../util/node.js';
 import { Arena } from './arena.js';
 import { type Core, createCore } from './core.js';
@@ -26,7 +26,7 @@ export type { CoreExports } from './abi.js';
 export { ActivationCode, Padding, Reduction } from './abi.js';
 export { Arena, type ArenaBuffer, type DType } from './arena.js';
 export type { Core } from './core.js';
-export { hasRelaxedSimd, hasWasmSimd, UnsupportedRuntimeError, type LoadOptions, type SimdMode } from './load.js';
+export { hasRelaxedSimd, hasWasmSimd, UnsupportedRuntimeError, type KernelSet, type LoadOptions, type SimdMode } from './load.js';
 export type { Conv2dShape, MaxPool2dShape } from './typed-api.js';
 
 /**
@@ -38,6 +38,9 @@ export type { Conv2dShape, MaxPool2dShape } from './typed-api.js';
  *   `simd: 'relaxed'` is asked, or lacks SharedArrayBuffer and more than one thread is asked.
  */
 export async function loadCore(options: LoadOptions = {}): Promise<Core> {
+  if (options.kernels !== undefined && options.kernels !== 'all' && options.kernels !== 'inference') {
+    throw new ArgumentError('kernels', `expected 'all' or 'inference', got ${describeValue(options.kernels)}`);
+  }
   let { threads, reason } = await resolveThreads(options.threads);
   const simdMode = options.simd ?? 'strict';
   if (simdMode !== 'auto' && simdMode !== 'strict' && simdMode !== 'relaxed') {
@@ -57,6 +60,10 @@ export async function loadCore(options: LoadOptions = {}): Promise<Core> {
       threads = 1;
       reason = '1 thread: the given module is not a shared-memory build';
     }
+  } else if (options.kernels === 'inference') {
+    ({ threads, reason } = inferenceThreads(options, threads, reason));
+    simd = 'strict';
+    compiled = await compileCore({ url: defaultWasmUrl('release-inference') });
   } else {
     if (options.debug && threads > 1) {
       if (options.threads !== undefined) throw new RangeError(`threads: the debug build runs on one thread, got ${threads}`);
@@ -99,6 +106,17 @@ function compiledBuild(url: URL): Promise<CompiledCore> {
 
 function sharedMemory(compiled: CompiledCore): WebAssembly.Memory | undefined {
   return compiled.memoryImport === undefined ? undefined : createSharedMemory(compiled.memoryImport);
+}
+
+/** The inference build is strict and has its own memory: one thread, and no other SIMD or debug build. */
+function inferenceThreads(options: LoadOptions, threads: number, reason: string): { threads: number; reason: string } {
+  const refuse = (argument: string, given: string) =>
+    new ArgumentError(argument, `${given} does not go with kernels: 'inference' (one thread, strict SIMD, release build)`);
+  if (options.simd !== undefined && options.simd !== 'strict') throw refuse('simd', `'${options.simd}'`);
+  if (options.debug) throw refuse('debug', 'true');
+  if (threads === 1) return { threads, reason };
+  if (options.threads !== undefined) throw refuse('threads', String(threads));
+  return { threads: 1, reason: "1 thread: kernels: 'inference'" };
 }
 
 /** The thread count: validated when given, else the runtime's default and why. */

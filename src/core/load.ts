@@ -38,7 +38,17 @@ export interface LoadOptions {
   wasm?: ArrayBuffer | ArrayBufferView | WebAssembly.Module;
   /** Use the debug build (assertions on, one thread), for tests. Ignored when `url` or `wasm` is given. */
   debug?: boolean;
+  /**
+   * 'all' (default): every kernel. 'inference': the build with the forward kernels only
+   * (`release-inference.wasm`, 7 KB gzip instead of 25; strict SIMD, one thread), for a page or
+   * service that only runs `predict`/`classify` on trained models: the same bits as the default
+   * build. Training and `evaluate` (its loss) on such a core throw an `ArgumentError` naming
+   * `kernels`. Ignored when `url` or `wasm` is given (the module decides).
+   */
+  kernels?: KernelSet;
 }
+
+export type KernelSet = 'all' | 'inference';
 
 /** Raised when this runtime cannot run the core (no WebAssembly, no SIMD, or relaxed SIMD asked and missing). */
 export class UnsupportedRuntimeError extends Error {
@@ -72,7 +82,7 @@ export function hasRelaxedSimd(): boolean {
 }
 
 /** The builds in build/: `release`, `release-relaxed`, each with a `-shared` twin, and `debug`. */
-export type BuildName = 'release' | 'release-shared' | 'release-relaxed' | 'release-relaxed-shared' | 'debug';
+export type BuildName = 'release' | 'release-shared' | 'release-relaxed' | 'release-relaxed-shared' | 'release-inference' | 'debug';
 
 const DEBUG_WASM = '../../build/debug.wasm';
 
@@ -90,6 +100,8 @@ export function defaultWasmUrl(build: BuildName = 'release'): URL {
       return new URL('../../build/release-relaxed.wasm', import.meta.url);
     case 'release-relaxed-shared':
       return new URL('../../build/release-relaxed-shared.wasm', import.meta.url);
+    case 'release-inference':
+      return new URL('../../build/release-inference.wasm', import.meta.url);
     default:
       return new URL('../../build/release.wasm', import.meta.url);
   }

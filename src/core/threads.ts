@@ -273,4 +273,3 @@ function product(call: Args, indices: readonly number[]): number {
   for (let i = 0; i < indices.length; i++) result *= call[indices[i]!]!;
   return result;
 }
-

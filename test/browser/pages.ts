@@ -12,6 +12,8 @@ export const OUT_DIR = join(REPO, 'test-output');
 export const DATA_DIR = process.env.FASHION_MNIST_DIR || SYSTEM_DATA_DIR;
 /** Where the Vite-app test builds the consumer app; preview.ts serves it at /consumer/. */
 export const CONSUMER_OUT = join(OUT_DIR, 'browser', 'consumer');
+/** Where the bundle test builds the minimal classifying page; preview.ts serves it at /lean/. */
+export const LEAN_OUT = join(OUT_DIR, 'browser', 'lean');
 
 /** A plain module-script page: the package's browser entry through an import map, no bundler. */
 export const EMBED_HTML = `<!doctype html>

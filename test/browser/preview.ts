@@ -4,12 +4,13 @@
  *   /embed.html   a plain <script type="module"> page using an import map (no bundler)
  *   /pkg/*        the package: dist/, build/ and @assemblyscript/loader
  *   /consumer/*   the Vite app a test builds into test-output/browser/consumer (read at request time)
+ *   /lean/*       the minimal classifying page bundle.spec.ts builds into test-output/browser/lean
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { preview, type Plugin } from 'vite';
-import { CONSUMER_OUT, EMBED_HTML, REPO } from './pages.js';
+import { CONSUMER_OUT, EMBED_HTML, LEAN_OUT, REPO } from './pages.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -36,6 +37,7 @@ function testPages(): Plugin {
     ['/pkg/build/', join(REPO, 'build')],
     ['/pkg/node_modules/@assemblyscript/loader/', join(REPO, 'node_modules/@assemblyscript/loader')],
     ['/consumer/', CONSUMER_OUT],
+    ['/lean/', LEAN_OUT],
   ];
   return {
     name: 'fmnist-test-pages',
