@@ -7,7 +7,7 @@
 import { exportModel } from '../src/interop/index.js';
 import { defaultTrainingConfig, serializeModel, trainAndEvaluate, TRAINING_PRESETS, type TrainingConfig } from '../src/public.js';
 import { loadFashionMnist } from '../src/data/index.js';
-import type { DataSplit } from '../src/data/index.js';
+import type { ImageSet } from '../src/data/index.js';
 import type { InferModel } from './infer-runner.js';
 
 export const INFER_MODELS = ['scratch-mlp', 'mlp', 'cnn', 'best'] as const;
@@ -28,7 +28,7 @@ function config(name: InferModelName, limit: number, threads: number): TrainingC
 }
 
 /** Fashion-MNIST's test split (the images every implementation predicts) and its training images. */
-export async function inferData(): Promise<{ train: DataSplit; test: DataSplit }> {
+export async function inferData(): Promise<{ train: ImageSet; test: ImageSet }> {
   const { train, test } = await loadFashionMnist({ download: false });
   return { train, test };
 }
@@ -36,7 +36,7 @@ export async function inferData(): Promise<{ train: DataSplit; test: DataSplit }
 /** Trains, serializes and exports one model (`threads` for the training only). */
 export async function trainInferModel(
   name: InferModelName,
-  data: { train: DataSplit; test: DataSplit },
+  data: { train: ImageSet; test: ImageSet },
   limit: number,
   threads: number,
 ): Promise<TrainedInferModel> {

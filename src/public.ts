@@ -4,52 +4,36 @@
  * (`npm run api:report`); a test fails when it changes without the report.
  */
 
-// The core: loading, the typed-array API, the zero-copy kernels and arena.
+// The core: loading it, and the typed-array API (the kernels, the arena and layer authoring are in
+// fmnist-wasm/core: src/core-api.ts).
 export {
-  ActivationCode,
-  Arena,
-  Padding,
-  Reduction,
   UnsupportedRuntimeError,
   hasWasmSimd,
   loadCore,
-  type ArenaBuffer,
-  type Conv2dShape,
   type Core,
-  type CoreExports,
-  type DType,
   type KernelSet,
   type LoadOptions,
-  type MaxPool2dShape,
 } from './core/index.js';
 
 // Layers.
 export {
-  ACTIVATIONS,
   Activation,
   BatchNormalization,
   Conv2D,
   Dense,
   Dropout,
   Flatten,
-  INITIALIZERS,
-  Layer,
   MaxPooling2D,
-  layerFromConfig,
   type ActivationName,
   type ActivationOptions,
   type BatchNormalizationOptions,
-  type BatchSlot,
   type Conv2DOptions,
   type DenseOptions,
   type DropoutOptions,
   type FlattenOptions,
-  type ForwardMode,
   type InitializerName,
-  type LayerClassName,
   type LayerConfig,
   type MaxPooling2DOptions,
-  type ParameterSlot,
   type Shape,
 } from './layers/index.js';
 
@@ -57,23 +41,17 @@ export {
 export {
   ARCHITECTURES,
   CHECKPOINT_FILE,
-  MODEL_FILE_MAGIC,
-  MODEL_FILE_VERSION,
   MODERN_DEFAULTS,
   Sequential,
   TRAINING_PRESETS,
-  architectureLayers,
-  buildArchitecture,
   createModel,
   defaultTrainingConfig,
   deserializeModel,
   evaluateModel,
   loadModel,
   modelCheckpoint,
-  parseCheckpoint,
   readCheckpoint,
   saveModel,
-  serializeCheckpoint,
   serializeModel,
   trainAndEvaluate,
   type ArchitectureInfo,
@@ -120,7 +98,6 @@ export {
   type EpochLogs,
   type FitOptions,
   type History,
-  type ImageSet,
   type LearningRateSchedule,
   type MonitorName,
   type ReduceLROnPlateauOptions,
@@ -138,7 +115,7 @@ export {
   IMAGE_PIXELS,
   IMAGE_ROWS,
   NUM_CLASSES,
-  type DataSplit,
+  type ImageSet,
 } from './data/classes.js';
 export { parseCsv } from './data/csv.js';
 export { parseIdxImages, parseIdxLabels, type IdxImages, type IdxLabels } from './data/idx.js';

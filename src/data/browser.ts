@@ -8,7 +8,7 @@
  * the same layouts as a data directory in Node (DESIGN.md).
  */
 import { ArgumentError, DataNotFoundError, describeValue } from '../errors.js';
-import { CSV_FILES, IDX_FILES, type DataSplit } from './classes.js';
+import { CSV_FILES, IDX_FILES, type ImageSet } from './classes.js';
 import { parseCsv } from './csv.js';
 import { concatBytes } from '../util/bytes.js';
 import { gunzipWithStream, pairSplit, parseIdxImages, parseIdxLabels } from './idx.js';
@@ -42,8 +42,8 @@ export interface BrowserDataOptions {
 
 /** Both splits, as `loadFashionMnist` returns them in Node, and where they came from. */
 export interface BrowserFashionMnist {
-  train: DataSplit;
-  test: DataSplit;
+  train: ImageSet;
+  test: ImageSet;
   /** The base URL or the picked files' names. */
   source: string;
   format: 'idx' | 'csv';
@@ -56,7 +56,7 @@ function checkLimit(name: string, value: number | undefined): void {
 }
 
 /** The first `limit` images of a split (copies, so the full buffer can be collected). */
-export function takeSplit(split: DataSplit, limit: number | undefined): DataSplit {
+export function takeSplit(split: ImageSet, limit: number | undefined): ImageSet {
   if (limit === undefined || limit >= split.count) return split;
   const pixels = split.rows * split.cols;
   return {
@@ -137,7 +137,7 @@ export async function fetchFashionMnistSplit(
   baseUrl: string | URL,
   split: 'train' | 'test',
   options: BrowserDataOptions = {},
-): Promise<DataSplit & { format: 'idx' | 'csv' }> {
+): Promise<ImageSet & { format: 'idx' | 'csv' }> {
   const limit = split === 'train' ? options.limit : options.testLimit;
   checkLimit(split === 'train' ? 'limit' : 'testLimit', limit);
   const base = directoryUrl(baseUrl);
@@ -188,7 +188,7 @@ export async function fetchFashionMnist(baseUrl: string | URL, options: BrowserD
     fetchFashionMnistSplit(baseUrl, 'train', shifted(false)),
     fetchFashionMnistSplit(baseUrl, 'test', shifted(true)),
   ]);
-  const strip = ({ format: _format, ...split }: DataSplit & { format: string }): DataSplit => split;
+  const strip = ({ format: _format, ...split }: ImageSet & { format: string }): ImageSet => split;
   return { train: strip(train), test: strip(test), source: directoryUrl(baseUrl).href, format: train.format };
 }
 

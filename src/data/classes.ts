@@ -24,16 +24,16 @@ export const CLASS_NAMES: readonly string[] = Object.freeze([
 ]);
 
 /**
- * One split of the dataset, as every reader returns it.
- * `images` is `count` images of `rows x cols` u8 pixels, row-major, image after image
- * (`[count, 28, 28]`, 0 = background); `labels[i]` in 0..9 is the class of image i.
+ * Labelled images, as every reader returns a split of the dataset and as `fit`, `evaluate` and
+ * `predict` take them: `images` is `count` images of `rows x cols` u8 pixels, row-major, image after
+ * image (Fashion-MNIST's `[count, 28, 28]`, 0 = background); `labels[i]` is the class of image i.
  */
-export interface DataSplit {
+export interface ImageSet {
   images: Uint8Array;
   labels: Uint8Array;
   count: number;
-  rows: typeof IMAGE_ROWS;
-  cols: typeof IMAGE_COLS;
+  rows: number;
+  cols: number;
 }
 
 /** The four official IDX file names; each may also exist with a `.gz` suffix. */

@@ -11,7 +11,7 @@
  * `parseCsv` imports no Node module (the browser build uses it); `readCsvFile` loads `node:fs` lazily.
  */
 import { DataFormatError } from '../errors.js';
-import { IMAGE_COLS, IMAGE_PIXELS, IMAGE_ROWS, NUM_CLASSES, type DataSplit } from './classes.js';
+import { IMAGE_COLS, IMAGE_PIXELS, IMAGE_ROWS, NUM_CLASSES, type ImageSet } from './classes.js';
 import { readDataFile } from './idx.js';
 
 const COLUMNS = 1 + IMAGE_PIXELS; // 785
@@ -77,7 +77,7 @@ function slowCell(bytes: Uint8Array, start: number, end: number, fileName: strin
  *   columns, no data rows, wrong column count, empty or non-numeric cell, non-integer value,
  *   pixel outside 0..255, label outside 0..9, a blank line between rows
  */
-export function parseCsv(bytes: Uint8Array, fileName: string): DataSplit {
+export function parseCsv(bytes: Uint8Array, fileName: string): ImageSet {
   const n = bytes.length;
   if (n === 0) throw new DataFormatError(fileName, 'empty file (0 bytes)');
   let pos = n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
@@ -185,6 +185,6 @@ export function parseCsv(bytes: Uint8Array, fileName: string): DataSplit {
  * Reads and parses a CSV file in the paper's layout, raw or gzip (Node only).
  * @throws DataFormatError as {@link parseCsv}, naming `path`
  */
-export async function readCsvFile(path: string): Promise<DataSplit> {
+export async function readCsvFile(path: string): Promise<ImageSet> {
   return parseCsv(await readDataFile(path), path);
 }

@@ -13,7 +13,7 @@
  */
 import { DataFormatError } from '../errors.js';
 import { importNode, isNode } from '../util/node.js';
-import { IMAGE_COLS, IMAGE_PIXELS, IMAGE_ROWS, NUM_CLASSES, type DataSplit } from './classes.js';
+import { IMAGE_COLS, IMAGE_PIXELS, IMAGE_ROWS, NUM_CLASSES, type ImageSet } from './classes.js';
 import { concatBytes, hex32 } from '../util/bytes.js';
 
 /** Magic of an IDX file of u8 data with 3 dimensions (images). */
@@ -137,7 +137,7 @@ export function parseIdxLabels(bytes: Uint8Array, fileName: string): IdxLabels {
  * Pairs parsed images with their labels into one split.
  * @throws DataFormatError naming both files when the counts differ
  */
-export function pairSplit(images: IdxImages, labels: IdxLabels, imagesFile: string, labelsFile: string): DataSplit {
+export function pairSplit(images: IdxImages, labels: IdxLabels, imagesFile: string, labelsFile: string): ImageSet {
   if (images.count !== labels.count) {
     throw new DataFormatError(`${imagesFile} + ${labelsFile}`, `image count ${images.count} does not match label count ${labels.count}`);
   }
@@ -241,7 +241,7 @@ export async function readIdxLabelsFile(path: string): Promise<IdxLabels> {
  * Reads an image file and its label file and pairs them (Node only).
  * @throws DataFormatError for a bad file, or when the counts differ
  */
-export async function readIdxSplit(imagesPath: string, labelsPath: string): Promise<DataSplit> {
+export async function readIdxSplit(imagesPath: string, labelsPath: string): Promise<ImageSet> {
   const [images, labels] = await Promise.all([readIdxImagesFile(imagesPath), readIdxLabelsFile(labelsPath)]);
   return pairSplit(images, labels, imagesPath, labelsPath);
 }

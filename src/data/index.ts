@@ -6,7 +6,7 @@
  * from `./classes.js`) rather than this module, which pulls in `node:fs` through locate/download.
  */
 import { ArgumentError, DataNotFoundError } from '../errors.js';
-import type { DataSplit } from './classes.js';
+import type { ImageSet } from './classes.js';
 import { readCsvFile } from './csv.js';
 import { downloadFashionMnist, type DownloadProgress } from './download.js';
 import { readIdxSplit } from './idx.js';
@@ -20,7 +20,7 @@ import {
   type TestFiles,
 } from './locate.js';
 
-export { CLASS_NAMES, IMAGE_COLS, IMAGE_PIXELS, IMAGE_ROWS, NUM_CLASSES, type DataSplit } from './classes.js';
+export { CLASS_NAMES, IMAGE_COLS, IMAGE_PIXELS, IMAGE_ROWS, NUM_CLASSES, type ImageSet } from './classes.js';
 export { parseCsv, readCsvFile } from './csv.js';
 export {
   DEFAULT_MIRROR,
@@ -81,9 +81,9 @@ export interface DataSource {
 
 export interface FashionMnist {
   /** 60,000 images unless `limit` cut it. */
-  train: DataSplit;
+  train: ImageSet;
   /** 10,000 images unless `testLimit` cut it. */
-  test: DataSplit;
+  test: ImageSet;
   source: DataSource;
 }
 
@@ -93,7 +93,7 @@ function checkLimit(name: string, value: number | undefined): void {
   }
 }
 
-function take(split: DataSplit, limit: number | undefined): DataSplit {
+function take(split: ImageSet, limit: number | undefined): ImageSet {
   if (limit === undefined || limit >= split.count) return split;
   // Copies, so the full buffer can be garbage-collected.
   return {
@@ -109,7 +109,7 @@ function take(split: DataSplit, limit: number | undefined): DataSplit {
  * Reads both splits of a located directory (Node only); the files are read concurrently.
  * @throws DataFormatError for any malformed file
  */
-export async function readDataLocation(location: DataLocation): Promise<{ train: DataSplit; test: DataSplit }> {
+export async function readDataLocation(location: DataLocation): Promise<{ train: ImageSet; test: ImageSet }> {
   const { files } = location;
   const [train, test] =
     files.format === 'idx'
@@ -147,7 +147,7 @@ export async function loadFashionMnist(options: DataLoadOptions = {}): Promise<F
 /** The test split of Fashion-MNIST, and where it came from. */
 export interface FashionMnistTest {
   /** 10,000 images unless `testLimit` cut it. */
-  test: DataSplit;
+  test: ImageSet;
   source: Omit<DataSource, 'files'> & { files: TestFiles };
 }
 

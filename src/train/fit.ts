@@ -14,18 +14,9 @@ import { ArgumentError, describeValue, TrainingError } from '../errors.js';
 import { settle, type BatchLogs, type Callbacks, type EpochLogs, type History } from './callbacks.js';
 import { Rng } from './rng.js';
 import type { LearningRateSchedule } from './schedules.js';
+import type { ImageSet } from '../data/classes.js';
 
-/**
- * Labelled images: `count` images of `rows x cols` u8 pixels, image after image, and `count` u8
- * labels. src/data's splits (`DataSplit`) are of this shape.
- */
-export interface ImageSet {
-  images: Uint8Array;
-  labels: Uint8Array;
-  count: number;
-  rows: number;
-  cols: number;
-}
+export type { ImageSet } from '../data/classes.js';
 
 export interface FitOptions {
   /** Default 1. The last epoch (0-based) is epochs − 1, counted from 0 even when resuming. */

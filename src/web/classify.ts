@@ -10,7 +10,7 @@ import {
   loadCore,
   toModelInput,
   type Classification,
-  type DataSplit,
+  type ImageSet,
   type RgbaImage,
   type Sequential,
 } from '../browser.js';
@@ -22,7 +22,7 @@ export interface ClassifyPanel {
   /** The bytes of the model the page trained last, if any (behind "Use the model just trained"). */
   trainedModelFile: () => Uint8Array | undefined;
   /** The test split (fetched or read from the picked files), for "Classify test images". */
-  loadTestSplit: () => Promise<DataSplit>;
+  loadTestSplit: () => Promise<ImageSet>;
 }
 
 /** A classification with its latencies (ms): the model call, and pixels + conversion + model call. */

@@ -13,7 +13,7 @@ import {
   loadCore,
   readFashionMnistFiles,
   type ArchitectureName,
-  type DataSplit,
+  type ImageSet,
   type OptimizerName,
 } from '../browser.js';
 // 'fmnist-wasm/interop' for a package user: the ONNX writer brings protobufjs, which the bundler resolves.
@@ -353,10 +353,10 @@ stopButton.addEventListener('click', () => {
 
 // ---- classify with a model (classify.ts) ---------------------------------------------------------
 
-let testSplit: Promise<DataSplit> | undefined;
+let testSplit: Promise<ImageSet> | undefined;
 
 /** The test split, from the picked files or the data URL, fetched once. */
-function loadTestSplit(): Promise<DataSplit> {
+function loadTestSplit(): Promise<ImageSet> {
   const files = field<HTMLInputElement>('files').files;
   if (files && files.length > 0) return readFashionMnistFiles(Array.from(files)).then((data) => data.test);
   testSplit ??= fetchFashionMnistSplit(field<HTMLInputElement>('dataUrl').value.trim() || '/data/', 'test');

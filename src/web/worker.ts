@@ -8,7 +8,7 @@
  * library then stops after that batch and evaluates the model trained so far. The page also keeps
  * `terminate()` as a last resort.
  */
-import { fetchFashionMnist, hasWasmSimd, readFashionMnistFiles, serializeModel, trainAndEvaluate, type DataSplit } from '../browser.js';
+import { fetchFashionMnist, hasWasmSimd, readFashionMnistFiles, serializeModel, trainAndEvaluate, type ImageSet } from '../browser.js';
 import type { Evaluation, FromWorker, ToWorker, TrainSettings } from './protocol.js';
 
 /** Test images sent back for the grid. */
@@ -41,7 +41,7 @@ function yieldToEvents(): Promise<void> {
   });
 }
 
-async function loadData(settings: TrainSettings): Promise<{ train: DataSplit; test: DataSplit }> {
+async function loadData(settings: TrainSettings): Promise<{ train: ImageSet; test: ImageSet }> {
   const options = { limit: settings.config.limit, testLimit: settings.config.testLimit };
   if (settings.files !== undefined && settings.files.length > 0) {
     post({ type: 'status', text: `Reading ${settings.files.length} picked files…` });

@@ -5,10 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { trainInferModel } from '../../bench/infer-models.js';
 import { makeRunner, type InferImpl } from '../../bench/infer-runner.js';
-import type { DataSplit } from '../../src/data/index.js';
+import type { ImageSet } from '../../src/data/index.js';
 
 /** Random images with labels: the benchmark's speed does not depend on real data, nor does this test. */
-function randomSplit(count: number, seed: number): DataSplit {
+function randomSplit(count: number, seed: number): ImageSet {
   let s = seed;
   const next = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;

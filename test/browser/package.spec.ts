@@ -6,10 +6,10 @@ import { build as viteBuild } from 'vite';
 import { expect, test } from './fixtures.js';
 import { CONSUMER_HTML, CONSUMER_MAIN, CONSUMER_OUT, OUT_DIR, REPO, staticImports } from './pages.js';
 
-test('dist/browser.js imports no Node module statically (directly or through its imports)', () => {
+test('dist/browser.js and dist/core-api.js import no Node module statically (directly or through their imports)', () => {
   const root = join(REPO, 'dist');
   const seen = new Set<string>();
-  const queue = [join(root, 'browser.js')];
+  const queue = [join(root, 'browser.js'), join(root, 'core-api.js')];
   for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
     if (seen.has(file)) continue;
     seen.add(file);

@@ -5,7 +5,7 @@
 // Activation layers, no biases) against both runtimes, and exports re-imported bit for bit.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCore } from '../../src/core/index.js';
-import { loadFashionMnist, type DataSplit } from '../../src/data/index.js';
+import { loadFashionMnist, type ImageSet } from '../../src/data/index.js';
 import { exportModel, importModel, type ModelFile } from '../../src/interop/index.js';
 import { Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D } from '../../src/layers/index.js';
 import { buildArchitecture } from '../../src/models/architectures.js';
@@ -17,8 +17,8 @@ const TEST_IMAGES = 1000;
 // See runtimes.test.ts for the derivation.
 const TOLERANCE = 1e-5;
 
-let train: DataSplit;
-let test: DataSplit;
+let train: ImageSet;
+let test: ImageSet;
 let inputs: Float32Array;
 beforeAll(async () => {
   ({ train, test } = await loadFashionMnist({ dir: DIR, limit: 4000, testLimit: TEST_IMAGES }));

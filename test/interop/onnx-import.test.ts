@@ -6,7 +6,7 @@
 // softmax (f64) or exp of ORT's output. Then our own export of each architecture imported back.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCore } from '../../src/core/index.js';
-import { loadFashionMnist, type DataSplit } from '../../src/data/index.js';
+import { loadFashionMnist, type ImageSet } from '../../src/data/index.js';
 import { exportModel } from '../../src/interop/index.js';
 import { buildOnnxModel, parseOnnx } from '../../src/interop/onnx-import.js';
 import { Activation, BatchNormalization, Conv2D, Dense, Flatten, MaxPooling2D } from '../../src/layers/index.js';
@@ -19,7 +19,7 @@ const DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist'
 const TEST_IMAGES = 1000;
 const TOLERANCE = 1e-5;
 
-let train: DataSplit;
+let train: ImageSet;
 let inputs: Float32Array;
 beforeAll(async () => {
   const data = await loadFashionMnist({ dir: DIR, limit: 3000, testLimit: TEST_IMAGES });
@@ -27,7 +27,7 @@ beforeAll(async () => {
   inputs = Float32Array.from(data.test.images, (pixel) => pixel / 255);
 });
 
-function subset(count: number): DataSplit {
+function subset(count: number): ImageSet {
   return { ...train, images: train.images.subarray(0, count * 784), labels: train.labels.subarray(0, count), count };
 }
 

@@ -4,7 +4,7 @@
 // 1e-5: both runtimes compute the same f32 graph in another summation order; with |w·x| terms of a
 // few units summed over ≤ 784 inputs the logits differ by ~1e-6, and softmax is 1-Lipschitz.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadFashionMnist, type DataSplit } from '../../src/data/index.js';
+import { loadFashionMnist, type ImageSet } from '../../src/data/index.js';
 import { exportModel } from '../../src/interop/index.js';
 import { ModelProto } from '../../src/interop/onnx-schema.js';
 import { createModel, MODERN_DEFAULTS, type ArchitectureName } from '../../src/models/architectures.js';
@@ -14,7 +14,7 @@ const DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist'
 const TEST_IMAGES = 1000;
 const TOLERANCE = 1e-5;
 
-let train: DataSplit;
+let train: ImageSet;
 let inputs: Float32Array;
 beforeAll(async () => {
   const data = await loadFashionMnist({ dir: DIR, limit: 3000, testLimit: TEST_IMAGES });

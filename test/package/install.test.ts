@@ -60,9 +60,12 @@ describe('the published package', () => {
       'dist/index.js',
       'dist/index.d.ts',
       'dist/browser.js',
+      'dist/core-api.js',
+      'dist/core-api.d.ts',
       'dist/cli/main.js',
       'build/release.wasm',
       'build/release-shared.wasm',
+      'build/release-inference.wasm',
     ])
       expect(paths).toContain(path);
     expect(paths.filter((path) => /^(src|test|bench|assembly)\//.test(path) || path.endsWith('debug.wasm'))).toEqual([]);
@@ -84,27 +87,32 @@ describe('the published package', () => {
     expect(JSON.parse(evaluated.stdout).testAccuracy).toBe(JSON.parse(trained.stdout).testAccuracy);
   });
 
-  it('imports from ESM in Node: the root, the browser and interop entries', () => {
+  it('imports from ESM in Node: the root, the browser, core and interop entries', () => {
     const script = `
       import { loadCore, createModel } from 'fmnist-wasm';
       import * as browser from 'fmnist-wasm/browser';
+      import { Arena, Layer } from 'fmnist-wasm/core';
       import { exportModel } from 'fmnist-wasm/interop';
       const core = await loadCore({ threads: 1 });
       const product = core.matmul(new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8]), 2, 2, 2);
       const model = await createModel('mlp', { seed: 1, core: await loadCore({ threads: 1 }) });
       const { labels } = model.predict(new Uint8Array(784).fill(100), 1);
       const files = exportModel(model, 'onnx');
-      console.log(JSON.stringify({ product: [...product], label: labels[0], browser: typeof browser.loadCore, onnx: files[0].bytes.length > 0 }));`;
+      const layers = model.layers.every((layer) => layer instanceof Layer) && core.arena instanceof Arena;
+      console.log(JSON.stringify({ product: [...product], label: labels[0], browser: typeof browser.loadCore, onnx: files[0].bytes.length > 0, layers }));`;
     const result = run(process.execPath, ['--input-type=module', '-e', script]);
     expect(result.stderr).toBe('');
-    const out = JSON.parse(result.stdout) as { product: number[]; label: number; browser: string; onnx: boolean };
-    expect(out).toMatchObject({ product: [19, 22, 43, 50], browser: 'function', onnx: true });
+    const out = JSON.parse(result.stdout) as { product: number[]; label: number; browser: string; onnx: boolean; layers: boolean };
+    expect(out).toMatchObject({ product: [19, 22, 43, 50], browser: 'function', onnx: true, layers: true });
     expect(out.label).toBeGreaterThanOrEqual(0);
   });
 
   const CONSUMER_TS = `
 import { createModel, loadCore, type Core } from 'fmnist-wasm';
+import { type CoreExports, Layer } from 'fmnist-wasm/core';
 using core: Core = await loadCore({ threads: 1 });
+const kernels: CoreExports = core.kernels;
+console.log(typeof kernels.gemm_f32_nn, Layer.name);
 const product: Float32Array = core.matmul(new Float32Array(4), new Float32Array(4), 2, 2, 2);
 using model = await createModel('cnn', { seed: 1 });
 const { labels } = model.predict(new Uint8Array(784), 1);
