@@ -3,7 +3,6 @@
  * (TF.js in `userDefinedMetadata.fmnist`, ONNX in `metadata_props`) so a consumer can prepare the
  * pixels and name the classes without this package.
  */
-import { CLASS_NAMES } from '../data/classes.js';
 import type { Sequential } from '../models/sequential.js';
 
 /** The `fmnist` entry of a TF.js model's `userDefinedMetadata`, and the ONNX `metadata_props` keys. */
@@ -24,7 +23,7 @@ export const PRODUCER = 'fmnist-wasm';
 
 export function exportMetadata(model: Sequential): ExportMetadata {
   return {
-    classNames: [...CLASS_NAMES],
+    classNames: [...model.classNames],
     inputScale: 1 / 255,
     inputShape: [...model.inputShape],
     producer: PRODUCER,

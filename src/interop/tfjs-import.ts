@@ -155,7 +155,14 @@ export function describeTfjsFiles(files: readonly ModelFile[]): ModelDescription
     layers: configs,
     weights,
     compile: last.activation === 'softmax' ? compileOptionsOf(modelJson.trainingConfig) : undefined,
+    ...classNamesOf(modelJson.userDefinedMetadata),
   };
+}
+
+/** The class names our export writes in `userDefinedMetadata.fmnist`, when they are a list of strings. */
+function classNamesOf(metadata: Record<string, unknown> | null | undefined): { classNames?: string[] } {
+  const names = (metadata?.fmnist as { classNames?: unknown } | undefined)?.classNames;
+  return Array.isArray(names) && names.every((name) => typeof name === 'string') ? { classNames: names as string[] } : {};
 }
 
 /** The model of TF.js Layers files, built once on `core` (untouched when a check fails) or a core of its own. */

@@ -28,6 +28,8 @@ export interface ModelDescription {
   compile?: CompileOptions;
   /** The factory record (informational; the layers are what is rebuilt). */
   architecture?: ArchitectureInfo;
+  /** One name per class (the model's `classNames`), when the file names them. */
+  classNames?: string[];
 }
 
 /** The parameters (name, shape) that `layers` make on `inputShape`, in order; nothing is allocated. */
@@ -124,6 +126,13 @@ export async function modelFromDescription(description: ModelDescription, option
     throw new ModelFileError(source, `the model cannot be built: ${(error as Error).message}`, { cause: error });
   }
   model.architecture = description.architecture;
+  if (description.classNames !== undefined) {
+    try {
+      model.classNames = description.classNames;
+    } catch (error) {
+      throw new ModelFileError(source, `bad class names: ${(error as Error).message}`, { cause: error });
+    }
+  }
   model.setWeights(description.weights);
   if (description.compile) {
     try {

@@ -33,7 +33,9 @@
  *   such as Adam's moments, is not saved: a loaded model resumes with fresh state);
  * - `parameters`: `[{ "name": "dense_1/kernel", "shape": [784, 300], "offset": 0, "length": 235200 }, ...]`,
  *   offset and length in f32 elements from the start of the weights; layouts are Keras' (Dense kernel
- *   [in, out], Conv2D kernel HWIO [kh, kw, in, out]).
+ *   [in, out], Conv2D kernel HWIO [kh, kw, in, out]);
+ * - `classNames` (optional, last): one name per class, when the model's were set (by an application
+ *   or an import); absent, a model of 10 classes has Fashion-MNIST's.
  *
  * Reading checks, in order: magic, version, lengths (truncated or trailing bytes), CRC-32, header JSON,
  * then that the layers rebuild and their parameters match the header's names, shapes and offsets and
@@ -95,6 +97,8 @@ export function serializeModel(model: Sequential): Uint8Array {
     layers: model.layers.map((layer) => layer.getConfig()),
     compile: model.compileOptions ?? null,
     parameters,
+    // Only names an application or an import set: a file of default names keeps its bytes.
+    ...(model.hasOwnClassNames ? { classNames: [...model.classNames] } : {}),
   };
   const memory = model.core.arena.memory.buffer;
   const length = new Uint8Array(4);
@@ -136,6 +140,7 @@ const HEADER = object({
   layers: array((value, path) => object({ className: string, name: string }, { open: true })(value, path) as LayerConfig, { min: 1 }),
   compile: optional(nullable((value, path) => object({}, { open: true })(value, path) as ResolvedCompileOptions)),
   parameters: array(object({ name: string, shape: array(integer(0)), offset: integer(0), length: integer(0) })),
+  classNames: optional(array(string)),
 });
 
 /**
@@ -187,6 +192,7 @@ export function describeModelFile(bytes: Uint8Array, source = 'model file'): Mod
     weights,
     compile: header.compile ?? undefined,
     architecture: (header.architecture ?? undefined) as ArchitectureInfo | undefined,
+    ...(header.classNames === undefined ? {} : { classNames: header.classNames }),
   };
 }
 

@@ -311,7 +311,14 @@ export class Sequential {
     if (!Array.isArray(names) || names.length !== classes || names.some((name) => typeof name !== 'string')) {
       throw new ArgumentError('classNames', `expected ${classes} strings (one per class), got ${describeValue(names)}`);
     }
-    this.names = Object.freeze([...names]);
+    const defaults = defaultClassNames(classes);
+    // The defaults set again are no names of the model's own (a model file then keeps its bytes).
+    this.names = names.every((name, i) => name === defaults[i]) ? undefined : Object.freeze([...names]);
+  }
+
+  /** @internal Whether `classNames` were set (model files then record them), rather than the defaults. */
+  get hasOwnClassNames(): boolean {
+    return this.names !== undefined;
   }
 
   /**

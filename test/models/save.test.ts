@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCore } from '../../src/core/index.js';
+import { CLASS_NAMES } from '../../src/data/classes.js';
 import { ModelFileError } from '../../src/errors.js';
+import { exportModel, importModel } from '../../src/interop/index.js';
 import { buildArchitecture } from '../../src/models/architectures.js';
 import { crc32, deserializeModel, loadModel, MODEL_FILE_MAGIC, saveModel, serializeModel } from '../../src/models/save.js';
 import { syntheticSet } from '../layers/helpers.js';
@@ -51,6 +53,35 @@ describe('model files', () => {
     expect(copy.summary()).toBe(model.summary());
     // A loaded model trains on.
     await copy.fit(set, { batchSize: 16 });
+  });
+
+  it('records class names an application set, through model files, TF.js and ONNX; default names leave the bytes as they were', async () => {
+    const { model, set } = await trainedCnn();
+    const plain = serializeModel(model);
+    model.classNames = [...CLASS_NAMES];
+    expect(serializeModel(model)).toEqual(plain);
+    const names = ['top', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'boot'];
+    model.classNames = names;
+    const named = await deserializeModel(serializeModel(model));
+    expect(named.classNames).toEqual(names);
+    expect(named.classify(set.images.subarray(0, 784)).className).toBe(names[model.classify(set.images.subarray(0, 784)).label]);
+    for (const format of ['tfjs', 'onnx'] as const) {
+      const imported = await importModel(exportModel(model, format));
+      expect(imported.classNames, format).toEqual(names);
+    }
+    expect(() => {
+      model.classNames = ['one'];
+    }).toThrow(/^classNames: expected 10 strings/);
+    const wrong = withHeader(serializeModel(model), (header) => {
+      header.classNames = ['a', 'b'];
+    });
+    await expect(deserializeModel(wrong, { source: 'w.fmnist' })).rejects.toThrow(
+      /^w\.fmnist: bad class names: classNames: expected 10 strings/,
+    );
+    const notStrings = withHeader(plain, (header) => {
+      header.classNames = [1, 2];
+    });
+    await expect(deserializeModel(notStrings, { source: 'n.fmnist' })).rejects.toThrow(ModelFileError);
   });
 
   it('saveModel writes atomically (no temporary left) and loadModel reads it back', async () => {
