@@ -122,17 +122,8 @@ export { parseIdxImages, parseIdxLabels, type IdxImages, type IdxLabels } from '
 export { toModelInput, type RgbaImage, type ToModelInputOptions } from './data/image.js';
 
 // Metrics.
-export {
-  accuracy,
-  classificationReport,
-  confusionMatrix,
-  formatClassificationReport,
-  formatFixed,
-  type AverageMetrics,
-  type ClassificationReport,
-  type ClassMetrics,
-  type FormatOptions,
-} from './metrics/index.js';
+// metrics/index.ts is a curated list of public names only (the report records them).
+export * from './metrics/index.js';
 
 // Errors.
 export {
