@@ -7,9 +7,9 @@ import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ArgumentError } from '../errors.js';
-import { plannedSizes } from '../layers/layer.js';
 import { architectureLayers, type ArchitectureName, type ArchitectureOptions } from '../models/architectures.js';
-import { stateBuffers, type OptimizerName } from '../train/optimizers.js';
+import { plannedSizes } from '../models/plan.js';
+import type { OptimizerName } from '../train/optimizers.js';
 
 /**
  * That `path` can be written by an atomic save (a temporary file beside it, then a rename): it is not
@@ -118,13 +118,11 @@ export function checkFitsInMemory(run: {
   }
   let sizes: ReturnType<typeof plannedSizes>;
   try {
-    sizes = plannedSizes(layers.inputShape, layers.layers);
+    sizes = plannedSizes(layers.inputShape, layers.layers, run.optimizer);
   } catch {
     return; // a shape that does not fit (e.g. a kernel larger than the image): the model's own build names it
   }
-  const { parameters, bytesPerSample } = sizes;
-  // f32 weights, their gradients and the optimizer's state, all in the parameter layout.
-  const parameterBytes = parameters * 4 * (2 + stateBuffers(run.optimizer));
+  const { parameters, parameterBytes, bytesPerSample } = sizes;
   if (parameterBytes >= WASM32_BYTES) {
     const given = (['hidden', 'filters', 'kernelSize'] as const).filter((key) => run.architectureOptions[key] !== undefined);
     const flags = given.map((key) => ARCHITECTURE_FLAGS[key].flag).join(', ') || '--model';

@@ -16,8 +16,8 @@ import type { Core } from '../core/index.js';
 import { CLASS_NAMES } from '../data/classes.js';
 import { ModelFileError } from '../errors.js';
 import { layerFromConfig } from '../layers/index.js';
-import { plannedSizes } from '../layers/layer.js';
 import { modelFromDescription, type ModelDescription } from '../models/description.js';
+import { plannedSizes } from '../models/plan.js';
 import type { Sequential } from '../models/sequential.js';
 import type { ModelFile } from './files.js';
 import { mapGraph, type GraphEnding } from './onnx-import-graph.js';
@@ -187,7 +187,7 @@ function checkMemory(inputShape: number[], layers: MappedLayer[], failFile: Fail
     } catch (error) {
       return failFile(`${layers[upTo - 1]!.node}: ${(error as Error).message}`);
     }
-    return { parameters: sizes.parameters, total: 8 * sizes.parameters + sizes.bytesPerSample };
+    return { parameters: sizes.parameters, total: sizes.parameterBytes + sizes.inferenceBytesPerSample };
   };
   if (bytes(layers.length).total < WASM32_BYTES) return;
   let at = 1;

@@ -257,44 +257,6 @@ export abstract class Layer {
   }
 }
 
-/**
- * What a stack of layers needs, found by building them on a plan that records instead of
- * allocating: their parameter count, and the bytes per sample that a batch needs at least (the f32
- * input, every output that is not in place with its gradient, the layers' per-batch buffers). For
- * checks before any memory is committed (a model file's header, a command line). Builds `layers`,
- * so pass fresh ones (a layer builds once).
- * @throws RangeError or ArgumentError as the layers' `build` does, for a shape that does not fit
- */
-export function plannedSizes(
-  inputShape: Shape,
-  layers: readonly Layer[],
-): { parameters: number; bytesPerSample: number; slots: { name: string; shape: Shape }[] } {
-  const BYTES = { f32: 4, i32: 4, u8: 1 } as const;
-  let parameters = 0;
-  let bytesPerSample = 4 * size(inputShape);
-  // The parameters' names and shapes too: a model file is checked against them before a core is touched.
-  const slots: { name: string; shape: Shape }[] = [];
-  let shape = inputShape;
-  for (const layer of layers) {
-    let index = 0;
-    const plan: BuildPlan = {
-      parameter(name, shape, initializer, fanIn, fanOut, trainable = true): ParameterSlot {
-        parameters += size(shape);
-        slots.push({ name: `${layer.name}/${name}`, shape: [...shape] });
-        return { name, shape, length: size(shape), initializer, fanIn, fanOut, trainable, byteOffset: 0, gradByteOffset: 0 };
-      },
-      batchBuffer(name, shape, dtype, perSample = true): BatchSlot {
-        if (perSample) bytesPerSample += BYTES[dtype] * size(shape);
-        return { name, shape, dtype, perSample, index: index++ };
-      },
-    };
-    layer.build(shape, plan);
-    shape = layer.outputShape!;
-    if (!layer.inPlace) bytesPerSample += 2 * 4 * size(shape);
-  }
-  return { parameters, bytesPerSample, slots };
-}
-
 /** Product of the dimensions. */
 export function size(shape: Shape): number {
   let n = 1;

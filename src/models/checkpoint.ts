@@ -253,7 +253,8 @@ export async function readCheckpoint(directory: string): Promise<TrainingCheckpo
 /**
  * The callback `trainAndEvaluate` adds for `checkpointDir`: after every epoch (and after the other
  * callbacks, so early stopping's decision is in it) writes the training checkpoint atomically.
- * `stateful` are the run's stateful callbacks, in order; `prefix` the history before this fit.
+ * `stateful` are the run's stateful callbacks, in order; `history` the run's History, which fit has
+ * appended the epoch to before it calls this.
  */
 export function trainingCheckpointCallback(
   directory: string,

@@ -9,8 +9,9 @@
 import { loadCore, type Core } from '../core/index.js';
 import { ArgumentError, ModelFileError } from '../errors.js';
 import { layerFromConfig, type Layer, type LayerConfig } from '../layers/index.js';
-import { plannedSizes, type Shape } from '../layers/layer.js';
+import type { Shape } from '../layers/layer.js';
 import { cut } from '../util/schema.js';
+import { plannedSizes } from './plan.js';
 import { Sequential } from './sequential.js';
 import type { ArchitectureInfo, CompileOptions, WeightTensor } from './types.js';
 

@@ -124,45 +124,8 @@ export interface InferenceRun extends RunBuffers {
  *   empty or a softmax is not in the output layer.
  */
 export function planModel(core: Core, inputShape: Shape, layers: readonly Layer[], seed: number): ModelPlan {
-  if (layers.length === 0) throw new ArgumentError('layers', 'the model has no layers');
   const arena = core.arena;
-  const slots: ParameterSlot[] = [];
-  const batchSlots: BatchSlot[][] = [];
-  let shape = inputShape;
-  layers.forEach((layer, index) => {
-    if (layer.activation === 'softmax' && index !== layers.length - 1) {
-      throw new ArgumentError('layers', `${layer.name}: softmax is only supported as the output layer's activation`);
-    }
-    const own: BatchSlot[] = [];
-    batchSlots.push(own);
-    const plan: BuildPlan = {
-      parameter: (localName, paramShape, initializer, fanIn, fanOut, trainable = true) => {
-        const slot: ParameterSlot = {
-          name: `${layer.name}/${localName}`,
-          shape: [...paramShape],
-          length: size(paramShape),
-          initializer,
-          fanIn,
-          fanOut,
-          trainable,
-          byteOffset: 0,
-          gradByteOffset: 0,
-        };
-        slots.push(slot);
-        return slot;
-      },
-      batchBuffer: (localName, bufferShape, dtype, perSample = true) => {
-        const slot: BatchSlot = { name: `${layer.name}/${localName}`, shape: [...bufferShape], dtype, perSample, index: own.length };
-        own.push(slot);
-        return slot;
-      },
-    };
-    layer.build(shape, plan);
-    shape = outputShapeOf(layer);
-  });
-  const last = layers.length - 1;
-  const lastLayer = layers[last]!;
-  const head = lastLayer.className === 'Activation' && lastLayer.activation === 'softmax' ? last - 1 : last;
+  const { stack, slots, head } = buildStack(inputShape, layers);
 
   // Regions 1 and 2: parameters, then gradients in the same layout.
   const params = slots.map((slot) => arena.allocate(slot.name, slot.shape));
@@ -191,22 +154,108 @@ export function planModel(core: Core, inputShape: Shape, layers: readonly Layer[
       initialize(new Float32Array(arena.memory.buffer, slot.byteOffset, slot.length), slot.initializer, slot.fanIn, slot.fanOut, rng);
     }
   }
-  return {
+  return { ...stack, seed, slots, paramBase, gradBase, paramCount, head, markAfterGrads: arena.mark() };
+}
+
+/**
+ * Builds every layer on a plan that records: their parameters (named `layer/weight`, no address
+ * yet) and batch buffers, in order. Nothing is allocated.
+ * @throws RangeError when a layer does not fit its input shape; ArgumentError when the stack is
+ *   empty or a softmax is not in the output layer.
+ */
+function buildStack(inputShape: Shape, layers: readonly Layer[]): { stack: LayerStack; slots: ParameterSlot[]; head: number } {
+  if (layers.length === 0) throw new ArgumentError('layers', 'the model has no layers');
+  const slots: ParameterSlot[] = [];
+  const batchSlots: BatchSlot[][] = [];
+  let shape = inputShape;
+  layers.forEach((layer, index) => {
+    if (layer.activation === 'softmax' && index !== layers.length - 1) {
+      throw new ArgumentError('layers', `${layer.name}: softmax is only supported as the output layer's activation`);
+    }
+    const own: BatchSlot[] = [];
+    batchSlots.push(own);
+    const plan: BuildPlan = {
+      parameter: (localName, paramShape, initializer, fanIn, fanOut, trainable = true) => {
+        const name = `${layer.name}/${localName}`;
+        const slot: ParameterSlot = {
+          name,
+          shape: [...paramShape],
+          length: size(paramShape),
+          initializer,
+          fanIn,
+          fanOut,
+          trainable,
+          byteOffset: 0,
+          gradByteOffset: 0,
+        };
+        slots.push(slot);
+        return slot;
+      },
+      batchBuffer: (localName, bufferShape, dtype, perSample = true) => {
+        const slot: BatchSlot = { name: `${layer.name}/${localName}`, shape: [...bufferShape], dtype, perSample, index: own.length };
+        own.push(slot);
+        return slot;
+      },
+    };
+    layer.build(shape, plan);
+    shape = outputShapeOf(layer);
+  });
+  const last = layers.length - 1;
+  const lastLayer = layers[last]!;
+  const stack: LayerStack = {
     layers,
     inputShape,
-    seed,
     pixels: size(inputShape),
     classes: lastLayer.outputSize,
-    slots,
     batchSlots,
-    paramBase,
-    gradBase,
-    paramCount,
-    head,
     firstTrainable: layers.findIndex((layer) => layer.parameters.length > 0),
-    markAfterGrads: arena.mark(),
+  };
+  const head = lastLayer.className === 'Activation' && lastLayer.activation === 'softmax' ? last - 1 : last;
+  return { stack, slots, head };
+}
+
+/** What a model of `layers` will plan, found before any memory is committed (`plannedSizes`). */
+export interface PlannedSizes {
+  /** Parameters, trainable or not, without padding. */
+  parameters: number;
+  /** Each parameter's name and shape, in order (what `getWeights` will list). */
+  slots: { name: string; shape: Shape }[];
+  /** The parameters' bytes with their gradients and the optimizer's state (all in the parameter layout). */
+  parameterBytes: number;
+  /** Bytes of a training run per sample of its batch (`layOutRun`): its batch needs `batchSize` times this. */
+  bytesPerSample: number;
+  /** The same for an inference run (no gradients, no targets): what predicting one image needs. */
+  inferenceBytesPerSample: number;
+}
+
+/**
+ * What `layers` on `inputShape` will plan with `optimizer`, at least (padding, the workspace and
+ * uploaded datasets come on top), from the same build and run layout as `planModel` and `planRun`,
+ * with nothing allocated: for checks before any memory is committed (a model file's header, a command
+ * line). Builds `layers`, so pass fresh ones (a layer builds once).
+ * @throws RangeError or ArgumentError as `planModel` does, for a stack that does not build.
+ */
+export function plannedSizes(inputShape: Shape, layers: readonly Layer[], optimizer: OptimizerName = 'sgd'): PlannedSizes {
+  const { stack, slots } = buildStack(inputShape, layers);
+  const parameters = slots.reduce((n, slot) => n + slot.length, 0);
+  const perSample = (kind: RunKind) => {
+    let bytes = 0;
+    layOutRun(stack, kind, (_name, shape, dtype, scales) => {
+      if (scales) bytes += DTYPE_BYTES[dtype] * size(shape);
+      return 0;
+    });
+    return bytes;
+  };
+  return {
+    parameters,
+    slots: slots.map(({ name, shape }) => ({ name, shape })),
+    parameterBytes: 4 * parameters * (2 + stateBuffers(optimizer)),
+    bytesPerSample: perSample('training'),
+    inferenceBytesPerSample: perSample('inference'),
   };
 }
+
+const DTYPE_BYTES: Readonly<Record<DType, number>> = { f32: 4, i32: 4, u8: 1 };
 
 /** Region 3: the optimizer's state buffers (zeroed), planned right after the gradients. */
 export function planOptimizerState(core: Core, model: ModelPlan, type: OptimizerName): { state: number[]; mark: number } {

@@ -3,7 +3,7 @@
  * checkpoint records (checkpoint.ts) and what the CLI and the demo's worker build.
  */
 import { ArgumentError } from '../errors.js';
-import type { AugmentOptions } from '../train/fit.js';
+import { splitCounts, type AugmentOptions } from '../train/fit.js';
 import { OPTIMIZERS, resolveOptimizer, type OptimizerConfig } from '../train/optimizers.js';
 import { array, boolean, integer, literal, number, object, optional, SchemaProblem, string, tagged, type Check } from '../util/schema.js';
 import { ARCHITECTURES, architectureLayers, type ArchitectureName, type ArchitectureOptions } from './architectures.js';
@@ -95,8 +95,8 @@ export function checkValidationNeeds(
 
 /** The images a run trains on per epoch, of `available`: its `limit`, less the validation split. */
 export function trainingImages(config: Pick<TrainingConfig, 'limit' | 'validationSplit'>, available: number): number {
-  const used = Math.min(config.limit ?? available, available);
-  return used - (config.validationSplit === undefined ? 0 : Math.floor(used * config.validationSplit));
+  const { count, validationCount } = splitCounts(available, config.limit, config.validationSplit);
+  return count - validationCount;
 }
 
 const positive = number({ min: 0, exclusiveMin: true });

@@ -7,7 +7,7 @@ import { confusionMatrix } from '../metrics/confusion.js';
 import { classificationReport, formatClassificationReport, type ClassificationReport } from '../metrics/report.js';
 import { size } from '../layers/layer.js';
 import { ArgumentError, describeValue, ModelFileError } from '../errors.js';
-import type { BatchLogs, Callbacks, EpochLogs, History } from '../train/callbacks.js';
+import { emptyHistory, type BatchLogs, type Callbacks, type History } from '../train/callbacks.js';
 import type { ImageSet } from '../train/fit.js';
 import { earlyStopping, reduceLROnPlateau } from '../train/monitor-callbacks.js';
 import { cosineDecay, stepDecay, type LearningRateSchedule } from '../train/schedules.js';
@@ -169,9 +169,10 @@ async function train(
   options.onModel?.(model);
   const test = firstImages(data.test, config.testLimit);
   const trainImages = trainingImages(config, data.train.count);
-  const history: History = resume
-    ? structuredClone(resume.history)
-    : { epoch: [], history: { loss: [], accuracy: [], seconds: [], imagesPerSecond: [] } };
+  // The one History of the run: fit appends each epoch to it (a resumed run's continues its
+  // checkpoint's), the checkpoint callback writes it, and it is whole up to the last completed
+  // epoch when the signal stops the run.
+  const history = resume ? structuredClone(resume.history) : emptyHistory(false);
   const callbacks = options.callbacks ?? {};
   const signal = options.signal;
   const split = config.validationSplit;
@@ -207,16 +208,13 @@ async function train(
       validationSplit: split,
       learningRate: schedule === undefined ? undefined : learningRateSchedule(schedule, initialRate, config.epochs),
       augment: config.augment,
+      history,
       callbacks: [
         {
           ...callbacks,
           async onBatchEnd(batch: number, logs: BatchLogs) {
             await callbacks.onBatchEnd?.(batch, logs);
             if (signal?.aborted) throw new Stop();
-          },
-          async onEpochEnd(epoch: number, logs: EpochLogs) {
-            record(history, epoch, logs);
-            await callbacks.onEpochEnd?.(epoch, logs);
           },
         },
         ...stateful,
@@ -283,20 +281,4 @@ export function evaluateModel(model: Sequential, test: ImageSet): Evaluation {
 
 function firstImages(set: ImageSet, limit: number | undefined): ImageSet {
   return limit === undefined || limit >= set.count ? set : { ...set, count: limit };
-}
-
-function record(history: History, epoch: number, logs: EpochLogs): void {
-  history.epoch.push(epoch);
-  history.history.loss.push(logs.loss);
-  history.history.accuracy.push(logs.accuracy);
-  history.history.seconds.push(logs.seconds);
-  history.history.imagesPerSecond.push(logs.imagesPerSecond);
-  if (logs.valLoss !== undefined) {
-    history.history.valLoss ??= [];
-    history.history.valLoss.push(logs.valLoss);
-  }
-  if (logs.valAccuracy !== undefined) {
-    history.history.valAccuracy ??= [];
-    history.history.valAccuracy.push(logs.valAccuracy);
-  }
 }

@@ -71,18 +71,55 @@ export interface Callbacks {
   onTrainEnd?(logs: TrainLogs): void | Promise<void>;
 }
 
-/** The record `fit` returns (TF.js' History): one entry per epoch in each list. */
+/**
+ * The record `fit` returns (TF.js' History): one entry per trained epoch in each list, the
+ * `EpochLogs` of that epoch. `epoch.length` is the number of epochs trained. A fit that continues a
+ * history (`FitOptions.history`) appends to it.
+ */
 export interface History {
   /** 0-based epoch numbers. */
   epoch: number[];
   history: {
     loss: number[];
     accuracy: number[];
+    /** With a validation set (validationData or validationSplit). */
     valLoss?: number[];
     valAccuracy?: number[];
     seconds: number[];
     imagesPerSecond: number[];
   };
+}
+
+/** An empty history (with the lists of the validation metrics when `validated`). */
+export function emptyHistory(validated: boolean): History {
+  return {
+    epoch: [],
+    history: {
+      loss: [],
+      accuracy: [],
+      seconds: [],
+      imagesPerSecond: [],
+      ...(validated ? { valLoss: [], valAccuracy: [] } : {}),
+    },
+  };
+}
+
+/** Appends one epoch's logs (a validation list is added at its first value). */
+export function recordEpoch(history: History, epoch: number, logs: EpochLogs): void {
+  const lists = history.history;
+  history.epoch.push(epoch);
+  lists.loss.push(logs.loss);
+  lists.accuracy.push(logs.accuracy);
+  lists.seconds.push(logs.seconds);
+  lists.imagesPerSecond.push(logs.imagesPerSecond);
+  if (logs.valLoss !== undefined) {
+    lists.valLoss ??= [];
+    lists.valLoss.push(logs.valLoss);
+  }
+  if (logs.valAccuracy !== undefined) {
+    lists.valAccuracy ??= [];
+    lists.valAccuracy.push(logs.valAccuracy);
+  }
 }
 
 /** Awaits only when the callback returned a promise (an await per batch costs a microtask turn). */

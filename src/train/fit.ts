@@ -11,7 +11,7 @@
  * validation pass and the callbacks, which may stop the training (`stopTraining`).
  */
 import { ArgumentError, describeValue, TrainingError } from '../errors.js';
-import { settle, type BatchLogs, type Callbacks, type EpochLogs, type History } from './callbacks.js';
+import { emptyHistory, recordEpoch, settle, type BatchLogs, type Callbacks, type EpochLogs, type History } from './callbacks.js';
 import { Rng } from './rng.js';
 import type { LearningRateSchedule } from './schedules.js';
 import type { ImageSet } from '../data/classes.js';
@@ -51,6 +51,12 @@ export interface FitOptions {
   augment?: AugmentOptions;
   /** One object or a list (each may take the model through `setModel`, as in TF.js). */
   callbacks?: Callbacks | Callbacks[];
+  /**
+   * The History to append to: a resumed run's (from its checkpoint), or one a callback reads as it
+   * grows. Each epoch is appended before `onEpochEnd` is called, and fit returns it; a fit that throws
+   * leaves in it every epoch it completed. Default: a new one.
+   */
+  history?: History;
   /** Train on the first `limit` images only. */
   limit?: number;
 }
@@ -103,6 +109,7 @@ export interface FitSettings {
   learningRate: LearningRateSchedule | undefined;
   augment: AugmentOptions | undefined;
   callbacks: Callbacks[];
+  history: History | undefined;
 }
 
 /**
@@ -125,27 +132,22 @@ export function fitSettings(train: ImageSet, options: FitOptions, defaultSeed: n
   const initialEpoch = options.initialEpoch ?? 0;
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs)
     throw new ArgumentError('initialEpoch', `expected an integer in 0..${epochs} (epochs), got ${describeValue(initialEpoch)}`);
-  let count = train.count;
-  if (options.limit !== undefined) {
-    if (!Number.isInteger(options.limit) || options.limit < 1) {
-      throw new ArgumentError('limit', `expected a positive integer, got ${describeValue(options.limit)}`);
-    }
-    count = Math.min(count, options.limit);
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
+    throw new ArgumentError('limit', `expected a positive integer, got ${describeValue(options.limit)}`);
   }
-  let validationCount = 0;
-  if (options.validationSplit !== undefined) {
-    const split = options.validationSplit;
+  const split = options.validationSplit;
+  if (split !== undefined) {
     if (typeof split !== 'number' || !(split > 0 && split < 1))
       throw new ArgumentError('validationSplit', `expected a number between 0 and 1 (exclusive), got ${describeValue(split)}`);
     if (options.validationData !== undefined)
       throw new ArgumentError('validationSplit', 'give validationSplit or validationData, not both');
-    validationCount = Math.floor(count * split);
-    if (validationCount < 1 || validationCount >= count) {
-      throw new ArgumentError(
-        'validationSplit',
-        `${split} of ${count} images leaves ${validationCount} for validation and ${count - validationCount} for training; both need at least one`,
-      );
-    }
+  }
+  const { count, validationCount } = splitCounts(train.count, options.limit, split);
+  if (split !== undefined && (validationCount < 1 || validationCount >= count)) {
+    throw new ArgumentError(
+      'validationSplit',
+      `${split} of ${count} images leaves ${validationCount} for validation and ${count - validationCount} for training; both need at least one`,
+    );
   }
   if (options.learningRate !== undefined && typeof options.learningRate !== 'function') {
     throw new ArgumentError(
@@ -169,7 +171,42 @@ export function fitSettings(train: ImageSet, options: FitOptions, defaultSeed: n
     learningRate: options.learningRate,
     augment: options.augment === undefined ? undefined : checkAugment(options.augment, train),
     callbacks: list,
+    history: options.history === undefined ? undefined : checkHistory(options.history),
   };
+}
+
+/**
+ * Of `available` training images, how many a fit uses (`limit`) and how many of those its
+ * `validationSplit` holds out: the one place the split is counted (fit, and `trainingImages` for a run's
+ * reports).
+ */
+export function splitCounts(
+  available: number,
+  limit: number | undefined,
+  validationSplit: number | undefined,
+): { count: number; validationCount: number } {
+  const count = Math.min(limit ?? available, available);
+  return { count, validationCount: validationSplit === undefined ? 0 : Math.floor(count * validationSplit) };
+}
+
+/** @throws ArgumentError naming `history` unless it is a History with one entry per epoch in each list. */
+function checkHistory(history: History): History {
+  const epochs = Array.isArray(history?.epoch) ? history.epoch.length : -1;
+  const lists = history?.history;
+  const fits = (list: unknown, optional: boolean) => (optional && list === undefined) || (Array.isArray(list) && list.length === epochs);
+  if (
+    epochs < 0 ||
+    lists === null ||
+    typeof lists !== 'object' ||
+    !(['loss', 'accuracy', 'seconds', 'imagesPerSecond'] as const).every((key) => fits(lists[key], false)) ||
+    !(['valLoss', 'valAccuracy'] as const).every((key) => fits(lists[key], true))
+  ) {
+    throw new ArgumentError(
+      'history',
+      'expected a History ({ epoch, history: { loss, accuracy, ... } }) with one entry per epoch in each list',
+    );
+  }
+  return history;
 }
 
 function checkAugment(augment: AugmentOptions, train: ImageSet): AugmentOptions {
@@ -217,10 +254,7 @@ export async function runFit(stepper: Stepper, settings: FitSettings, control: F
     if (validationCount > 0) new Rng(settings.seed, 2).shuffle(order, count);
   }
 
-  const history: History = {
-    epoch: [],
-    history: { loss: [], accuracy: [], seconds: [], imagesPerSecond: [], ...(validate ? { valLoss: [], valAccuracy: [] } : {}) },
-  };
+  const history = settings.history ?? emptyHistory(validate !== undefined);
   control.stopTraining = false;
   await each(callbacks, 'onTrainBegin');
   const steps = Math.ceil(trainCount / batchSize);
@@ -274,14 +308,8 @@ export async function runFit(stepper: Stepper, settings: FitSettings, control: F
       const result = validate();
       logs.valLoss = result.loss;
       logs.valAccuracy = result.accuracy;
-      history.history.valLoss?.push(result.loss);
-      history.history.valAccuracy?.push(result.accuracy);
     }
-    history.epoch.push(epoch);
-    history.history.loss.push(logs.loss);
-    history.history.accuracy.push(logs.accuracy);
-    history.history.seconds.push(seconds);
-    history.history.imagesPerSecond.push(logs.imagesPerSecond);
+    recordEpoch(history, epoch, logs);
     completed++;
     await each(callbacks, 'onEpochEnd', epoch, logs);
   }

@@ -115,9 +115,10 @@ describe('fmnist train checks its destination and options before loading data', 
     const batch = await fmnist('train', '--model', 'mlp', '--data', data, '--batch-size', '100000000');
     expectUsageError(batch, /^fmnist: --batch-size: a batch of 100000000 images needs at least .* GiB/);
     expect(batch.stderr).not.toMatch(/plan needs|input:/);
-    // 20000 images of the default cnn: 2.2 GiB of activations, 4.5 GiB with their gradients.
+    // 20000 images of the default cnn, as a training run lays them out (models/plan.ts): 2.2 GiB of
+    // activations, 4.5 GiB with their gradients, 4.6 GiB with the batch's staged pixels and targets.
     const cnnBatch = await fmnist('train', '--model', 'cnn', '--data', data, '--batch-size', '20000');
-    expectUsageError(cnnBatch, /^fmnist: --batch-size: a batch of 20000 images needs at least 4\.5 GiB of activations and their gradients/);
+    expectUsageError(cnnBatch, /^fmnist: --batch-size: a batch of 20000 images needs at least 4\.6 GiB of activations and their gradients/);
     const hidden = await fmnist('train', '--model', 'mlp', '--data', data, '--hidden', '100000000');
     expectUsageError(hidden, /^fmnist: --hidden: \d+ parameters need .* GiB/);
     expect(hidden.stderr).not.toMatch(/dense_1/);

@@ -392,9 +392,10 @@ describe('parseOnnx refuses, naming the file, the node and the reason', () => {
     };
 
     it('the tensors of one image (naming the node past the limit)', () => {
-      // 16384² values in, 4 filters out: 1 GiB + 2 × 4 GiB (output and its gradient).
+      // 16384² values in, 4 filters out, as an inference run plans them (models/plan.ts, plannedSizes):
+      // 1 GiB of f32 input + 4 GiB of output + 0.25 GiB of u8 staging pixels.
       expect(refusal(big(16384, 4)).message).toBe(
-        'bad.onnx: node "/conv1/Conv" (Conv): the model needs 9.0 GiB up to here (36 parameters with their gradients, and one image\'s tensors), more than the 4 GiB a wasm32 core can address',
+        'bad.onnx: node "/conv1/Conv" (Conv): the model needs 5.3 GiB up to here (36 parameters with their gradients, and one image\'s tensors), more than the 4 GiB a wasm32 core can address',
       );
     });
 

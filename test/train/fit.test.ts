@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError, TrainingError } from '../../src/errors.js';
 import { Dense } from '../../src/layers/index.js';
 import type { Sequential } from '../../src/models/sequential.js';
+import type { EpochLogs } from '../../src/train/callbacks.js';
 import { makeModel, syntheticSet } from '../layers/helpers.js';
 
 const ROWS = 4;
@@ -188,5 +189,61 @@ describe('fit', () => {
     await expect(uncompiled.fit(train)).rejects.toThrow(/compile/);
     const noSoftmax = await makeModel([20], [new Dense(4)]);
     expect(() => noSoftmax.compile()).toThrow(/categoricalCrossentropy needs a softmax output/);
+  });
+
+  it('records every trained epoch in its History: the epoch logs, validation included', async () => {
+    const model = await smallModel();
+    const train = syntheticSet(40, ROWS, COLS, 4, 3);
+    const logged: EpochLogs[] = [];
+    const history = await model.fit(train, {
+      epochs: 3,
+      batchSize: 10,
+      validationSplit: 0.25,
+      callbacks: { onEpochEnd: (_epoch, logs) => void logged.push({ ...logs }) },
+    });
+    expect(history.epoch).toEqual([0, 1, 2]);
+    for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'seconds', 'imagesPerSecond'] as const) {
+      expect(history.history[key]).toEqual(logged.map((logs) => logs[key]));
+    }
+  });
+
+  it('continues a given History (a resumed run): appends each epoch before onEpochEnd and returns it', async () => {
+    const model = await smallModel();
+    const train = syntheticSet(40, ROWS, COLS, 4, 3);
+    const first = await model.fit(train, { epochs: 2, batchSize: 10 });
+    const given = structuredClone(first);
+    const seen: number[] = [];
+    const history = await model.fit(train, {
+      epochs: 4,
+      initialEpoch: 2,
+      batchSize: 10,
+      history: given,
+      callbacks: { onEpochEnd: () => void seen.push(given.epoch.length) },
+    });
+    expect(history).toBe(given);
+    expect(seen).toEqual([3, 4]);
+    expect(history.epoch).toEqual([0, 1, 2, 3]);
+    expect(history.history.loss.slice(0, 2)).toEqual(first.history.loss);
+    for (const list of Object.values(history.history)) expect(list).toHaveLength(4);
+    // A fit that throws leaves the epochs it completed in the given History.
+    const partial = structuredClone(first);
+    const stop = new Error('stop');
+    await expect(
+      model.fit(train, {
+        epochs: 4,
+        initialEpoch: 2,
+        batchSize: 10,
+        history: partial,
+        callbacks: {
+          onBatchEnd() {
+            if (partial.epoch.length === 3) throw stop;
+          },
+        },
+      }),
+    ).rejects.toBe(stop);
+    expect(partial.epoch).toEqual([0, 1, 2]);
+    await expect(model.fit(train, { history: { epoch: [0], history: { loss: [] } } as never })).rejects.toThrow(
+      /^history: expected a History/,
+    );
   });
 });
