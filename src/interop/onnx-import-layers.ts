@@ -3,7 +3,7 @@
  * converted to our layouts (the table in onnx-import-graph.ts). Every refusal names the node
  * (through `fail`) and says what was found and what is supported.
  */
-import type { ActivationName, LayerClassName, LayerConfig } from '../layers/layer.js';
+import { namePrefixOf, type ActivationName, type LayerClassName, type LayerConfig } from '../layers/layer.js';
 import { type Attributes, BATCH, count, quote, type ConstantTensor, type Dim, type Fail, type FloatTensor } from './onnx-import-values.js';
 
 /** A layer of the import with its weights by local name (`kernel`, `bias`, `gamma`, …), in our layouts. */
@@ -43,19 +43,9 @@ export interface Chain {
 /** A wasm32 core addresses 4 GiB: no tensor of ours can hold more f32 values per image than this. */
 const MAX_VALUES = 2 ** 30;
 
-const PREFIXES: Readonly<Record<LayerClassName, string>> = {
-  Dense: 'dense',
-  Conv2D: 'conv2d',
-  MaxPooling2D: 'max_pooling2d',
-  Flatten: 'flatten',
-  Activation: 'activation',
-  Dropout: 'dropout',
-  BatchNormalization: 'batch_normalization',
-};
-
 /** Keras' automatic name for the next layer of `className` (dense_1, dense_2, …), as Sequential gives. */
 export function layerName(layers: readonly MappedLayer[], className: LayerClassName): string {
-  return `${PREFIXES[className]}_${layers.filter((l) => l.config.className === className).length + 1}`;
+  return `${namePrefixOf(className)}_${layers.filter((l) => l.config.className === className).length + 1}`;
 }
 
 /** A running tensor of `dims`, refused when it could never fit in a core. */

@@ -19,7 +19,7 @@
  * graph takes and returns exactly what our model takes and returns.
  */
 import { ArgumentError } from '../errors.js';
-import type { Layer } from '../layers/index.js';
+import { LAYER_CLASS_NAMES, type Layer, type LayerClassName, type LayerConfigOf } from '../layers/index.js';
 import type { Sequential } from '../models/sequential.js';
 import { exportMetadata, PRODUCER } from './metadata.js';
 import { AttributeType, DataType, ModelProto } from './onnx-schema.js';
@@ -30,7 +30,7 @@ export const ONNX_OPSET = 13;
 /** The IR version that goes with opset 13 (ONNX's docs/Versioning.md). */
 export const ONNX_IR_VERSION = 7;
 
-const SUPPORTED_LAYERS = 'Dense, Conv2D, MaxPooling2D, Flatten, Activation, Dropout, BatchNormalization';
+const SUPPORTED_LAYERS = LAYER_CLASS_NAMES.join(', ');
 
 interface Attribute {
   name: string;
@@ -150,85 +150,108 @@ export function toOnnxFile(model: Sequential, basename = 'model'): ModelFile {
   return { name: `${basename}.onnx`, bytes };
 }
 
-/** Appends a layer's nodes; returns whether its output is a softmax. */
-function addLayer(graph: GraphBuilder, layer: Layer, weights: Map<string, { shape: number[]; values: Float32Array }>): boolean {
-  const config = layer.getConfig();
-  const name = config.name;
-  const param = (local: string) => weights.get(`${name}/${local}`);
-  switch (config.className) {
-    case 'Dense': {
-      graph.toNhwc(name);
-      const kernel = param('kernel')!;
-      const inputs = [graph.weight(`${name}/kernel`, kernel.shape, kernel.values)];
-      const bias = param('bias');
-      if (bias) inputs.push(graph.weight(`${name}/bias`, bias.shape, bias.values));
-      graph.add(name, 'Gemm', inputs);
-      return addActivation(graph, name, config.activation);
-    }
-    case 'Conv2D': {
-      graph.toNchw(name);
-      const kernel = param('kernel')!;
-      const [kh, kw, cin, cout] = kernel.shape as [number, number, number, number];
-      const inputs = [graph.weight(`${name}/kernel`, [cout, cin, kh, kw], hwioToOihw(kernel.values, kh, kw, cin, cout))];
-      const bias = param('bias');
-      if (bias) inputs.push(graph.weight(`${name}/bias`, bias.shape, bias.values));
-      // TF's 'same' (stride 1): k − 1 padding, the odd one at the end (bottom/right).
-      const [top, left] = config.padding === 'same' ? [Math.floor((kh - 1) / 2), Math.floor((kw - 1) / 2)] : [0, 0];
-      const [bottom, right] = config.padding === 'same' ? [kh - 1 - top, kw - 1 - left] : [0, 0];
-      graph.add(name, 'Conv', inputs, [
+/** What a layer's writer works with: the graph, the layer, and its parameters by local name. */
+interface LayerNodes<C extends LayerClassName> {
+  graph: GraphBuilder;
+  layer: Layer;
+  config: LayerConfigOf<C>;
+  /** The parameter `layer/local`. */
+  param(local: string): { shape: number[]; values: Float32Array };
+  /** Adds the parameter `layer/local` as an initializer (its own shape and values unless given); returns its name. */
+  weight(local: string, shape?: number[], values?: Float32Array): string;
+  /** The bias as an initializer, when the layer has one. */
+  bias(): string[];
+}
+
+/**
+ * Each layer class's ONNX nodes, appended to the graph; returns whether its output is a softmax. One
+ * entry per registered layer class (layers/index.ts): the compiler asks for a new class's entry here.
+ */
+const ONNX_LAYERS: { readonly [C in LayerClassName]: (at: LayerNodes<C>) => boolean } = {
+  Dense: ({ graph, config, weight, bias }) => {
+    graph.toNhwc(config.name);
+    graph.add(config.name, 'Gemm', [weight('kernel'), ...bias()]);
+    return addActivation(graph, config.name, config.activation);
+  },
+  Conv2D: ({ graph, config, param, weight, bias }) => {
+    graph.toNchw(config.name);
+    const { shape, values } = param('kernel');
+    const [kh, kw, cin, cout] = shape as [number, number, number, number];
+    const kernel = weight('kernel', [cout, cin, kh, kw], hwioToOihw(values, kh, kw, cin, cout));
+    // TF's 'same' (stride 1): k − 1 padding, the odd one at the end (bottom/right).
+    const [top, left] = config.padding === 'same' ? [Math.floor((kh - 1) / 2), Math.floor((kw - 1) / 2)] : [0, 0];
+    const [bottom, right] = config.padding === 'same' ? [kh - 1 - top, kw - 1 - left] : [0, 0];
+    graph.add(
+      config.name,
+      'Conv',
+      [kernel, ...bias()],
+      [
         ints('kernel_shape', [kh, kw]),
         ints('strides', [1, 1]),
         ints('dilations', [1, 1]),
         ints('pads', [top, left, bottom, right]),
         int('group', 1),
-      ]);
-      return addActivation(graph, name, config.activation);
-    }
-    case 'MaxPooling2D':
-      graph.toNchw(name);
-      graph.add(
-        name,
-        'MaxPool',
-        [],
-        [
-          ints('kernel_shape', [config.poolSize, config.poolSize]),
-          ints('strides', [config.strides, config.strides]),
-          ints('pads', [0, 0, 0, 0]),
-        ],
-      );
-      return false;
-    case 'Flatten':
-      graph.toNhwc(name);
-      graph.add(name, 'Flatten', [], [int('axis', 1)]);
-      graph.flattened();
-      return false;
-    case 'Dropout':
-      return false;
-    case 'BatchNormalization': {
-      // ONNX normalises axis 1: channels of NCHW, features of [N, C].
-      if (layer.inputShape!.length === 3) graph.toNchw(name);
-      else graph.toNhwc(name);
-      const inputs = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((local) => {
-        const w = param(local)!;
-        return graph.weight(`${name}/${local}`, w.shape, w.values);
-      });
-      graph.add(name, 'BatchNormalization', inputs, [{ name: 'epsilon', type: AttributeType.FLOAT, f: config.epsilon }]);
-      return false;
-    }
-    case 'Activation':
-      if (config.activation === 'softmax' && graph.spatial) {
-        throw new ArgumentError(
-          'model',
-          `layer ${JSON.stringify(name)}: a softmax over an image-shaped tensor cannot be exported to ONNX (add a Flatten before it)`,
-        );
-      }
-      return addActivation(graph, name, config.activation);
-    default:
+      ],
+    );
+    return addActivation(graph, config.name, config.activation);
+  },
+  MaxPooling2D: ({ graph, config }) => {
+    graph.toNchw(config.name);
+    graph.add(
+      config.name,
+      'MaxPool',
+      [],
+      [
+        ints('kernel_shape', [config.poolSize, config.poolSize]),
+        ints('strides', [config.strides, config.strides]),
+        ints('pads', [0, 0, 0, 0]),
+      ],
+    );
+    return false;
+  },
+  Flatten: ({ graph, config }) => {
+    graph.toNhwc(config.name);
+    graph.add(config.name, 'Flatten', [], [int('axis', 1)]);
+    graph.flattened();
+    return false;
+  },
+  Dropout: () => false,
+  BatchNormalization: ({ graph, config, layer, weight }) => {
+    // ONNX normalises axis 1: channels of NCHW, features of [N, C].
+    if (layer.inputShape!.length === 3) graph.toNchw(config.name);
+    else graph.toNhwc(config.name);
+    const inputs = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((local) => weight(local));
+    graph.add(config.name, 'BatchNormalization', inputs, [{ name: 'epsilon', type: AttributeType.FLOAT, f: config.epsilon }]);
+    return false;
+  },
+  Activation: ({ graph, config }) => {
+    if (config.activation === 'softmax' && graph.spatial) {
       throw new ArgumentError(
         'model',
-        `layer ${JSON.stringify(layer.name)} (${String((config as { className?: unknown }).className)}) cannot be exported to ONNX: supported layers are ${SUPPORTED_LAYERS}`,
+        `layer ${JSON.stringify(config.name)}: a softmax over an image-shaped tensor cannot be exported to ONNX (add a Flatten before it)`,
       );
+    }
+    return addActivation(graph, config.name, config.activation);
+  },
+};
+
+/** Appends a layer's nodes; returns whether its output is a softmax. */
+function addLayer(graph: GraphBuilder, layer: Layer, weights: Map<string, { shape: number[]; values: Float32Array }>): boolean {
+  const config = layer.getConfig();
+  if (!Object.hasOwn(ONNX_LAYERS, config.className)) {
+    throw new ArgumentError(
+      'model',
+      `layer ${JSON.stringify(layer.name)} (${String((config as { className?: unknown }).className)}) cannot be exported to ONNX: supported layers are ${SUPPORTED_LAYERS}`,
+    );
   }
+  const name = config.name;
+  const param = (local: string) => weights.get(`${name}/${local}`)!;
+  const weight = (local: string, shape?: number[], values?: Float32Array) =>
+    graph.weight(`${name}/${local}`, shape ?? param(local).shape, values ?? param(local).values);
+  const bias = () => (weights.has(`${name}/bias`) ? [weight('bias')] : []);
+  // One entry per class: TypeScript cannot pair the union's members with the table's keys itself.
+  const write = ONNX_LAYERS[config.className] as (at: LayerNodes<LayerClassName>) => boolean;
+  return write({ graph, layer, config, param, weight, bias });
 }
 
 function addActivation(graph: GraphBuilder, name: string, activation: string): boolean {

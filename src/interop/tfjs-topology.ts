@@ -26,7 +26,15 @@
  * `group: 'optimizer'` weights, which import skips.
  */
 import { ArgumentError } from '../errors.js';
-import type { ActivationName, InitializerName, Layer, LayerConfig } from '../layers/index.js';
+import {
+  LAYER_CLASS_NAMES,
+  type ActivationName,
+  type InitializerName,
+  type Layer,
+  type LayerClassName,
+  type LayerConfig,
+  type LayerConfigOf,
+} from '../layers/index.js';
 import type { CompileOptions, ResolvedCompileOptions } from '../models/types.js';
 import type { ResolvedOptimizerConfig } from '../train/optimizers.js';
 import { cut, shown } from '../util/schema.js';
@@ -40,7 +48,7 @@ const INITIALIZER_CLASSES: Readonly<Record<InitializerName, string>> = {
   ones: 'Ones',
 };
 const SUPPORTED_ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'softmax'];
-export const SUPPORTED_LAYERS = 'Dense, Conv2D, MaxPooling2D, Flatten, Activation, Dropout, BatchNormalization (and an InputLayer first)';
+export const SUPPORTED_LAYERS = `${LAYER_CLASS_NAMES.join(', ')} (and an InputLayer first)`;
 
 export type KerasLayer = { class_name: string; config: Record<string, unknown> };
 
@@ -68,10 +76,12 @@ export interface ModelJson {
   userDefinedMetadata?: Record<string, unknown>;
 }
 
-/** Keras' initializer, regularizer and constraint fields of a Dense or Conv2D config (no regularizers or constraints here). */
-function weightFields(kernelInitializer: InitializerName) {
+/** A kernel layer's activation, bias and Keras' initializer, regularizer and constraint fields (no regularizers or constraints here). */
+function kernelFields(config: LayerConfigOf<'Dense' | 'Conv2D'>) {
   return {
-    kernel_initializer: { class_name: INITIALIZER_CLASSES[kernelInitializer], config: { seed: null } },
+    activation: config.activation,
+    use_bias: config.useBias,
+    kernel_initializer: { class_name: INITIALIZER_CLASSES[config.kernelInitializer], config: { seed: null } },
     bias_initializer: { class_name: 'Zeros', config: {} },
     kernel_regularizer: null,
     bias_regularizer: null,
@@ -81,81 +91,141 @@ function weightFields(kernelInitializer: InitializerName) {
   };
 }
 
+/** What `readTopology` hands each class's reader: the Keras config and checks that name the layer. */
+interface KerasReader {
+  readonly c: Record<string, unknown>;
+  fail(problem: string): never;
+  unsupported(what: string): never;
+  activation(): ActivationName;
+  channelsLast(): void;
+  pair(key: string): [number, number];
+}
+
+/** Our config of a kernel layer's activation, bias and initializer. */
+function kernelConfig(r: KerasReader) {
+  return { activation: r.activation(), useBias: r.c.use_bias !== false, kernelInitializer: initializerName(r.c.kernel_initializer) };
+}
+
+/**
+ * How each layer class travels as a Keras layer of the same class name: its config fields written
+ * (after the name, `trainable` and the first layer's input shape), and read back, checked. One entry
+ * per registered layer class (layers/index.ts): the compiler asks for a new class's entry here.
+ */
+const KERAS_LAYERS: {
+  readonly [C in LayerClassName]: {
+    write(config: LayerConfigOf<C>): Record<string, unknown>;
+    read(r: KerasReader): Omit<LayerConfigOf<C>, 'className' | 'name'>;
+  };
+} = {
+  Dense: {
+    write: (config) => ({ units: config.units, ...kernelFields(config) }),
+    read: (r) => ({ units: r.c.units as number, ...kernelConfig(r) }),
+  },
+  Conv2D: {
+    write: (config) => ({
+      filters: config.filters,
+      kernel_size: [...config.kernelSize],
+      strides: [1, 1],
+      padding: config.padding,
+      data_format: 'channels_last',
+      dilation_rate: [1, 1],
+      ...kernelFields(config),
+    }),
+    read: (r) => {
+      const { c } = r;
+      r.channelsLast();
+      const strides = c.strides === undefined ? [1, 1] : r.pair('strides');
+      if (strides[0] !== 1 || strides[1] !== 1) r.unsupported(`strides ${shown(c.strides)} (only 1)`);
+      const dilation = c.dilation_rate === undefined ? [1, 1] : r.pair('dilation_rate');
+      if (dilation[0] !== 1 || dilation[1] !== 1) r.unsupported(`dilation_rate ${shown(c.dilation_rate)} (only 1)`);
+      const padding = c.padding ?? 'valid';
+      if (padding !== 'valid' && padding !== 'same') r.unsupported(`padding ${shown(padding)}`);
+      return { filters: c.filters as number, kernelSize: r.pair('kernel_size'), padding: padding as 'valid' | 'same', ...kernelConfig(r) };
+    },
+  },
+  MaxPooling2D: {
+    write: (config) => ({
+      pool_size: [config.poolSize, config.poolSize],
+      strides: [config.strides, config.strides],
+      padding: 'valid',
+      data_format: 'channels_last',
+    }),
+    read: (r) => {
+      const { c } = r;
+      r.channelsLast();
+      const pool = r.pair('pool_size');
+      const strides = c.strides === undefined || c.strides === null ? pool : r.pair('strides');
+      if (pool[0] !== pool[1] || strides[0] !== strides[1])
+        r.unsupported(`a non-square window or stride (pool_size ${shown(pool)}, strides ${shown(strides)})`);
+      if ((c.padding ?? 'valid') !== 'valid') r.unsupported(`padding ${shown(c.padding)} (only 'valid')`);
+      return { poolSize: pool[0], strides: strides[0] };
+    },
+  },
+  Flatten: {
+    write: () => ({ data_format: 'channels_last' }),
+    read: (r) => {
+      r.channelsLast();
+      return {};
+    },
+  },
+  Activation: {
+    write: (config) => ({ activation: config.activation }),
+    read: (r) => ({ activation: r.activation() }),
+  },
+  Dropout: {
+    write: (config) => ({ rate: config.rate, noise_shape: null, seed: null }),
+    read: (r) => {
+      const rate = r.c.rate ?? 0;
+      if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) r.fail(`rate must be in [0, 1), got ${shown(r.c.rate)}`);
+      if (r.c.noise_shape !== undefined && r.c.noise_shape !== null) r.unsupported('noise_shape');
+      return { rate: rate as number };
+    },
+  },
+  BatchNormalization: {
+    write: (config) => ({
+      axis: -1,
+      momentum: config.momentum,
+      epsilon: config.epsilon,
+      center: true,
+      scale: true,
+      beta_initializer: { class_name: 'Zeros', config: {} },
+      gamma_initializer: { class_name: 'Ones', config: {} },
+      moving_mean_initializer: { class_name: 'Zeros', config: {} },
+      moving_variance_initializer: { class_name: 'Ones', config: {} },
+      beta_regularizer: null,
+      gamma_regularizer: null,
+      beta_constraint: null,
+      gamma_constraint: null,
+    }),
+    read: (r) => {
+      const { c } = r;
+      const axis = c.axis ?? -1;
+      const last = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
+      // Keras' and TF.js' default; a positive axis would need the running shape to tell the last axis.
+      if (last !== -1) r.unsupported(`axis ${shown(c.axis)} (only -1, the last axis)`);
+      if (c.center === false || c.scale === false) r.unsupported('center or scale false (gamma and beta are required)');
+      return { momentum: (c.momentum ?? 0.99) as number, epsilon: (c.epsilon ?? 1e-3) as number };
+    },
+  },
+};
+
+/** The registered class `className` names, when it is one (an own key: not `toString`). */
+function registered(className: unknown): className is LayerClassName {
+  return typeof className === 'string' && Object.hasOwn(KERAS_LAYERS, className);
+}
+
 export function kerasLayer(layer: Layer, batchInputShape: (number | null)[] | undefined): KerasLayer {
   const config = layer.getConfig();
-  const first = batchInputShape ? { batch_input_shape: batchInputShape, dtype: 'float32' } : {};
-  const common = { name: config.name, trainable: true, ...first };
-  switch (config.className) {
-    case 'Dense':
-      return {
-        class_name: 'Dense',
-        config: {
-          ...common,
-          units: config.units,
-          activation: config.activation,
-          use_bias: config.useBias,
-          ...weightFields(config.kernelInitializer),
-        },
-      };
-    case 'Conv2D':
-      return {
-        class_name: 'Conv2D',
-        config: {
-          ...common,
-          filters: config.filters,
-          kernel_size: [...config.kernelSize],
-          strides: [1, 1],
-          padding: config.padding,
-          data_format: 'channels_last',
-          dilation_rate: [1, 1],
-          activation: config.activation,
-          use_bias: config.useBias,
-          ...weightFields(config.kernelInitializer),
-        },
-      };
-    case 'MaxPooling2D':
-      return {
-        class_name: 'MaxPooling2D',
-        config: {
-          ...common,
-          pool_size: [config.poolSize, config.poolSize],
-          strides: [config.strides, config.strides],
-          padding: 'valid',
-          data_format: 'channels_last',
-        },
-      };
-    case 'Flatten':
-      return { class_name: 'Flatten', config: { ...common, data_format: 'channels_last' } };
-    case 'Activation':
-      return { class_name: 'Activation', config: { ...common, activation: config.activation } };
-    case 'Dropout':
-      return { class_name: 'Dropout', config: { ...common, rate: config.rate, noise_shape: null, seed: null } };
-    case 'BatchNormalization':
-      return {
-        class_name: 'BatchNormalization',
-        config: {
-          ...common,
-          axis: -1,
-          momentum: config.momentum,
-          epsilon: config.epsilon,
-          center: true,
-          scale: true,
-          beta_initializer: { class_name: 'Zeros', config: {} },
-          gamma_initializer: { class_name: 'Ones', config: {} },
-          moving_mean_initializer: { class_name: 'Zeros', config: {} },
-          moving_variance_initializer: { class_name: 'Ones', config: {} },
-          beta_regularizer: null,
-          gamma_regularizer: null,
-          beta_constraint: null,
-          gamma_constraint: null,
-        },
-      };
-    default:
-      throw new ArgumentError(
-        'model',
-        `layer ${JSON.stringify((config as { name?: string }).name ?? layer.name)} (${String((config as { className?: unknown }).className)}) cannot be exported to TF.js: supported layers are ${SUPPORTED_LAYERS}`,
-      );
+  if (!registered(config.className)) {
+    throw new ArgumentError(
+      'model',
+      `layer ${JSON.stringify((config as { name?: string }).name ?? layer.name)} (${String((config as { className?: unknown }).className)}) cannot be exported to TF.js: supported layers are ${SUPPORTED_LAYERS}`,
+    );
   }
+  const first = batchInputShape ? { batch_input_shape: batchInputShape, dtype: 'float32' } : {};
+  // One entry per class: TypeScript cannot pair the union's members with the table's keys itself.
+  const write = KERAS_LAYERS[config.className].write as (config: LayerConfig) => Record<string, unknown>;
+  return { class_name: config.className, config: { name: config.name, trainable: true, ...first, ...write(config) } };
 }
 
 const OPTIMIZER_CLASSES: Readonly<Record<ResolvedOptimizerConfig['type'], string>> = { sgd: 'SGD', momentum: 'Momentum', adam: 'Adam' };
@@ -226,96 +296,32 @@ export function readTopology(topology: unknown, fail: (problem: string) => never
       if (c.dtype !== undefined && c.dtype !== 'float32') unsupported(`dtype ${shown(c.dtype)} (only float32)`);
       if (entry.class_name === 'InputLayer') return;
     }
-    const activation = (key = 'activation'): ActivationName => {
-      const value = c[key] ?? 'linear';
-      if (!SUPPORTED_ACTIVATIONS.includes(value as ActivationName)) {
-        unsupported(`activation ${shown(value)} (supported: ${SUPPORTED_ACTIVATIONS.join(', ')})`);
-      }
-      return value as ActivationName;
+    const className = entry?.class_name;
+    if (!registered(className)) fail(`${where}: the layer class is not supported (supported: ${SUPPORTED_LAYERS})`);
+    const reader: KerasReader = {
+      c,
+      fail: (problem) => fail(`${where}: ${problem}`),
+      unsupported,
+      activation: () => {
+        const value = c.activation ?? 'linear';
+        if (!SUPPORTED_ACTIVATIONS.includes(value as ActivationName)) {
+          unsupported(`activation ${shown(value)} (supported: ${SUPPORTED_ACTIVATIONS.join(', ')})`);
+        }
+        return value as ActivationName;
+      },
+      channelsLast: () => {
+        if (c.data_format !== undefined && c.data_format !== null && c.data_format !== 'channels_last')
+          unsupported(`data_format ${shown(c.data_format)} (only channels_last)`);
+      },
+      pair: (key) => {
+        const value = c[key];
+        const list = typeof value === 'number' ? [value, value] : value;
+        if (!Array.isArray(list) || list.length !== 2 || !list.every((d) => Number.isInteger(d) && d > 0))
+          fail(`${where}: ${key} must be one or two positive integers, got ${shown(value)}`);
+        return list as [number, number];
+      },
     };
-    const channelsLast = () => {
-      if (c.data_format !== undefined && c.data_format !== null && c.data_format !== 'channels_last')
-        unsupported(`data_format ${shown(c.data_format)} (only channels_last)`);
-    };
-    const pair = (key: string): [number, number] => {
-      const value = c[key];
-      const list = typeof value === 'number' ? [value, value] : value;
-      if (!Array.isArray(list) || list.length !== 2 || !list.every((d) => Number.isInteger(d) && d > 0))
-        fail(`${where}: ${key} must be one or two positive integers, got ${shown(value)}`);
-      return list as [number, number];
-    };
-    switch (entry?.class_name) {
-      case 'Dense':
-        configs.push({
-          className: 'Dense',
-          name,
-          units: c.units as number,
-          activation: activation(),
-          useBias: c.use_bias !== false,
-          kernelInitializer: initializerName(c.kernel_initializer),
-        });
-        return;
-      case 'Conv2D': {
-        channelsLast();
-        const strides = c.strides === undefined ? [1, 1] : pair('strides');
-        if (strides[0] !== 1 || strides[1] !== 1) unsupported(`strides ${shown(c.strides)} (only 1)`);
-        const dilation = c.dilation_rate === undefined ? [1, 1] : pair('dilation_rate');
-        if (dilation[0] !== 1 || dilation[1] !== 1) unsupported(`dilation_rate ${shown(c.dilation_rate)} (only 1)`);
-        const padding = c.padding ?? 'valid';
-        if (padding !== 'valid' && padding !== 'same') unsupported(`padding ${shown(padding)}`);
-        configs.push({
-          className: 'Conv2D',
-          name,
-          filters: c.filters as number,
-          kernelSize: pair('kernel_size'),
-          padding: padding as 'valid' | 'same',
-          activation: activation(),
-          useBias: c.use_bias !== false,
-          kernelInitializer: initializerName(c.kernel_initializer),
-        });
-        return;
-      }
-      case 'MaxPooling2D': {
-        channelsLast();
-        const pool = pair('pool_size');
-        const strides = c.strides === undefined || c.strides === null ? pool : pair('strides');
-        if (pool[0] !== pool[1] || strides[0] !== strides[1])
-          unsupported(`a non-square window or stride (pool_size ${shown(pool)}, strides ${shown(strides)})`);
-        if ((c.padding ?? 'valid') !== 'valid') unsupported(`padding ${shown(c.padding)} (only 'valid')`);
-        configs.push({ className: 'MaxPooling2D', name, poolSize: pool[0], strides: strides[0] });
-        return;
-      }
-      case 'Flatten':
-        channelsLast();
-        configs.push({ className: 'Flatten', name });
-        return;
-      case 'Activation':
-        configs.push({ className: 'Activation', name, activation: activation() });
-        return;
-      case 'Dropout': {
-        const rate = c.rate ?? 0;
-        if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) fail(`${where}: rate must be in [0, 1), got ${shown(c.rate)}`);
-        if (c.noise_shape !== undefined && c.noise_shape !== null) unsupported('noise_shape');
-        configs.push({ className: 'Dropout', name, rate: rate as number });
-        return;
-      }
-      case 'BatchNormalization': {
-        const axis = c.axis ?? -1;
-        const last = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
-        // Keras' and TF.js' default; a positive axis would need the running shape to tell the last axis.
-        if (last !== -1) unsupported(`axis ${shown(c.axis)} (only -1, the last axis)`);
-        if (c.center === false || c.scale === false) unsupported('center or scale false (gamma and beta are required)');
-        configs.push({
-          className: 'BatchNormalization',
-          name,
-          momentum: (c.momentum ?? 0.99) as number,
-          epsilon: (c.epsilon ?? 1e-3) as number,
-        });
-        return;
-      }
-      default:
-        fail(`${where}: the layer class is not supported (supported: ${SUPPORTED_LAYERS})`);
-    }
+    configs.push({ className, name, ...KERAS_LAYERS[className].read(reader) } as LayerConfig);
   });
   return { inputShape: inputShape!, configs };
 }

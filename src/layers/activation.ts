@@ -72,7 +72,6 @@ export interface ActivationOptions {
 /** Applies an activation function to its input (Keras `Activation`). The output shape is the input shape. */
 export class Activation extends Layer {
   readonly className = 'Activation' as const;
-  readonly namePrefix = 'activation';
   private readonly fn: ActivationName;
 
   /** @throws ArgumentError when `activation` is not one of 'linear', 'sigmoid', 'relu', 'softmax'. */

@@ -37,7 +37,6 @@ export interface BatchNormalizationOptions {
 
 export class BatchNormalization extends Layer {
   readonly className = 'BatchNormalization' as const;
-  readonly namePrefix = 'batch_normalization';
   readonly momentum: number;
   readonly epsilon: number;
   private gamma!: ParameterSlot;

@@ -21,16 +21,12 @@
  */
 import { ActivationCode, type CoreExports } from '../core/abi.js';
 import { activationBackward, activationForward } from './activation.js';
+import { KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
 import {
-  ACTIVATIONS,
-  INITIALIZERS,
-  Layer,
-  oneOf,
   positiveInteger,
   shapeText,
   type ActivationName,
   type BuildPlan,
-  type InitializerName,
   type LayerBuffers,
   type LayerConfig,
   type ParameterSlot,
@@ -40,8 +36,9 @@ import {
 /**
  * Largest kernel (f32 elements, 1 MiB: the MLPs' 784×300 fits) that takes the fused kernels
  * (dense_f32_forward, and gemm_f32_tn_sgd when training with plain SGD). A larger one (the CNN's
- * 5408×200, 4.3 MB, read from L3) keeps the plain kernels: with the fused ones a CNN step on 2
- * threads measured 5-20% slower at batch 64 (bench/README.md, the 06:00 runs).
+ * 5408×200, 4.3 MB, read from L3) keeps the plain kernels, the faster ones there: a CNN step on 2
+ * threads at batch 64 ran 5-20% slower with the fusions. The limit is a size, not a model name, so
+ * any kernel that outgrows the caches takes the same path.
  */
 const FUSED_MAX_WEIGHTS = 262_144;
 
@@ -53,37 +50,18 @@ const FUSED_ACTIVATION: Record<ActivationName, ActivationCode> = {
   softmax: ActivationCode.Linear,
 };
 
-export interface DenseOptions {
-  /** Default 'linear'. 'softmax' only as the model's output layer. */
-  activation?: ActivationName;
-  /** Default true. */
-  useBias?: boolean;
-  /** Default 'glorotUniform' (Keras). */
-  kernelInitializer?: InitializerName;
-  name?: string;
-}
+/** Dense's options (`activation` 'softmax' only as the model's output layer). */
+export type DenseOptions = KernelLayerOptions;
 
-export class Dense extends Layer {
+export class Dense extends KernelLayer {
   readonly className = 'Dense' as const;
-  readonly namePrefix = 'dense';
   readonly units: number;
-  readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName;
-  private readonly fn: ActivationName;
-  private kernel!: ParameterSlot;
-  private bias: ParameterSlot | undefined;
 
   /** @throws ArgumentError on a non-positive `units` or an unknown activation/initialiser. */
   constructor(units: number, options: DenseOptions = {}) {
-    super(options.name);
-    this.units = positiveInteger('Dense units', units);
-    this.fn = oneOf('Dense activation', options.activation ?? 'linear', ACTIVATIONS);
-    this.useBias = options.useBias ?? true;
-    this.kernelInitializer = oneOf('Dense kernelInitializer', options.kernelInitializer ?? 'glorotUniform', INITIALIZERS);
-  }
-
-  override get activation(): ActivationName {
-    return this.fn;
+    const checked = positiveInteger('Dense units', units);
+    super('Dense', options);
+    this.units = checked;
   }
 
   /** @throws RangeError when the input is not 1-D (add a Flatten first). */
@@ -98,9 +76,7 @@ export class Dense extends Layer {
 
   protected override register(inputShape: Shape, plan: BuildPlan): void {
     const inputs = inputShape[0]!;
-    this.kernel = plan.parameter('kernel', [inputs, this.units], this.kernelInitializer, inputs, this.units);
-    this.bias = this.useBias ? plan.parameter('bias', [this.units], 'zeros', inputs, this.units) : undefined;
-    this.parameters.push(this.kernel, ...(this.bias ? [this.bias] : []));
+    this.registerKernel(plan, [inputs, this.units], inputs, this.units);
   }
 
   override workspaceBytes(k: CoreExports): number {

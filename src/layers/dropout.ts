@@ -19,7 +19,6 @@ export interface DropoutOptions {
 
 export class Dropout extends Layer {
   readonly className = 'Dropout' as const;
-  readonly namePrefix = 'dropout';
   /** Fraction of the inputs dropped in training, in [0, 1). */
   readonly rate: number;
   private mask!: BatchSlot;

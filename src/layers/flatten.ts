@@ -11,7 +11,6 @@ export interface FlattenOptions {
 
 export class Flatten extends Layer {
   readonly className = 'Flatten' as const;
-  readonly namePrefix = 'flatten';
   override readonly inPlace = true;
 
   constructor(options: FlattenOptions = {}) {

@@ -187,8 +187,6 @@ export type LayerClassName = LayerConfig['className'];
 
 export abstract class Layer {
   abstract readonly className: LayerClassName;
-  /** Keras' prefix for automatic names (`dense` → `dense_1`). */
-  abstract readonly namePrefix: string;
   /** Set by the constructor option or, when absent, by the model (`dense_1`, `dense_2`, …). */
   name: string;
   /** True when the output is the input's buffer reinterpreted (Flatten): no kernel runs. */
@@ -201,6 +199,11 @@ export abstract class Layer {
 
   constructor(name: string | undefined) {
     this.name = name ?? '';
+  }
+
+  /** Keras' prefix for automatic names (`dense` → `dense_1`): `namePrefixOf(className)`. */
+  get namePrefix(): string {
+    return namePrefixOf(this.className);
   }
 
   /** The activation applied to this layer's output (`linear` when none). */
@@ -255,6 +258,11 @@ export abstract class Layer {
   get outputSize(): number {
     return size(this.outputShape ?? []);
   }
+}
+
+/** Keras' automatic-name prefix of a layer class, its name in snake case (`MaxPooling2D` → `max_pooling2d`). */
+export function namePrefixOf(className: LayerClassName): string {
+  return className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
 /** Product of the dimensions. */

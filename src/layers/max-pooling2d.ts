@@ -28,7 +28,6 @@ export interface MaxPooling2DOptions {
 
 export class MaxPooling2D extends Layer {
   readonly className = 'MaxPooling2D' as const;
-  readonly namePrefix = 'max_pooling2d';
   readonly poolSize: number;
   readonly strides: number;
   private argmax!: BatchSlot;
