@@ -16,13 +16,13 @@
  * training as it would be without them: `predict` runs on its own run, the others reuse the training
  * run when it fits, else plan a temporary run above it and release it.
  */
-import { assertNotDisposed } from '../core/core.js';
 import { loadCore, type Core } from '../core/index.js';
 import { ArgumentError, describeValue } from '../errors.js';
 import type { Layer, ParameterSlot, Shape } from '../layers/layer.js';
 import type { History } from '../train/callbacks.js';
 import { fitSettings, runFit, type FitOptions, type ImageSet } from '../train/fit.js';
 import { compileModel, compileOptions, type Compiled } from './compile.js';
+import { claimCore } from './cores.js';
 import { Executor, trainingStepper } from './execute.js';
 import { defaultClassNames, Inference, type Classification, type ModelImage } from './inference.js';
 import { checkBatch, checkSet, checkSoftmaxOutput, findSet, planModel, type ModelPlan } from './plan.js';
@@ -56,7 +56,6 @@ export type {
 } from './types.js';
 
 const DEFAULT_EVAL_BATCH = 256;
-const coresInUse = new WeakSet<Core>();
 
 export class Sequential {
   readonly core: Core;
@@ -87,27 +86,10 @@ export class Sequential {
    * @throws DisposedError when the core was disposed.
    */
   constructor(core: Core, options: SequentialOptions) {
-    assertNotDisposed(core); // before the check below: a disposed core may have held another model
-    if (coresInUse.has(core)) {
-      throw new ArgumentError('core', "this core already holds another model's arena: call loadCore() once per model (it is cheap)");
-    }
-    if (
-      !Array.isArray(options.inputShape) ||
-      options.inputShape.length === 0 ||
-      !options.inputShape.every((d) => Number.isInteger(d) && d > 0)
-    ) {
-      throw new ArgumentError(
-        'inputShape',
-        `expected positive integer dimensions such as [784] or [28, 28, 1], got ${describeValue(options.inputShape)}`,
-      );
-    }
-    const seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(seed) || seed < 0)
-      throw new ArgumentError('seed', `expected a non-negative integer, got ${describeValue(seed)}`);
-    coresInUse.add(core);
+    const { inputShape, seed } = claimCore(core, options);
     this.core = core;
     this.runs = new RunPlans(core);
-    this.inputShape = [...options.inputShape];
+    this.inputShape = inputShape;
     this.seed = seed;
     this.name = options.name ?? 'sequential';
     for (const layer of options.layers ?? []) this.add(layer);
@@ -210,9 +192,8 @@ export class Sequential {
       settings.batchSize,
       validation === undefined || validation === train ? [train] : [train, validation],
     );
-    const executor = new Executor(this.core, plan, run);
     const stepper = trainingStepper(
-      executor,
+      new Executor(this.core, plan, run),
       plannedSet(run, train),
       validation && plannedSet(run, validation),
       compiled.optimizer,
@@ -353,7 +334,7 @@ export class Sequential {
   /**
    * Overwrites the parameters, in `getWeights()` order, after checking every length (nothing is
    * written when one does not match).
-   * @throws RangeError naming the parameter when a length does not match.
+   * @throws ArgumentError naming `weights` and the parameter whose length does not match.
    */
   setWeights(weights: readonly (Float32Array | WeightTensor)[]): void {
     writeTensors(this.core.arena.memory.buffer, this.planned().slots, weights);
@@ -407,9 +388,9 @@ export class Sequential {
   }
 
   /**
-   * Releases the model's core (its wasm memory, and its threads once cores have them). Not needed for
-   * correctness: a dropped model is garbage-collected with its core; this frees it now. The model is
-   * unusable afterwards. Idempotent.
+   * Releases the model's core (`core.dispose()`: its workers, and its wasm memory for the next
+   * loadCore to reuse). A dropped model is collected with its core, but late (the memory is outside
+   * the JS heap): dispose models made in a loop. Both are unusable afterwards. Idempotent.
    * @throws ArgumentError while `fit` runs.
    */
   dispose(): void {
@@ -420,15 +401,13 @@ export class Sequential {
     this.compiled = undefined;
     this.plan = undefined;
     this.passes = undefined;
-    (this.core as Core & { dispose?: () => void }).dispose?.();
+    this.core.dispose();
   }
 
   /** `using model = await createModel(...)` disposes it at the end of the block. */
   [Symbol.dispose](): void {
     this.dispose();
   }
-
-  // ---- plans ---------------------------------------------------------------------------------
 
   /** The model plan, built on first use. */
   private planned(): ModelPlan {

@@ -18,7 +18,7 @@ export function readTensors(memory: ArrayBufferLike, slots: readonly ParameterSl
 
 /**
  * Overwrites every slot's values, in slot order, after checking them all (nothing is written when one does not fit).
- * @throws RangeError naming `weights` or the parameter whose length does not match.
+ * @throws ArgumentError naming `weights` (and the parameter) when a count or a length does not match.
  */
 export function writeTensors(
   memory: ArrayBufferLike,
@@ -26,13 +26,16 @@ export function writeTensors(
   weights: readonly (Float32Array | WeightTensor)[],
 ): void {
   if (weights.length !== slots.length) {
-    throw new RangeError(`weights: expected ${slots.length} tensors (${slots.map((s) => s.name).join(', ')}), got ${weights.length}`);
+    throw new ArgumentError('weights', `expected ${slots.length} tensors (${slots.map((s) => s.name).join(', ')}), got ${weights.length}`);
   }
   const values = slots.map((slot, i) => {
     const entry = weights[i]!;
     const array = entry instanceof Float32Array ? entry : entry.values;
     if (array.length !== slot.length) {
-      throw new RangeError(`${slot.name}: expected shape [${slot.shape.join(', ')}] (${slot.length} values), got ${array.length}`);
+      throw new ArgumentError(
+        'weights',
+        `${slot.name}: expected shape [${slot.shape.join(', ')}] (${slot.length} values), got ${array.length}`,
+      );
     }
     return array;
   });

@@ -78,7 +78,14 @@ describe('Sequential', () => {
     ]);
     model.setWeights([new Float32Array([1, 2, 3, 4, 5, 6]), new Float32Array([7, 8])]);
     expect(Array.from(model.getWeights()[0]!.values)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(() => model.setWeights([new Float32Array(5), new Float32Array(2)])).toThrow(/dense_1\/kernel: expected shape \[3, 2\]/);
+    expect(() => model.setWeights([new Float32Array(5), new Float32Array(2)])).toThrow(
+      /^weights: dense_1\/kernel: expected shape \[3, 2\]/,
+    );
+    expect(() => model.setWeights([new Float32Array(5), new Float32Array(2)])).toThrow(ArgumentError);
+    // Every length is checked before any is written.
+    expect(() => model.setWeights([new Float32Array(6).fill(9), new Float32Array(3)])).toThrow(/^weights: dense_1\/bias/);
+    expect(Array.from(model.getWeights()[0]!.values)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(() => model.setWeights([new Float32Array(6)])).toThrow(/^weights: expected 2 tensors/);
   });
 
   it('plans parameters, then gradients in the same layout, then optimizer state, then batch buffers', async () => {
