@@ -4,8 +4,12 @@
  * flags are the enums below. Argument order: outputs, inputs, workspace, sizes, flags.
  * Kernels allocate nothing and keep no state; the caller owns every buffer.
  *
- * Every build has these exports (build/release.wasm strict SIMD128; release-shared.wasm the same
- * code on a shared memory imported as env.memory; release-relaxed*.wasm with fused multiply-add).
+ * The four release builds have these exports (build/release.wasm strict SIMD128; release-shared.wasm
+ * the same code on a shared memory imported as env.memory; release-relaxed*.wasm with fused
+ * multiply-add); release-inference.wasm has the forward kernels only (assembly/inference.ts).
+ *
+ * Over 450 lines on purpose: it is the one place each export's arguments and contract are written
+ * down, and a kernel's doc belongs next to its signature.
  * The `_part` exports (assembly/parts.ts) split a kernel for threads: part `part` of `parts` writes a
  * disjoint slice of the outputs; all parts together, in any order or at once on threads sharing
  * the memory, give bits identical to the unsplit kernel. Each concurrent part needs its own

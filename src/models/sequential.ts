@@ -15,6 +15,10 @@
  * runs fails at once. `evaluate`, `predict` and `computeGradients` from a callback work and leave the
  * training as it would be without them: `predict` runs on its own run, the others reuse the training
  * run when it fits, else plan a temporary run above it and release it.
+ *
+ * Over 450 lines on purpose: it is the Keras-shaped surface applications use (each method's checks
+ * and documentation of what it allocates sit with it); the work lives in plan.ts, runs.ts,
+ * execute.ts, inference.ts, compile.ts and weights.ts.
  */
 import { loadCore, type Core } from '../core/index.js';
 import { ArgumentError, describeValue } from '../errors.js';
