@@ -21,6 +21,8 @@ export interface Conv2DOptions extends KernelLayerOptions {
   padding?: 'valid' | 'same';
 }
 
+type ConvSizes = readonly [number, number, number, number, number, number, number, Padding];
+
 export class Conv2D extends KernelLayer {
   readonly className = 'Conv2D' as const;
   readonly filters: number;
@@ -63,11 +65,17 @@ export class Conv2D extends KernelLayer {
     this.registerKernel(plan, [kh, kw, channels, this.filters], kh * kw * channels, kh * kw * this.filters);
   }
 
+  /** The last `sizes` made: a training step calls them with the same rows, and allocates nothing then. */
+  private lastSizes: ConvSizes | undefined;
+
   /** The kernels' size arguments for `rows` samples: batch, input height, width, channels, kernel height, width, filters, padding. */
-  private sizes(rows: number): [number, number, number, number, number, number, number, Padding] {
-    const [height, width, channels] = this.inputShape as [number, number, number];
-    const [kh, kw] = this.kernelSize;
-    return [rows, height, width, channels, kh, kw, this.filters, this.padding === 'same' ? Padding.Same : Padding.Valid];
+  private sizes(rows: number): ConvSizes {
+    if (this.lastSizes?.[0] !== rows) {
+      const [height, width, channels] = this.inputShape as [number, number, number];
+      const [kh, kw] = this.kernelSize;
+      this.lastSizes = [rows, height, width, channels, kh, kw, this.filters, this.padding === 'same' ? Padding.Same : Padding.Valid];
+    }
+    return this.lastSizes;
   }
 
   override workspaceBytes(k: CoreExports, rows: number): number {
