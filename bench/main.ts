@@ -2,11 +2,14 @@
 // default, or the families named) against build/release.wasm and prints one Markdown table per
 // family (--json: one JSON object on stdout instead; progress goes to stderr). Either way the
 // results, with the machine and package versions, are written to bench/results/<timestamp>.json.
+// Each family's table ends with the f32x4 peak probe measured right before and after it: the
+// machine's speed that hour, against which a run's absolute figures can be compared.
 // A family module exports `run(options)` returning rows; columns are the union of the rows' keys,
 // so a family adds columns (a peer's time, a ratio) without touching this file.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measurements } from './harness.js';
+import { probeGflops } from './probe.js';
 import { machine, writeResults, type Results } from './results.js';
 import type { BenchModule, BenchRow } from './types.js';
 
@@ -75,9 +78,13 @@ async function main(argv: string[]): Promise<void> {
     const start = performance.now();
     process.stderr.write(`bench: ${name}…\n`);
     const { run, legend } = await FAMILIES[name]();
+    const before = probeGflops();
     const rows = await run({ quick, threads, rounds, browser });
-    results.families.push({ family: name, rows, legend, seconds: (performance.now() - start) / 1000 });
-    if (!json) console.log(`\n## ${name}${quick ? ' (quick)' : ''}\n\n${formatTable(rows)}${legend ? `\n\n${legend}` : ''}`);
+    const probe = { before, after: probeGflops() };
+    results.families.push({ family: name, rows, legend, seconds: (performance.now() - start) / 1000, probe });
+    const probeLine = `peak_f32x4_probe (one thread, strict): ${probe.before.toFixed(1)} GFLOP/s before this family, ${probe.after.toFixed(1)} after.`;
+    if (!json)
+      console.log(`\n## ${name}${quick ? ' (quick)' : ''}\n\n${formatTable(rows)}${legend ? `\n\n${legend}` : ''}\n\n${probeLine}`);
   }
   const file = writeResults(results);
   if (json) console.log(JSON.stringify(results, null, 2));

@@ -23,3 +23,25 @@ export function loadProbe(build: 'probe' | 'probe-relaxed' = 'probe'): Probe {
   }
   return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Probe;
 }
+
+/**
+ * The machine's f32x4 speed right now: the median of `samples` calls of the strict probe, each about
+ * 20 ms, in GFLOP/s. Every family records it before and after its run (bench/main.ts), so a run's
+ * absolute figures can be set against the speed the machine had that hour.
+ */
+export function probeGflops(samples = 7): number {
+  const probe = loadProbe();
+  const rounds = 100_000;
+  probe.peak_f32x4_probe(rounds); // compile and warm up
+  const start = performance.now();
+  probe.peak_f32x4_probe(rounds);
+  const msPerRound = Math.max(1e-6, (performance.now() - start) / rounds);
+  const callRounds = Math.max(1000, Math.round(20 / msPerRound));
+  const figures: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const t = performance.now();
+    probe.peak_f32x4_probe(callRounds);
+    figures.push((callRounds * FLOP_PER_PROBE_ROUND) / ((performance.now() - t) * 1e6));
+  }
+  return figures.sort((a, b) => a - b)[Math.floor(samples / 2)]!;
+}

@@ -67,6 +67,8 @@ export interface FamilyResult {
   rows: BenchRow[];
   legend?: string;
   seconds: number;
+  /** peak_f32x4_probe GFLOP/s (bench/probe.ts' probeGflops) right before and right after the family ran. */
+  probe: { before: number; after: number };
 }
 
 export interface Results {
