@@ -103,7 +103,17 @@ export class Inference {
       // targets 0: no one-hot, so the labels pointer is never read.
       k.gather_batch_u8_f32(run.input, 0, run.stagingPixels, run.stagingPixels, run.stagingIndices, rows, pixels, classes);
     }
-    for (let i = 0; i < layers.length; i++) layers[i]!.forward(k, run.layers[i]!, rows, false, INFERENCE);
+    const { slices } = run;
+    let i = 0;
+    if (slices !== undefined && rows > slices.rows) {
+      for (let s = 0, first = 0; first < rows; s++, first += slices.rows) {
+        const views = slices.views[s]!;
+        const sliceRows = Math.min(slices.rows, rows - first);
+        for (let j = 0; j < slices.layers; j++) layers[j]!.forward(k, views[j]!, sliceRows, false, INFERENCE);
+      }
+      i = slices.layers;
+    }
+    for (; i < layers.length; i++) layers[i]!.forward(k, run.layers[i]!, rows, false, INFERENCE);
   }
 
   /** Makes the views when the run or the memory's buffer changed since the last call. */

@@ -116,6 +116,67 @@ export interface RunPlan extends RunBuffers {
 export interface InferenceRun extends RunBuffers {
   /** f32 [rows, classes]: the model's output (its softmax, when it ends in one). */
   readonly output: number;
+  /**
+   * The first layers a pass runs slice by slice (`slicing`); none: every layer runs on the pass's
+   * rows at once.
+   */
+  readonly slices?: InferenceSlices;
+}
+
+/** The layers 0..layers − 1 of an inference pass run on `rows` images at a time, each slice on its own views. */
+export interface InferenceSlices {
+  readonly layers: number;
+  /** Images per slice. */
+  readonly rows: number;
+  /** views[s][i]: layer i's buffers for images s·rows onwards (its per-image buffers moved there). */
+  readonly views: readonly (readonly LayerBuffers[])[];
+}
+
+/**
+ * Output bytes per slice of the sliced layers. A convolution's output is large per image (the cnn's
+ * 26×26×32 floats, 86 KB) and its weights small: a pass of 256 images wrote 22 MB per such layer
+ * and read it back in the next (ReLU, pooling) from memory; in slices of about this many bytes the
+ * maps stay in the caches. Measured on the cnn, predict of 1,000 images, sliced and whole in
+ * alternating pairs: ×1.08-1.11 on one thread (256 KiB slices the same), within noise on two.
+ */
+const SLICE_BYTES = 1 << 20;
+/**
+ * Slicing stops at the first layer with more weights than this: a Dense on the flattened maps
+ * (the cnn's 5408×200, 4.3 MB) reads its weights once per call, best once for the whole pass.
+ */
+const SLICE_MAX_WEIGHTS = 65_536;
+
+/**
+ * How the first layers of an inference run of `rows` go in slices, if they do: the layers before the
+ * first one with more than SLICE_MAX_WEIGHTS weights, in slices of images whose largest output
+ * fits SLICE_BYTES. At inference every layer computes an image from that image alone (batch
+ * normalisation uses its moving statistics, dropout passes through), so slicing changes no bit.
+ */
+function slicing(stack: LayerStack, rows: number, run: RunBuffers): InferenceSlices | undefined {
+  const weights = (layer: Layer) => layer.parameters.reduce((n, slot) => n + slot.length, 0);
+  const firstHeavy = stack.layers.findIndex((layer) => weights(layer) > SLICE_MAX_WEIGHTS);
+  const layers = firstHeavy < 0 ? stack.layers.length : firstHeavy;
+  if (layers === 0) return undefined;
+  const widest = Math.max(...stack.layers.slice(0, layers).map((layer) => 4 * size(outputShapeOf(layer))));
+  const sliceRows = Math.max(1, Math.floor(SLICE_BYTES / widest));
+  if (sliceRows >= rows) return undefined;
+  // The same layout with every per-image buffer's bytes per image in place of its address.
+  const strides = layOutRun(stack, 'inference', (_name, shape, dtype, perSample) => (perSample ? DTYPE_BYTES[dtype] * size(shape) : 0));
+  const views: LayerBuffers[][] = [];
+  for (let first = 0; first < rows; first += sliceRows) {
+    views.push(
+      run.layers.slice(0, layers).map((at, i) => {
+        const stride = strides.layers[i]!;
+        return Object.freeze({
+          ...at,
+          x: at.x + first * stride.x,
+          y: at.y + first * stride.y,
+          batch: Object.freeze(at.batch.map((address, b) => address + first * stride.batch[b]!)),
+        });
+      }),
+    );
+  }
+  return { layers, rows: sliceRows, views };
 }
 
 /**
@@ -303,7 +364,8 @@ export function planInferenceRun(core: Core, model: ModelPlan, rows: number): In
   const { targets: _, ...buffers } = placeRun(core, model, 'inference', rows, arena.mark());
   arena.commit();
   fillIdentity(new Int32Array(arena.memory.buffer, buffers.stagingIndices, rows));
-  return { ...buffers, output: buffers.layers[buffers.layers.length - 1]!.y };
+  const slices = slicing(model, rows, buffers);
+  return { ...buffers, output: buffers.layers[buffers.layers.length - 1]!.y, ...(slices && { slices }) };
 }
 
 /** A training run holds gradients and one-hot targets; an inference run the forward pass's buffers only. */

@@ -51,6 +51,9 @@ function countPlanning(core: Core): { plans: number; grown: () => boolean } {
   return result;
 }
 
+/** The `best` preset's network: two conv blocks with batch normalisation, Dense 256 and dropout. */
+const BEST = { filters: [32, 64], padding: 'same', hidden: [256], batchNorm: true, dropout: 0.25 } as const;
+
 describe('predict of one image and of batches', () => {
   it.each([
     ['scratch-mlp', 1],
@@ -58,9 +61,13 @@ describe('predict of one image and of batches', () => {
     ['cnn', 1],
     ['mlp', 2],
     ['cnn', 2],
+    ['best', 1],
+    ['best', 2],
   ] as const)('%s on %i thread(s): an image alone gives the bits of its row in a batch (u8 and f32)', async (name, threads) => {
     const core = await loadCore({ threads, simd: 'strict' });
-    const model = await createModel(name as ArchitectureName, { core, seed: 2 });
+    const create = (core: Core) =>
+      name === 'best' ? createModel('cnn', { ...BEST, core, seed: 2 }) : createModel(name as ArchitectureName, { core, seed: 2 });
+    const model = await create(core);
     const f32 = Float32Array.from(images.images, (v) => v / 255);
     // 300 images: a pass of 256 and one of 44.
     const batch = model.predict(images.images, images.count);
@@ -74,7 +81,7 @@ describe('predict of one image and of batches', () => {
       expect(batch.labels[i]).toBe(model.classify(images.images.subarray(i * 784, (i + 1) * 784)).label);
     }
     // A fresh model whose inference run holds one image gives the same bits.
-    const fresh = await createModel(name as ArchitectureName, { core: await loadCore({ threads, simd: 'strict' }), seed: 2 });
+    const fresh = await create(await loadCore({ threads, simd: 'strict' }));
     expect(bits(fresh.predict(images.images.subarray(299 * 784, 300 * 784)))).toEqual(bits(batch.probabilities.subarray(2990, 3000)));
     model.dispose();
     fresh.dispose();
@@ -90,6 +97,24 @@ describe('predict of one image and of batches', () => {
     model.evaluate(images);
     expect(calls.get('softmax_xent_f32_fused')).toBe(2); // evaluate's default batch of 256
     model.dispose();
+  });
+
+  it('runs the first layers of a convolutional model in slices of images, the dense layers on the whole pass', async () => {
+    const core = await loadCore({ threads: 1, simd: 'strict' });
+    const model = await createModel('cnn', { core, seed: 1 });
+    const calls = countCalls(core, ['conv2d_f32_nhwc_forward', 'maxpool2d_f32_nhwc_forward', 'gemm_f32_nn']);
+    model.predict(images.images, 300);
+    // 26x26x32 floats (86 KB) an image: slices of 12 images (1 MiB); the 5408x200 Dense once a pass.
+    expect(calls.get('conv2d_f32_nhwc_forward')).toBe(Math.ceil(256 / 12) + Math.ceil(44 / 12));
+    expect(calls.get('maxpool2d_f32_nhwc_forward')).toBe(Math.ceil(256 / 12) + Math.ceil(44 / 12));
+    expect(calls.get('gemm_f32_nn')).toBe(2);
+    model.dispose();
+    // An MLP's first Dense (784x300) is heavy: no slices.
+    const mlp = await createModel('mlp', { core: await loadCore({ threads: 1, simd: 'strict' }), seed: 1 });
+    const dense = countCalls(mlp.core, ['dense_f32_forward']);
+    mlp.predict(images.images, 300);
+    expect(dense.get('dense_f32_forward')).toBe(2 * 4);
+    mlp.dispose();
   });
 
   it('a call that fits the kept inference run plans nothing, grows no memory and leaves the training run alone', async () => {
