@@ -13,12 +13,15 @@
 //   each kernel (µs per image, calls per image).
 // Medians over the instrumented calls, part by part (on a shared machine a mean is its outliers'),
 // so the parts add up only roughly; the plain call's median beside them.
+// Then batches: predict of 1,000 images a call, each kernel's ms per call and the products'
+// GFLOP/s against the peak probe measured right before (how close a batch runs to the machine).
 import { availableParallelism } from 'node:os';
 import { Inference } from '../src/models/inference.js';
 import { Sequential } from '../src/models/sequential.js';
 import { deserializeModel, loadCore } from '../src/public.js';
 import { median, round } from './harness.js';
 import { INFER_MODELS, inferData, trainInferModel } from './infer-models.js';
+import { probeGflops } from './probe.js';
 import { timeKernels } from './profile.bench.js';
 import type { BenchOptions, BenchRow } from './types.js';
 
@@ -126,6 +129,70 @@ async function profileModel(bytes: Uint8Array, images: Uint8Array, threads: numb
   }
 }
 
+/** Where the FLOPs of the products are: m, k, n of dense_f32_forward and gemm_f32_nn by argument position. */
+const PRODUCT_SIZES: Record<string, readonly [number, number, number]> = { dense_f32_forward: [5, 6, 7], gemm_f32_nn: [4, 5, 6] };
+
+interface BatchSplit {
+  plainMs: number;
+  /** Per kernel: ms and calls per 1,000 images, and the products' FLOPs per 1,000 images. */
+  kernels: [string, { ms: number; calls: number; flop: number }][];
+}
+
+/**
+ * predict of 1,000 images a call (`calls` calls over the test set, after a warm-up): the plain call's
+ * median, then per kernel its time per call (instrumented calls, medians) and, for the products,
+ * their FLOPs: the batch profile that shows where a batch's time goes and how close the products
+ * run to the machine's f32x4 peak.
+ */
+async function profileBatch(bytes: Uint8Array, images: Uint8Array, threads: number, calls: number): Promise<BatchSplit> {
+  const core = await loadCore({ threads, simd: 'strict' });
+  const model = await deserializeModel(bytes, { core });
+  const batch = (i: number) => images.subarray(((i * 1000) % 10_000) * 784, (((i * 1000) % 10_000) + 1000) * 784);
+  const out = new Float32Array(10_000);
+  try {
+    for (let i = 0; i < 5; i++) model.predict(batch(i), 1000, out);
+    const plain: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const t0 = performance.now();
+      model.predict(batch(i), 1000, out);
+      plain.push(performance.now() - t0);
+    }
+    const totals = timeKernels(core);
+    const flop = new Map<string, number>();
+    const table = core.kernels as unknown as Record<string, (...args: number[]) => unknown>;
+    for (const [name, [m, k, n]] of Object.entries(PRODUCT_SIZES)) {
+      const timed = table[name]!;
+      table[name] = (...args: number[]) => {
+        flop.set(name, (flop.get(name) ?? 0) + 2 * args[m]! * args[k]! * args[n]!);
+        return timed(...args);
+      };
+    }
+    const perKernel = new Map<string, number[]>();
+    for (let i = 0; i < calls; i++) {
+      const before = new Map([...totals].map(([name, e]) => [name, e.micros]));
+      model.predict(batch(i), 1000, out);
+      for (const [name, e] of totals) {
+        if (!perKernel.has(name)) perKernel.set(name, []);
+        perKernel.get(name)!.push((e.micros - (before.get(name) ?? 0)) / 1000);
+      }
+    }
+    return {
+      plainMs: median(plain),
+      kernels: [...perKernel]
+        .map(
+          ([name, list]) =>
+            [name, { ms: median(list), calls: totals.get(name)!.calls / calls, flop: (flop.get(name) ?? 0) / calls }] as [
+              string,
+              { ms: number; calls: number; flop: number },
+            ],
+        )
+        .sort((x, y) => y[1].ms - x[1].ms),
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
 export async function run(options: BenchOptions): Promise<BenchRow[]> {
   const calls = options.quick ? 300 : 2000;
   const data = await inferData();
@@ -186,12 +253,39 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
         rows.push(row(`    ${kernel}`, micros, round(entry.calls)));
       }
     }
+    // Batches: predict of 1,000 images a call; the probe measured right before each profile.
+    for (const t of threadCounts) {
+      const probes: number[] = [];
+      const batches: BatchSplit[] = [];
+      for (let r = 0; r < options.rounds; r++) {
+        probes.push(probeGflops());
+        batches.push(await profileBatch(model.ours, data.test.images, t, options.quick ? 5 : 20));
+      }
+      const probe = median(probes);
+      const row = (part: string, ms: number | '', callsPerBatch: number | '' = '', gflops: number | '' = '') => ({
+        model: name,
+        threads: t,
+        part,
+        'calls/1,000': callsPerBatch,
+        'ms/1,000': ms,
+        'GFLOP/s': gflops,
+        '% of probe': gflops === '' ? '' : round((100 * gflops) / (t * probe)),
+      });
+      rows.push(row('predict(1,000 images), plain: median', round(median(batches.map((b) => b.plainMs)))));
+      for (const [kernel, entry] of batches[0]!.kernels) {
+        const ms = median(batches.map((b) => b.kernels.find(([n]) => n === kernel)?.[1].ms ?? 0));
+        rows.push(row(`    ${kernel}`, round(ms), round(entry.calls), entry.flop > 0 ? round(entry.flop / (ms * 1e6)) : ''));
+      }
+      rows.push(row(`    (peak_f32x4_probe ${round(probe)} GFLOP/s a thread, measured before each round)`, ''));
+    }
   }
   return rows;
 }
 
 export const legend =
-  'One image per predict(image, output) call, u8 pixels, strict build; the models of the infer family loaded from their files. ' +
+  'Single-image rows (µs/image): one image per predict(image, output) call, u8 pixels, strict build; the models of the infer family loaded from their files. ' +
   'plain: median of uninstrumented calls; the other rows are medians, part by part, of instrumented calls (kernels ' +
   'wrapped with performance.now(), about 0.1 µs each, counted in the kernel rows), split as the file header says. With --rounds N ' +
-  'the thread counts take turns and the figures are medians over rounds.';
+  'the thread counts take turns and the figures are medians over rounds. ' +
+  'Batch rows (ms/1,000): predict(pixels, 1000, output) over the test set; plain: median call; per kernel: medians over instrumented calls; ' +
+  'GFLOP/s of the products (2·m·k·n per call) and their % of the peak probe times the thread count.';
