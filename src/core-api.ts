@@ -9,7 +9,8 @@
  * - Layer authoring: a `Layer` subclass registers its parameters and per-batch buffers at `build`
  *   (`BuildPlan`, `ParameterSlot`, `BatchSlot`) and runs a fixed list of kernels in `forward` and
  *   `backward` on the addresses of the run (`LayerBuffers`), as the built-in layers do
- *   (src/layers/dense.ts is the shortest complete example).
+ *   (src/layers/dense.ts is the shortest complete example); `KernelLayer` is the base of a layer
+ *   with a kernel, an optional bias and an activation (Dense and Conv2D extend it).
  * - File internals: the model file's magic and version; checkpoints as bytes.
  *
  * Works in Node and in browsers (nothing here imports a Node module).
@@ -39,11 +40,13 @@ export {
 export {
   ACTIVATIONS,
   INITIALIZERS,
+  KernelLayer,
   Layer,
   layerFromConfig,
   type BatchSlot,
   type BuildPlan,
   type ForwardMode,
+  type KernelLayerOptions,
   type LayerBuffers,
   type LayerClassName,
   type ParameterSlot,
