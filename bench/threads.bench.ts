@@ -4,7 +4,7 @@
 // load of a shared machine hits both alike.
 // Dispatch: sigmoid over 32 elements with the split threshold at 1 element, so 2 threads split it
 // into two 16-element parts: 2 threads − 1 thread = what a dispatch and a join add to a call.
-// The typed-array API: core.matmul (copies in, one kernel, copy out) on 1 and 2 threads. Sharing:
+// The typed-array API: core.matmul (copies in, one kernel, copy out; a new result or `out`) on 1 and 2 threads. Sharing:
 // cores of 1, 2 and 3 threads alive in one process, each core's core.matmul timed alone (a block of
 // calls of that core) and in turn (one call of each core after the other), in rounds taking turns.
 import { hasRelaxedSimd, loadCore, type Core } from '../src/core/index.js';
@@ -97,26 +97,33 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
       note: `dispatch + join ≈ ${round(two! - one!)} µs`,
     });
 
-    // The typed-array API: what an embedder calling core.matmul sees, copies included.
+    // The typed-array API: what an embedder calling core.matmul sees, copies included; a new
+    // result array each call, then the result into a kept one (`out`).
     {
       const { m, k, n } = MATMUL;
       const a = randomF32(m * k, 1);
       const b = randomF32(k * n, 2);
-      const [t1, t2] = medians(
-        cores.map((core) => () => core.matmul(a, b, m, k, n)),
-        options.quick ? 5 : 20,
-        samples,
-      );
-      rows.push(
-        timedRow(
-          simd,
-          'core.matmul (typed arrays)',
-          `${m}x${k}x${n}`,
-          t1!,
-          t2!,
-          `${round(matmulGflops(t1! / 1e3))} / ${round(matmulGflops(t2! / 1e3))} GFLOP/s, copies included`,
-        ),
-      );
+      const outs = cores.map(() => new Float32Array(m * n));
+      for (const [kernel, call] of [
+        ['core.matmul (typed arrays)', (core: Core) => core.matmul(a, b, m, k, n)],
+        ['core.matmul (typed arrays, into out)', (core: Core, c: number) => core.matmul(a, b, m, k, n, outs[c])],
+      ] as const) {
+        const [t1, t2] = medians(
+          cores.map((core, c) => () => call(core, c)),
+          options.quick ? 5 : 20,
+          samples,
+        );
+        rows.push(
+          timedRow(
+            simd,
+            kernel,
+            `${m}x${k}x${n}`,
+            t1!,
+            t2!,
+            `${round(matmulGflops(t1! / 1e3))} / ${round(matmulGflops(t2! / 1e3))} GFLOP/s, copies included`,
+          ),
+        );
+      }
     }
 
     // GEMM at the paper's shapes, and the elementwise / optimizer kernels at an MLP's sizes.

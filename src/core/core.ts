@@ -33,14 +33,18 @@ export interface Core {
   readonly kernelSet: KernelSet;
   /** The planner for buffers in wasm memory. */
   readonly arena: Arena;
-  /** a [m,k] · b [k,n] → [m,n], row-major. */
-  matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float32Array;
+  /**
+   * a [m,k] · b [k,n] → [m,n], row-major. Each typed-array function returns its result in `out`
+   * when given (a Float32Array of exactly the result's size, else a RangeError naming `out`:
+   * a loop that passes one allocates nothing), else in a new Float32Array.
+   */
+  matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, out?: Float32Array): Float32Array;
   /** NHWC input, HWIO filters, stride 1, optional bias [outChannels] → NHWC output. */
-  conv2d(input: Float32Array, filters: Float32Array, shape: Conv2dShape, bias?: Float32Array): Float32Array;
+  conv2d(input: Float32Array, filters: Float32Array, shape: Conv2dShape, bias?: Float32Array, out?: Float32Array): Float32Array;
   /** NHWC max-pooling over 'valid' windows (floor), like Keras' default. */
-  maxPool2d(input: Float32Array, shape: MaxPool2dShape): Float32Array;
+  maxPool2d(input: Float32Array, shape: MaxPool2dShape, out?: Float32Array): Float32Array;
   /** Row-wise softmax of x [rows, cols], max-subtracted. */
-  softmax(x: Float32Array, rows: number, cols: number): Float32Array;
+  softmax(x: Float32Array, rows: number, cols: number, out?: Float32Array): Float32Array;
   /**
    * Ends this core's use of the worker threads (the workers themselves once no core uses them) and
    * hands its wasm instance and memory to the next `loadCore` of the same build, which would
@@ -92,10 +96,10 @@ export function createCore(exports: CoreExports, arena: Arena, options: CoreOpti
     threadsReason: options.threadsReason,
     simd: options.simd,
     kernelSet,
-    matmul: (a, b, m, k, n) => matmul(typed, a, b, m, k, n),
-    conv2d: (input, filters, shape, bias) => conv2d(typed, input, filters, shape, bias),
-    maxPool2d: (input, shape) => maxPool2d(typed, input, shape),
-    softmax: (x, rows, cols) => softmax(typed, x, rows, cols),
+    matmul: (a, b, m, k, n, out) => matmul(typed, a, b, m, k, n, out),
+    conv2d: (input, filters, shape, bias, out) => conv2d(typed, input, filters, shape, bias, out),
+    maxPool2d: (input, shape, out) => maxPool2d(typed, input, shape, out),
+    softmax: (x, rows, cols, out) => softmax(typed, x, rows, cols, out),
     dispose() {
       if (disposed) return;
       disposed = true;

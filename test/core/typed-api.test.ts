@@ -124,3 +124,36 @@ describe('softmax', () => {
     expect(() => core.softmax(new Float32Array(10), 2, NaN)).toThrow(/^cols: /);
   });
 });
+
+describe('out: the result written into a given Float32Array', () => {
+  const bits = (values: Float32Array) => new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const calls = () => {
+    const a = randomF32(6 * 5, 11);
+    const b = randomF32(5 * 7, 12);
+    const x = randomF32(2 * 6 * 6 * 3, 13);
+    const filters = randomF32(3 * 3 * 3 * 4, 14);
+    const bias = randomF32(4, 15);
+    const shape = { batch: 2, height: 6, width: 6, inChannels: 3, kernelHeight: 3, kernelWidth: 3, outChannels: 4, padding: 'valid' } as const;
+    const pool = { batch: 2, height: 6, width: 6, channels: 3 };
+    return [
+      { name: 'matmul', size: 6 * 7, run: (out?: Float32Array) => core.matmul(a, b, 6, 5, 7, out) },
+      { name: 'conv2d', size: 2 * 4 * 4 * 4, run: (out?: Float32Array) => core.conv2d(x, filters, shape, bias, out) },
+      { name: 'maxPool2d', size: 2 * 3 * 3 * 3, run: (out?: Float32Array) => core.maxPool2d(x, pool, out) },
+      { name: 'softmax', size: 6 * 5, run: (out?: Float32Array) => core.softmax(a, 6, 5, out) },
+    ];
+  };
+
+  it.each(calls().map((c) => [c.name, c] as const))('%s returns out itself, holding the bits of the new-array result', (_, call) => {
+    const fresh = call.run();
+    const out = new Float32Array(call.size).fill(Number.NaN);
+    expect(call.run(out)).toBe(out);
+    expect(bits(out)).toEqual(bits(fresh));
+  });
+
+  it.each(calls().map((c) => [c.name, c] as const))('%s refuses an out of another size or type, naming out, writing nothing', (_, call) => {
+    const short = new Float32Array(call.size - 1).fill(7);
+    expect(() => call.run(short)).toThrow(new RegExp(`^out: shape .* needs ${call.size} elements, got ${call.size - 1}$`));
+    expect(short.every((v) => v === 7)).toBe(true);
+    expect(() => call.run(new Float64Array(call.size) as unknown as Float32Array)).toThrow(/^out: expected a Float32Array, got Float64Array$/);
+  });
+});
