@@ -70,6 +70,11 @@ function timedRow(simd: string, kernel: string, shape: string, t1: number, t2: n
   };
 }
 
+/** timedRow whose note is each side's GFLOP/s for `flop` per call, then `suffix`. */
+function gflopsRow(simd: string, kernel: string, shape: string, flop: number, t1: number, t2: number, suffix = ''): BenchRow {
+  return timedRow(simd, kernel, shape, t1, t2, `${round(flop / (t1 * 1e3))} / ${round(flop / (t2 * 1e3))} GFLOP/s${suffix}`);
+}
+
 export async function run(options: BenchOptions): Promise<BenchRow[]> {
   const samples = options.quick ? 9 : 25;
   const rows: BenchRow[] = [];
@@ -113,16 +118,7 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
           options.quick ? 5 : 20,
           samples,
         );
-        rows.push(
-          timedRow(
-            simd,
-            kernel,
-            `${m}x${k}x${n}`,
-            t1!,
-            t2!,
-            `${round(matmulGflops(t1! / 1e3))} / ${round(matmulGflops(t2! / 1e3))} GFLOP/s, copies included`,
-          ),
-        );
+        rows.push(gflopsRow(simd, kernel, `${m}x${k}x${n}`, 2 * m * k * n, t1!, t2!, ', copies included'));
       }
     }
 
@@ -152,16 +148,7 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
         calls,
         samples,
       );
-      rows.push(
-        timedRow(
-          simd,
-          kernel,
-          `${m}x${k}x${n}`,
-          t1!,
-          t2!,
-          `${round((2 * m * k * n) / (t1! * 1e3))} / ${round((2 * m * k * n) / (t2! * 1e3))} GFLOP/s`,
-        ),
-      );
+      rows.push(gflopsRow(simd, kernel, `${m}x${k}x${n}`, 2 * m * k * n, t1!, t2!));
     }
     // The CNN's first layer and its pooling at batch 64 (bench/shapes.ts' conv shape).
     {
@@ -245,14 +232,7 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
           samples,
         );
         rows.push(
-          timedRow(
-            simd,
-            kernel,
-            shapeText,
-            t1!,
-            t2!,
-            flops === undefined ? '' : `${round(flops / (t1! * 1e3))} / ${round(flops / (t2! * 1e3))} GFLOP/s`,
-          ),
+          flops === undefined ? timedRow(simd, kernel, shapeText, t1!, t2!, '') : gflopsRow(simd, kernel, shapeText, flops, t1!, t2!),
         );
       }
     }
