@@ -79,7 +79,15 @@ function withTemporaries<K extends string, T>(
 }
 
 /** a [m,k] · b [k,n] → [m,n]; see `Core.matmul`. */
-export function matmul(t: TypedContext, a: Float32Array, b: Float32Array, m: number, k: number, n: number, out?: Float32Array): Float32Array {
+export function matmul(
+  t: TypedContext,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  out?: Float32Array,
+): Float32Array {
   checkDims({ m, k, n });
   checkArray('a', a, m * k, `[m, k] = [${m}, ${k}]`);
   checkArray('b', b, k * n, `[k, n] = [${k}, ${n}]`);

@@ -133,7 +133,16 @@ describe('out: the result written into a given Float32Array', () => {
     const x = randomF32(2 * 6 * 6 * 3, 13);
     const filters = randomF32(3 * 3 * 3 * 4, 14);
     const bias = randomF32(4, 15);
-    const shape = { batch: 2, height: 6, width: 6, inChannels: 3, kernelHeight: 3, kernelWidth: 3, outChannels: 4, padding: 'valid' } as const;
+    const shape = {
+      batch: 2,
+      height: 6,
+      width: 6,
+      inChannels: 3,
+      kernelHeight: 3,
+      kernelWidth: 3,
+      outChannels: 4,
+      padding: 'valid',
+    } as const;
     const pool = { batch: 2, height: 6, width: 6, channels: 3 };
     return [
       { name: 'matmul', size: 6 * 7, run: (out?: Float32Array) => core.matmul(a, b, 6, 5, 7, out) },
@@ -154,6 +163,8 @@ describe('out: the result written into a given Float32Array', () => {
     const short = new Float32Array(call.size - 1).fill(7);
     expect(() => call.run(short)).toThrow(new RegExp(`^out: shape .* needs ${call.size} elements, got ${call.size - 1}$`));
     expect(short.every((v) => v === 7)).toBe(true);
-    expect(() => call.run(new Float64Array(call.size) as unknown as Float32Array)).toThrow(/^out: expected a Float32Array, got Float64Array$/);
+    expect(() => call.run(new Float64Array(call.size) as unknown as Float32Array)).toThrow(
+      /^out: expected a Float32Array, got Float64Array$/,
+    );
   });
 });
