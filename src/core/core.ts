@@ -6,10 +6,9 @@
  * their inputs into arena temporaries, run one kernel and copy the result out; layers and
  * training use the zero-copy arena API (`kernels`) instead.
  */
-import { ArgumentError, DisposedError } from '../errors.js';
+import { DisposedError } from '../errors.js';
 import type { CoreExports } from './abi.js';
 import type { Arena } from './arena.js';
-import { KERNELS } from './kernel-table.js';
 import type { KernelSet } from './load.js';
 import { coreKernels, type ThreadContext } from './threads.js';
 import { type Conv2dShape, conv2d, type MaxPool2dShape, matmul, maxPool2d, softmax, type TypedContext } from './typed-api.js';
@@ -81,8 +80,7 @@ export function assertNotDisposed(core: object): void {
 /** A core over instantiated exports and their arena. */
 export function createCore(exports: CoreExports, arena: Arena, options: CoreOptions): Core {
   const { context } = options;
-  const kernels = coreKernels(exports, context);
-  const kernelSet = withoutMissing(kernels);
+  const { kernels, kernelSet } = coreKernels(exports, context);
   let disposed = false;
   const usable = () => {
     if (disposed) throw disposedError();
@@ -120,22 +118,4 @@ export function createCore(exports: CoreExports, arena: Arena, options: CoreOpti
   // A core dropped without dispose() is detached from the workers once it is garbage-collected.
   context?.pool.watch(core, context.coreId);
   return core;
-}
-
-/**
- * The inference build lacks the training kernels: each becomes a function that says so, rather than
- * "not a function" halfway through a step. Returns the kernel set the exports make.
- */
-function withoutMissing(kernels: CoreExports): KernelSet {
-  const table = kernels as unknown as Record<string, unknown>;
-  const missing = Object.keys(KERNELS).filter((name) => !(name in table));
-  for (const name of missing) {
-    table[name] = () => {
-      throw new ArgumentError(
-        'kernels',
-        `this core was loaded with kernels: 'inference' (forward passes only) and has no ${name}: load a core with the default kernels to train or evaluate`,
-      );
-    };
-  }
-  return missing.length === 0 ? 'all' : 'inference';
 }

@@ -16,6 +16,7 @@ import { ArgumentError, describeValue } from '../errors.js';
 import type { CoreExports } from './abi.js';
 import { type Arg, type Args, type At, KERNELS, type KernelSpec, type PartsSplit, type RangesSplit } from './kernel-table.js';
 import type { Arena } from './arena.js';
+import type { KernelSet } from './load.js';
 import { type Kernel, MAX_ARGS, quietWorkers, type Task, type WorkerPool, workerPool } from './pool.js';
 
 /**
@@ -79,9 +80,11 @@ export async function attachThreads(
 /**
  * The kernels of a core: every export, the table's kernels checked and, given `context` (a core of
  * several threads attached to the pool), split over its threads. Kernels outside the table are the
- * wasm functions themselves.
+ * wasm functions themselves. A table kernel the build lacks (the inference build has no training
+ * kernels) becomes a function that says so, rather than "not a function" halfway through a step;
+ * `kernelSet` tells which build it was.
  */
-export function coreKernels(exports: CoreExports, context?: ThreadContext): CoreExports {
+export function coreKernels(exports: CoreExports, context?: ThreadContext): { kernels: CoreExports; kernelSet: KernelSet } {
   const raw = exports as unknown as Record<string, unknown>;
   const table: Record<string, unknown> = {};
   for (const name of Object.keys(exports)) {
@@ -90,7 +93,18 @@ export function coreKernels(exports: CoreExports, context?: ThreadContext): Core
     else if (name in KERNELS) table[name] = kernelFunction(name as Name, exports, context);
     else table[name] = fn as Kernel;
   }
-  return table as unknown as CoreExports;
+  const missing = Object.keys(KERNELS).filter((name) => !(name in raw));
+  for (const name of missing) table[name] = missingKernel(name);
+  return { kernels: table as unknown as CoreExports, kernelSet: missing.length === 0 ? 'all' : 'inference' };
+}
+
+function missingKernel(name: string): Kernel {
+  return () => {
+    throw new ArgumentError(
+      'kernels',
+      `this core was loaded with kernels: 'inference' (forward passes only) and has no ${name}: load a core with the default kernels to train or evaluate`,
+    );
+  };
 }
 
 /** Decides a call's parts (0 or 1: the whole call on this thread) and writes each part's args. */
