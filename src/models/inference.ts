@@ -104,16 +104,13 @@ export class Inference {
       k.gather_batch_u8_f32(run.input, 0, run.stagingPixels, run.stagingPixels, run.stagingIndices, rows, pixels, classes);
     }
     const { slices } = run;
-    let i = 0;
-    if (slices !== undefined && rows > slices.rows) {
+    if (slices !== undefined) {
       for (let s = 0, first = 0; first < rows; s++, first += slices.rows) {
-        const views = slices.views[s]!;
         const sliceRows = Math.min(slices.rows, rows - first);
-        for (let j = 0; j < slices.layers; j++) layers[j]!.forward(k, views[j]!, sliceRows, false, INFERENCE);
+        for (let i = 0; i < slices.layers; i++) layers[i]!.forward(k, slices.views[s]![i]!, sliceRows, false, INFERENCE);
       }
-      i = slices.layers;
     }
-    for (; i < layers.length; i++) layers[i]!.forward(k, run.layers[i]!, rows, false, INFERENCE);
+    for (let i = slices?.layers ?? 0; i < layers.length; i++) layers[i]!.forward(k, run.layers[i]!, rows, false, INFERENCE);
   }
 
   /** Makes the views when the run or the memory's buffer changed since the last call. */
