@@ -2,13 +2,13 @@
 // loads a model file and classifies one image builds without a warning, and the JS plus the wasm the
 // page loads (gzip, as a server sends them) fit the budget. The page's probabilities are Node's, bit
 // for bit: the inference build computes what the default build computes.
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build as viteBuild, createLogger } from 'vite';
 import { createModel, loadCore, serializeModel, toModelInput } from '../../src/index.js';
 import { expect, test } from './fixtures.js';
-import { LEAN_OUT, OUT_DIR, REPO } from './pages.js';
+import { consumerAppDir, LEAN_OUT } from './pages.js';
 
 /** gzip bytes of the JS and wasm a page loads, at most (issue 21's budget). */
 const BUDGET = 40_000;
@@ -33,11 +33,8 @@ test('a minimal classifying page built with Vite: no warnings, JS + wasm loaded 
   page,
   pageErrors,
 }) => {
-  const app = join(OUT_DIR, 'browser', 'lean-app');
-  rmSync(app, { recursive: true, force: true });
-  mkdirSync(join(app, 'node_modules'), { recursive: true });
+  const app = consumerAppDir('lean-app');
   mkdirSync(join(app, 'public'));
-  symlinkSync(REPO, join(app, 'node_modules', 'fmnist-wasm'), 'dir');
   writeFileSync(join(app, 'index.html'), LEAN_HTML);
   writeFileSync(join(app, 'main.js'), LEAN_MAIN);
   // The CNN: the largest of the paper's models, seeded (its weights need not be trained to be compared).

@@ -1,10 +1,10 @@
 // The package as browser code consumes it: no Node module reachable from the browser entry, the
 // "browser" export condition, a plain module-script page with an import map, and a Vite app.
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build as viteBuild } from 'vite';
 import { expect, test } from './fixtures.js';
-import { CONSUMER_HTML, CONSUMER_MAIN, CONSUMER_OUT, OUT_DIR, REPO, staticImports } from './pages.js';
+import { CONSUMER_HTML, CONSUMER_MAIN, CONSUMER_OUT, consumerAppDir, REPO, staticImports } from './pages.js';
 
 test('dist/browser.js and dist/core-api.js import no Node module statically (directly or through their imports)', () => {
   const root = join(REPO, 'dist');
@@ -46,10 +46,7 @@ test('a Vite app importing "fmnist-wasm" gets the browser entry, builds, and run
   page,
   pageErrors,
 }) => {
-  const app = join(OUT_DIR, 'browser', 'consumer-app');
-  rmSync(app, { recursive: true, force: true });
-  mkdirSync(join(app, 'node_modules'), { recursive: true });
-  symlinkSync(REPO, join(app, 'node_modules', 'fmnist-wasm'), 'dir');
+  const app = consumerAppDir('consumer-app');
   writeFileSync(join(app, 'index.html'), CONSUMER_HTML);
   writeFileSync(join(app, 'main.js'), CONSUMER_MAIN);
   await viteBuild({

@@ -1,6 +1,6 @@
 /** What the browser tests share: paths, the consumer pages, the test images, and the CLI as a user runs it. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -14,6 +14,15 @@ export const DATA_DIR = process.env.FASHION_MNIST_DIR || SYSTEM_DATA_DIR;
 export const CONSUMER_OUT = join(OUT_DIR, 'browser', 'consumer');
 /** Where the bundle test builds the minimal classifying page; preview.ts serves it at /lean/. */
 export const LEAN_OUT = join(OUT_DIR, 'browser', 'lean');
+
+/** A fresh app directory test-output/browser/<name> whose node_modules/fmnist-wasm is this repository. */
+export function consumerAppDir(name: string): string {
+  const app = join(OUT_DIR, 'browser', name);
+  rmSync(app, { recursive: true, force: true });
+  mkdirSync(join(app, 'node_modules'), { recursive: true });
+  symlinkSync(REPO, join(app, 'node_modules', 'fmnist-wasm'), 'dir');
+  return app;
+}
 
 /** A plain module-script page: the package's browser entry through an import map, no bundler. */
 export const EMBED_HTML = `<!doctype html>
